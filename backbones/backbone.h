@@ -1,0 +1,38 @@
+/* Backbone registry: one list (backbones.def), one vtable per backbone file.
+ * A backbone maps the batch's field embeddings (B, F, E) to logits (B, 1), building
+ * every MLP layer through dense() (backbones/layers.h). */
+#ifndef APG_BACKBONE_H
+#define APG_BACKBONE_H
+#include <stddef.h>
+#include "layers.h"
+
+#define MODEL_MAX_HIDDEN MLP_MAX_LAYERS
+
+/* Options common to every backbone (the paper: same embedding size, hidden 256-128-64). */
+struct model_cfg {
+    int   emb_dim;
+    int   hidden[MODEL_MAX_HIDDEN];
+    int   n_hidden;
+    float emb_init;      /* embedding init std */
+};
+
+struct backbone_ops {
+    const char *name;
+    const char *help;            /* one line: the paper and what the model is */
+    size_t      state_size;      /* private state, zeroed before init */
+    /* Declare parameters through c. 0, or -1 with err. */
+    int (*init)(void *state, const struct model_cfg *cfg, struct layer_ctx *c, char *err, size_t errlen);
+    /* -> logits (B, 1) */
+    struct tensor *(*forward)(void *state, struct fwd_ctx *f);
+};
+
+#define X(name) extern const struct backbone_ops backbone_##name;
+#include "backbones.def"
+#undef X
+
+const struct backbone_ops *backbone_find(const char *name);
+int backbone_count(void);
+const struct backbone_ops *backbone_at(int i);
+const char *backbone_names(void);   /* "wdl, pnn, ..." */
+
+#endif

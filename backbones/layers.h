@@ -1,0 +1,55 @@
+/* Building blocks shared by every backbone: the dense() layer factory (the one place
+ * where an MLP layer's weights come from, so APG can route any layer to generated
+ * parameters), MLP towers made of dense layers, and embedding lookups. */
+#ifndef APG_LAYERS_H
+#define APG_LAYERS_H
+#include "graph.h"
+#include "params.h"
+#include "data.h"
+
+enum act { ACT_NONE, ACT_RELU, ACT_SIGMOID, ACT_TANH };
+
+/* What a layer needs at construction: where parameters go and the model's shape. */
+struct layer_ctx {
+    struct param_store *ps;
+    int   n_fields, emb_dim;
+    int64_t n_ids;          /* rows of the shared embedding table */
+    float emb_init;         /* std of the N(0, s^2) embedding initialisation */
+};
+
+/* What forward sees: the graph, the batch and its shared embeddings. Layers get it so
+ * that a generated layer can read its condition (a field's embedding, or its input). */
+struct fwd_ctx {
+    struct graph        *g;
+    const struct batch  *batch;
+    struct tensor       *emb;     /* (B, F, E) lookup of the shared embedding table */
+};
+
+/* dense(in = M, out = N, act): y (B,N) = act(x (B,M) W^T + b), W (N,M), b (N).
+ * W: Glorot uniform, b: zeros. */
+struct dense {
+    int in, out;
+    enum act act;
+    struct tensor *w, *b;
+};
+void dense_init(struct dense *l, struct layer_ctx *c, const char *name, int in, int out, enum act act);
+struct tensor *dense_forward(const struct dense *l, struct fwd_ctx *f, struct tensor *x);
+
+/* A tower of dense layers with ReLU: in -> hidden[0] -> ... -> hidden[n-1]. */
+#define MLP_MAX_LAYERS 8
+struct mlp {
+    int n;
+    struct dense layer[MLP_MAX_LAYERS];
+};
+void mlp_init(struct mlp *m, struct layer_ctx *c, const char *name, int in, const int *hidden, int n);
+struct tensor *mlp_forward(const struct mlp *m, struct fwd_ctx *f, struct tensor *x);
+static inline int mlp_out(const struct mlp *m, int in) { return m->n ? m->layer[m->n - 1].out : in; }
+
+/* Lookup of the batch's ids in a table (V, E) declared with embed_table(): (B, F, E).
+ * Gathers when the batch has plain ids, mean-pools bags when it has lists. */
+struct tensor *embed_table(struct layer_ctx *c, const char *name, int dim, float init_std);
+struct tensor *embed_lookup(struct graph *g, struct tensor *table, const struct batch *b);
+
+struct tensor *apply_act(struct graph *g, struct tensor *x, enum act act);
+
+#endif

@@ -1,0 +1,26 @@
+/* A CTR model: the shared embedding table of every field, a backbone, and the
+ * parameter store that owns every weight. */
+#ifndef APG_MODEL_H
+#define APG_MODEL_H
+#include "backbone.h"
+
+struct model {
+    const struct backbone_ops *bb;
+    void            *state;       /* the backbone's private struct */
+    struct model_cfg cfg;
+    struct param_store ps;
+    struct tensor   *emb;         /* (n_ids, E) row-sparse */
+    int              n_fields;
+    int64_t         *base;        /* global id base per field */
+    int64_t          n_ids;
+};
+
+/* Declares and initialises every parameter from rng. 0, or -1 with err. */
+int  model_init(struct model *m, const char *backbone, const struct model_cfg *cfg,
+                const struct dataset *d, struct rng *rng, char *err, size_t errlen);
+void model_free(struct model *m);
+/* logits (B, 1) */
+struct tensor *model_forward(struct model *m, struct graph *g, const struct batch *b);
+void model_cfg_default(struct model_cfg *c);
+
+#endif

@@ -1,0 +1,391 @@
+/* Binary dataset cache: header + payload, checksummed, written atomically. */
+#define _XOPEN_SOURCE 700          /* realpath */
+#include "cache.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct cache_src { uint64_t size; int64_t mtime_s, mtime_ns; uint64_t path_hash; };
+
+struct cache_header {
+    char     magic[8];
+    uint32_t version, bom;                 /* bom = 0x01020304 in the writer's byte order */
+    char     spec[32];
+    uint64_t opts_hash;
+    uint32_t n_sources, pad;
+    struct cache_src src[CACHE_MAX_SOURCES];
+    uint64_t payload_bytes, payload_sum;
+    uint64_t header_sum;                   /* cache_checksum of every byte above */
+};
+_Static_assert(sizeof(struct cache_header) == 64 + 32 * CACHE_MAX_SOURCES + 24, "cache header padding");
+
+/* Payload: meta, field table, then per field ids (n_rows int32) or offs (n_rows+1
+ * int64) + mids (n_mids int32), then label (float), time (int64), prob (float). */
+struct cache_meta {
+    char    name[64];
+    char    label_rule[96];
+    int32_t n_rows, n_fields, user_field, item_field, category_field;
+    int32_t has_time, has_prob, synthetic_fallback, n_skipped, pad;
+};
+struct cache_field { char name[DATA_NAME_LEN]; int32_t card, multi; int64_t n_mids; };
+_Static_assert(sizeof(struct cache_meta) % 8 == 0 && sizeof(struct cache_field) % 8 == 0, "cache meta");
+
+#define CACHE_MAX_FIELDS 4096
+
+/* ---- hashing ------------------------------------------------------------------- */
+
+uint64_t cache_hash_bytes(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 0x100000001b3ULL;
+    return h;
+}
+
+uint64_t cache_hash_str(uint64_t h, const char *s)
+{
+    if (!s) return cache_hash_i64(h, -1);
+    return cache_hash_bytes(h, s, strlen(s) + 1);
+}
+
+uint64_t cache_hash_i64(uint64_t h, int64_t v) { return cache_hash_bytes(h, &v, sizeof v); }
+
+uint64_t cache_checksum(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, b + i, 8);
+        h = (h ^ w) * 0x100000001b3ULL;
+    }
+    return cache_hash_bytes(h, b + i, n - i);
+}
+
+uint64_t cache_hash_common(uint64_t h, const struct cache_key *k, const struct data_opts *o)
+{
+    h = cache_hash_str(h, k->spec);
+    for (int i = 0; i < k->n_paths; i++) {
+        char *real = realpath(k->paths[i], NULL);
+        h = cache_hash_str(h, real ? real : k->paths[i]);
+        free(real);
+    }
+    h = cache_hash_i64(h, o->min_count > 1 ? o->min_count : 1);
+    h = cache_hash_i64(h, o->skip_bad_rows);
+    h = cache_hash_i64(h, o->drop_neutral);
+    return cache_hash_i64(h, o->min_item_count > 1 ? o->min_item_count : 1);
+}
+
+/* ---- header -------------------------------------------------------------------- */
+
+static int cache_fill_header(struct cache_header *h, const struct cache_key *k, char *err, size_t errlen)
+{
+    memset(h, 0, sizeof *h);
+    memcpy(h->magic, CACHE_MAGIC, 8);
+    h->version = CACHE_VERSION;
+    h->bom = 0x01020304u;
+    snprintf(h->spec, sizeof h->spec, "%s", k->spec);
+    h->opts_hash = k->opts_hash;
+    h->n_sources = (uint32_t)k->n_paths;
+    for (int i = 0; i < k->n_paths && i < CACHE_MAX_SOURCES; i++) {
+        struct stat st;
+        if (stat(k->paths[i], &st) != 0) {
+            snprintf(err, errlen, "%s: %s", k->paths[i], strerror(errno));
+            return -1;
+        }
+        h->src[i].size = (uint64_t)st.st_size;
+        h->src[i].mtime_s = (int64_t)st.st_mtim.tv_sec;
+        h->src[i].mtime_ns = (int64_t)st.st_mtim.tv_nsec;
+        char *real = realpath(k->paths[i], NULL);      /* any spelling of the same file */
+        h->src[i].path_hash = cache_hash_str(CACHE_HASH_SEED, real ? real : k->paths[i]);
+        free(real);
+    }
+    return 0;
+}
+
+void cache_path(char *out, size_t n, const char *dir, const struct cache_key *k)
+{
+    snprintf(out, n, "%s/%s-%016llx.apgcache", dir && *dir ? dir : "out/cache", k->spec,
+             (unsigned long long)k->opts_hash);
+}
+
+/* mkdir -p of the folder holding path. */
+static int cache_mkdirs(const char *path)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", path);
+    char *slash = strrchr(buf, '/');
+    if (!slash) return 0;
+    *slash = '\0';
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST) return -1;
+        *p = '/';
+    }
+    if (mkdir(buf, 0777) != 0 && errno != EEXIST) return -1;
+    return 0;
+}
+
+/* ---- save ---------------------------------------------------------------------- */
+
+struct cache_part { const void *p; size_t n; };
+
+/* The payload as a list of memory parts (meta and field table in m / ft). */
+static int cache_parts(const struct dataset *d, struct cache_meta *m, struct cache_field *ft,
+                       struct cache_part *parts)
+{
+    memset(m, 0, sizeof *m);
+    snprintf(m->name, sizeof m->name, "%s", d->name);
+    snprintf(m->label_rule, sizeof m->label_rule, "%s", d->label_rule);
+    m->n_rows = d->n_rows;
+    m->n_fields = d->n_fields;
+    m->user_field = d->user_field;
+    m->item_field = d->item_field;
+    m->category_field = d->category_field;
+    m->has_time = d->time != NULL;
+    m->has_prob = d->prob != NULL;
+    m->synthetic_fallback = d->synthetic_fallback;
+    int np = 0;
+    size_t n = (size_t)d->n_rows;
+    parts[np++] = (struct cache_part){ m, sizeof *m };
+    parts[np++] = (struct cache_part){ ft, (size_t)d->n_fields * sizeof *ft };
+    for (int f = 0; f < d->n_fields; f++) {
+        const struct field *fl = &d->fields[f];
+        memset(&ft[f], 0, sizeof ft[f]);
+        memcpy(ft[f].name, fl->name, DATA_NAME_LEN);
+        ft[f].card = fl->card;
+        ft[f].multi = fl->multi;
+        if (fl->multi) {
+            ft[f].n_mids = fl->offs[n];
+            parts[np++] = (struct cache_part){ fl->offs, (n + 1) * sizeof *fl->offs };
+            parts[np++] = (struct cache_part){ fl->mids, (size_t)fl->offs[n] * sizeof *fl->mids };
+        } else {
+            parts[np++] = (struct cache_part){ fl->ids, n * sizeof *fl->ids };
+        }
+    }
+    parts[np++] = (struct cache_part){ d->label, n * sizeof *d->label };
+    if (d->time) parts[np++] = (struct cache_part){ d->time, n * sizeof *d->time };
+    if (d->prob) parts[np++] = (struct cache_part){ d->prob, n * sizeof *d->prob };
+    return np;
+}
+
+int cache_save(const char *path, const struct dataset *d, const struct cache_key *k, int n_skipped,
+               char *err, size_t errlen)
+{
+    if (d->n_fields > CACHE_MAX_FIELDS || k->n_paths > CACHE_MAX_SOURCES) {
+        snprintf(err, errlen, "%s: too many fields or sources to cache", path);
+        return -1;
+    }
+    struct cache_header h;
+    if (cache_fill_header(&h, k, err, errlen)) return -1;
+    struct cache_meta m;
+    struct cache_field *ft = calloc((size_t)d->n_fields + 1, sizeof *ft);
+    struct cache_part *parts = malloc(((size_t)2 * d->n_fields + 6) * sizeof *parts);
+    if (!ft || !parts) {
+        free(ft);
+        free(parts);
+        snprintf(err, errlen, "%s: out of memory", path);
+        return -1;
+    }
+    int np = cache_parts(d, &m, ft, parts);
+    m.n_skipped = n_skipped;
+    uint64_t sum = CACHE_HASH_SEED, bytes = 0;
+    for (int i = 0; i < np; i++) {
+        sum = cache_checksum(sum, parts[i].p, parts[i].n);
+        bytes += parts[i].n;
+    }
+    h.payload_bytes = bytes;
+    h.payload_sum = sum;
+    h.header_sum = cache_checksum(CACHE_HASH_SEED, &h, offsetof(struct cache_header, header_sum));
+
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    int rc = -1;
+    FILE *fp = NULL;
+    if (cache_mkdirs(path) != 0 || !(fp = fopen(tmp, "wb"))) {
+        snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+        goto out;
+    }
+    int ok = fwrite(&h, sizeof h, 1, fp) == 1;
+    for (int i = 0; ok && i < np; i++)
+        ok = parts[i].n == 0 || fwrite(parts[i].p, parts[i].n, 1, fp) == 1;
+    if (fclose(fp) != 0) ok = 0;
+    if (!ok || rename(tmp, path) != 0) {
+        snprintf(err, errlen, "%s: %s", ok ? path : tmp, strerror(errno));
+        remove(tmp);
+        goto out;
+    }
+    rc = 0;
+out:
+    free(ft);
+    free(parts);
+    return rc;
+}
+
+/* ---- load ---------------------------------------------------------------------- */
+
+/* Reads n bytes into p and chains the checksum; 0 or -1 on a short read. */
+static int cache_read(FILE *fp, void *p, size_t n, uint64_t *sum)
+{
+    if (n && fread(p, n, 1, fp) != 1) return -1;
+    *sum = cache_checksum(*sum, p, n);
+    return 0;
+}
+
+static void *cache_alloc(size_t n) { return malloc(n ? n : 1); }
+
+int cache_load(const char *path, struct dataset *d, const struct cache_key *k, int *n_skipped,
+               char *why, size_t whylen)
+{
+    memset(d, 0, sizeof *d);
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        if (errno == ENOENT) return 1;
+        snprintf(why, whylen, "cannot open: %s", strerror(errno));
+        return -1;
+    }
+    struct stat st = { 0 };
+    struct cache_header h, want;
+    char err[256];
+    int rc = -1;
+    if (fstat(fileno(fp), &st) != 0 || fread(&h, sizeof h, 1, fp) != 1) {
+        snprintf(why, whylen, "truncated header (%lld bytes)", (long long)st.st_size);
+        goto fail;
+    }
+    if (memcmp(h.magic, CACHE_MAGIC, 8) != 0 || h.bom != 0x01020304u) {
+        snprintf(why, whylen, "not an APG cache file (bad magic)");
+        goto fail;
+    }
+    if (h.header_sum != cache_checksum(CACHE_HASH_SEED, &h, offsetof(struct cache_header, header_sum))) {
+        snprintf(why, whylen, "corrupted header (checksum mismatch)");
+        goto fail;
+    }
+    if (h.version != CACHE_VERSION) {
+        snprintf(why, whylen, "cache version %u, this build writes %u", h.version, CACHE_VERSION);
+        goto fail;
+    }
+    if (cache_fill_header(&want, k, err, sizeof err)) {
+        snprintf(why, whylen, "%s", err);
+        goto fail;
+    }
+    if (strncmp(h.spec, want.spec, sizeof h.spec) != 0 || h.opts_hash != want.opts_hash ||
+        h.n_sources != want.n_sources) {
+        snprintf(why, whylen, "written for other options (%.32s)", h.spec);
+        goto fail;
+    }
+    for (int i = 0; i < k->n_paths; i++)
+        if (memcmp(&h.src[i], &want.src[i], sizeof h.src[i]) != 0) {
+            snprintf(why, whylen, "stale: %s changed since the cache was written (size or mtime)", k->paths[i]);
+            goto fail;
+        }
+    if ((uint64_t)st.st_size != sizeof h + h.payload_bytes) {
+        snprintf(why, whylen, "%s (%lld of %llu bytes)",
+                 (uint64_t)st.st_size < sizeof h + h.payload_bytes ? "truncated" : "has trailing bytes",
+                 (long long)st.st_size, (unsigned long long)(sizeof h + h.payload_bytes));
+        goto fail;
+    }
+
+    uint64_t sum = CACHE_HASH_SEED;
+    struct cache_meta m;
+    if (cache_read(fp, &m, sizeof m, &sum)) goto short_read;
+    if (m.n_rows < 0 || m.n_fields < 1 || m.n_fields > CACHE_MAX_FIELDS || m.user_field >= m.n_fields ||
+        m.item_field >= m.n_fields || m.category_field >= m.n_fields) {
+        snprintf(why, whylen, "corrupted payload (bad dataset sizes)");
+        goto fail;
+    }
+    struct cache_field *ft = cache_alloc((size_t)m.n_fields * sizeof *ft);
+    if (!ft || cache_read(fp, ft, (size_t)m.n_fields * sizeof *ft, &sum)) {
+        free(ft);
+        goto short_read;
+    }
+    size_t n = (size_t)m.n_rows;
+    uint64_t expect = sizeof m + (uint64_t)m.n_fields * sizeof *ft + n * sizeof(float);
+    expect += m.has_time ? n * sizeof(int64_t) : 0;
+    expect += m.has_prob ? n * sizeof(float) : 0;
+    for (int f = 0; f < m.n_fields; f++) {
+        if (ft[f].card < 1 || ft[f].n_mids < 0 || ft[f].n_mids > (int64_t)1 << 40) expect = UINT64_MAX / 2;
+        else expect += ft[f].multi ? (n + 1) * 8 + (uint64_t)ft[f].n_mids * 4 : n * 4;
+    }
+    if (expect != h.payload_bytes) {
+        free(ft);
+        snprintf(why, whylen, "corrupted payload (sizes do not add up)");
+        goto fail;
+    }
+    m.name[sizeof m.name - 1] = m.label_rule[sizeof m.label_rule - 1] = '\0';
+    dataset_init(d, m.name, m.n_rows, m.n_fields);
+    snprintf(d->label_rule, sizeof d->label_rule, "%s", m.label_rule);
+    d->user_field = m.user_field;
+    d->item_field = m.item_field;
+    d->category_field = m.category_field;
+    d->synthetic_fallback = m.synthetic_fallback;
+    int bad = 0;
+    for (int f = 0; f < m.n_fields && !bad; f++) {
+        struct field *fl = &d->fields[f];
+        memcpy(fl->name, ft[f].name, DATA_NAME_LEN);
+        fl->name[DATA_NAME_LEN - 1] = '\0';
+        fl->card = ft[f].card;
+        fl->multi = ft[f].multi != 0;
+        if (fl->multi) {
+            fl->offs = cache_alloc((n + 1) * sizeof *fl->offs);
+            fl->mids = cache_alloc((size_t)ft[f].n_mids * sizeof *fl->mids);
+            bad = !fl->offs || !fl->mids || cache_read(fp, fl->offs, (n + 1) * sizeof *fl->offs, &sum) ||
+                  cache_read(fp, fl->mids, (size_t)ft[f].n_mids * sizeof *fl->mids, &sum);
+        } else {
+            fl->ids = cache_alloc(n * sizeof *fl->ids);
+            bad = !fl->ids || cache_read(fp, fl->ids, n * sizeof *fl->ids, &sum);
+        }
+    }
+    free(ft);
+    bad = bad || cache_read(fp, d->label, n * sizeof *d->label, &sum);
+    if (!bad && m.has_time) {
+        d->time = cache_alloc(n * sizeof *d->time);
+        bad = !d->time || cache_read(fp, d->time, n * sizeof *d->time, &sum);
+    }
+    if (!bad && m.has_prob) {
+        d->prob = cache_alloc(n * sizeof *d->prob);
+        bad = !d->prob || cache_read(fp, d->prob, n * sizeof *d->prob, &sum);
+    }
+    if (bad) goto short_read;
+    if (sum != h.payload_sum) {
+        snprintf(why, whylen, "corrupted payload (checksum mismatch)");
+        goto fail;
+    }
+    if (n_skipped) *n_skipped = m.n_skipped;
+    fclose(fp);
+    return 0;
+short_read:
+    snprintf(why, whylen, "truncated or unreadable payload");
+fail:
+    fclose(fp);
+    dataset_free(d);
+    return rc;
+}
+
+/* ---- load or build ------------------------------------------------------------- */
+
+int cache_load_or_build(struct dataset *d, const struct data_opts *o, const struct cache_key *k,
+                        cache_build_fn build, void *ctx, char *err, size_t errlen)
+{
+    int skipped = 0;
+    if (o->no_cache) {
+        if (build(d, ctx, &skipped, err, errlen)) return -1;
+        return 0;
+    }
+    char path[4096], why[512];
+    cache_path(path, sizeof path, o->cache_dir, k);
+    int rc = cache_load(path, d, k, &skipped, why, sizeof why);
+    if (rc == 0) {
+        if (skipped)
+            fprintf(stderr, "%s: %d bad rows were skipped when %s was built\n", k->spec, skipped, path);
+        return 0;
+    }
+    if (rc < 0) fprintf(stderr, "apg: cache %s: %s; rebuilding\n", path, why);
+    if (build(d, ctx, &skipped, err, errlen)) return -1;
+    char werr[512];
+    if (cache_save(path, d, k, skipped, werr, sizeof werr))
+        fprintf(stderr, "apg: cannot write the cache (%s); continuing without it\n", werr);
+    return 0;
+}

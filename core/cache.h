@@ -1,0 +1,59 @@
+/* Binary cache of parsed datasets (under --cache-dir, default out/cache).
+ *
+ * File CACHE_DIR/SPEC-OPTSHASH.apgcache = a fixed header (magic "APGCACHE", version,
+ * byte-order mark, spec name, a hash of every option that changes the parse, size and
+ * mtime of each source file, payload length and checksum, header checksum) followed
+ * by the payload (dataset metadata, field table, then the raw columns). The checksum
+ * is FNV-1a 64 taken over 64-bit little-endian words (bytewise for a tail). A cache
+ * whose header, sources, length or checksum does not match is reported on stderr in
+ * one line and rebuilt; it is written to a temporary file and renamed into place. */
+#ifndef APG_CACHE_H
+#define APG_CACHE_H
+#include <stddef.h>
+#include <stdint.h>
+#include "data.h"
+#include "dataset.h"
+
+#define CACHE_MAGIC      "APGCACHE"
+#define CACHE_VERSION    1
+#define CACHE_MAX_SOURCES 8
+
+/* What a cached dataset was parsed from. */
+struct cache_key {
+    const char *spec;                          /* dataset spec name */
+    const char *paths[CACHE_MAX_SOURCES];      /* source files that exist */
+    int         n_paths;
+    uint64_t    opts_hash;                     /* cache_hash_* of the parse options */
+};
+
+/* FNV-1a 64 chaining helpers for building opts_hash (start from CACHE_HASH_SEED). */
+#define CACHE_HASH_SEED 0xcbf29ce484222325ULL
+uint64_t cache_hash_bytes(uint64_t h, const void *p, size_t n);
+uint64_t cache_hash_str(uint64_t h, const char *s);      /* NULL hashes differently from "" */
+uint64_t cache_hash_i64(uint64_t h, int64_t v);
+/* Adds key->spec, the real paths of the sources and the options every loader shares
+ * (min_count, skip_bad_rows, drop_neutral, min_item_count) to h; returns the hash. */
+uint64_t cache_hash_common(uint64_t h, const struct cache_key *k, const struct data_opts *o);
+
+/* Checksum of the payload (exposed for tests). */
+uint64_t cache_checksum(uint64_t h, const void *p, size_t n);
+
+/* Builds the dataset from the sources; 0 or -1 with err set. n_skipped: bad rows
+ * skipped (stored in the cache, reported again when it is loaded). */
+typedef int (*cache_build_fn)(struct dataset *d, void *ctx, int *n_skipped, char *err, size_t errlen);
+
+/* o->no_cache: build. Otherwise load CACHE_DIR/SPEC-HASH.apgcache when it is valid,
+ * else build and save it. A cache that cannot be written is a warning, not an error. */
+int cache_load_or_build(struct dataset *d, const struct data_opts *o, const struct cache_key *k,
+                        cache_build_fn build, void *ctx, char *err, size_t errlen);
+
+/* The cache file of k under dir. */
+void cache_path(char *out, size_t n, const char *dir, const struct cache_key *k);
+/* Writes d (tmp file + rename). 0 or -1 with err set. */
+int  cache_save(const char *path, const struct dataset *d, const struct cache_key *k, int n_skipped,
+                char *err, size_t errlen);
+/* 0: d loaded; 1: no cache file; -1: invalid (why says what, d left empty). */
+int  cache_load(const char *path, struct dataset *d, const struct cache_key *k, int *n_skipped,
+                char *why, size_t whylen);
+
+#endif

@@ -1,0 +1,46 @@
+/* Table-driven command-line options. Each command lists its options in const tables
+ * (name, type, where the value goes, help); cli_parse fills a struct from argv and
+ * cli_help prints the tables. An unknown option or a bad value is an error with a
+ * one-line reason (callers exit with status 2). */
+#ifndef APG_CLI_H
+#define APG_CLI_H
+#include <stddef.h>
+#include <stdio.h>
+
+enum opt_type {
+    OPT_INT,      /* int */
+    OPT_I64,      /* int64_t */
+    OPT_U64,      /* uint64_t */
+    OPT_FLOAT,    /* float */
+    OPT_DOUBLE,   /* double */
+    OPT_STR,      /* const char * (points into argv) */
+    OPT_FLAG,     /* int set to 1, takes no value */
+};
+
+struct opt {
+    const char   *name;     /* without the leading "--" */
+    enum opt_type type;
+    size_t        offset;   /* offsetof(target struct, member) */
+    const char   *metavar;  /* "N", "DIR", ... (NULL for flags) */
+    const char   *help;     /* one line; the default is printed from the struct */
+    double        min, max; /* numeric range checked when min < max */
+};
+
+/* A group of options writing into one struct. */
+struct opt_group {
+    const char       *title;
+    const struct opt *opts;   /* terminated by an entry with name == NULL */
+    void             *target;
+};
+
+/* Parses argv[0..argc) (options only, no command word). Positional arguments are
+ * collected into pos[] (up to max_pos). Returns 0, or -1 with err set. "--help" sets
+ * *want_help. */
+int  cli_parse(const struct opt_group *groups, int n_groups, int argc, char **argv,
+               char **pos, int max_pos, int *n_pos, int *want_help, char *err, size_t errlen);
+/* Prints every group: "  --name METAVAR   help (default: value)". */
+void cli_help(FILE *f, const struct opt_group *groups, int n_groups);
+/* Parses "256,128,64" into out[] (at most max); returns the count or -1. */
+int  cli_int_list(const char *s, int *out, int max);
+
+#endif

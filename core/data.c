@@ -1,0 +1,254 @@
+/* Columnar dataset lifetime, field lookup, random and time splits, and minibatch
+ * assembly (dataset rows -> global ids / bags of ids + labels in one memory block). */
+#include "data.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void *data_xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) { fprintf(stderr, "apg: out of memory (%zu bytes)\n", n); abort(); }
+    return p;
+}
+
+static void *data_xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p) { fprintf(stderr, "apg: out of memory (%zu x %zu bytes)\n", n, size); abort(); }
+    return p;
+}
+
+void dataset_init(struct dataset *d, const char *name, int n_rows, int n_fields)
+{
+    memset(d, 0, sizeof *d);
+    snprintf(d->name, sizeof d->name, "%s", name ? name : "");
+    d->n_rows = n_rows;
+    d->n_fields = n_fields;
+    d->fields = data_xcalloc((size_t)n_fields, sizeof *d->fields);
+    d->label = data_xcalloc((size_t)n_rows, sizeof *d->label);
+    d->user_field = d->item_field = d->category_field = -1;
+}
+
+void dataset_free(struct dataset *d)
+{
+    if (d->fields)
+        for (int f = 0; f < d->n_fields; f++) {
+            free(d->fields[f].ids);
+            free(d->fields[f].offs);
+            free(d->fields[f].mids);
+        }
+    free(d->fields);
+    free(d->label);
+    free(d->prob);
+    free(d->time);
+    memset(d, 0, sizeof *d);
+    d->user_field = d->item_field = d->category_field = -1;
+}
+
+int dataset_find_field(const struct dataset *d, const char *name)
+{
+    for (int f = 0; f < d->n_fields; f++)
+        if (strcmp(d->fields[f].name, name) == 0) return f;
+    return -1;
+}
+
+int dataset_has_multi(const struct dataset *d)
+{
+    for (int f = 0; f < d->n_fields; f++)
+        if (d->fields[f].multi) return 1;
+    return 0;
+}
+
+double dataset_pos_rate(const struct dataset *d)
+{
+    if (d->n_rows <= 0) return 0.0;
+    double s = 0.0;
+    for (int i = 0; i < d->n_rows; i++) s += d->label[i] > 0.5f;
+    return s / d->n_rows;
+}
+
+int64_t data_field_bases(const struct dataset *d, int64_t *base)
+{
+    int64_t total = 0;
+    for (int f = 0; f < d->n_fields; f++) {
+        base[f] = total;
+        total += d->fields[f].card;
+    }
+    return total;
+}
+
+/* ---- splits ------------------------------------------------------------------- */
+
+static int data_cmp_i32(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Rounds f * n to a count in [0, n]. */
+static int data_frac_count(double f, int n)
+{
+    if (!(f > 0.0)) return 0;
+    double c = f * n + 0.5;
+    return c >= n ? n : (int)c;
+}
+
+/* Allocates s->train/val/test and copies the three consecutive runs of order[]. */
+static void data_split_take(struct split *s, const int32_t *order, int n, int n_train, int n_val)
+{
+    s->n_train = n_train;
+    s->n_val = n_val;
+    s->n_test = n - n_train - n_val;
+    s->train = data_xmalloc((size_t)s->n_train * sizeof(int32_t));
+    s->val = data_xmalloc((size_t)s->n_val * sizeof(int32_t));
+    s->test = data_xmalloc((size_t)s->n_test * sizeof(int32_t));
+    memcpy(s->train, order, (size_t)s->n_train * sizeof(int32_t));
+    memcpy(s->val, order + n_train, (size_t)s->n_val * sizeof(int32_t));
+    memcpy(s->test, order + n_train + n_val, (size_t)s->n_test * sizeof(int32_t));
+}
+
+/* A seeded permutation of the rows cut into train | val | test with
+ * n_train = round(f_train n), n_val = round(f_val n) (clipped to what is left),
+ * test = the rest. Train keeps the permuted order; val and test are sorted by row
+ * (their order never matters, and sorted rows read the columns sequentially). */
+void split_random(struct split *s, const struct dataset *d, double f_train, double f_val, uint64_t seed)
+{
+    int n = d->n_rows;
+    int32_t *order = data_xmalloc((size_t)n * sizeof(int32_t));
+    for (int i = 0; i < n; i++) order[i] = i;
+    struct rng root, r;
+    rng_seed(&root, seed);
+    rng_fork(&r, &root, 0x73706c6974ULL);   /* "split" */
+    rng_shuffle_i32(&r, order, n);
+    int n_train = data_frac_count(f_train, n);
+    int n_val = data_frac_count(f_val, n);
+    if (n_val > n - n_train) n_val = n - n_train;
+    data_split_take(s, order, n, n_train, n_val);
+    qsort(s->val, (size_t)s->n_val, sizeof(int32_t), data_cmp_i32);
+    qsort(s->test, (size_t)s->n_test, sizeof(int32_t), data_cmp_i32);
+    free(order);
+}
+
+struct data_time_row { int64_t t; int32_t row; };
+
+static int data_cmp_time(const void *a, const void *b)
+{
+    const struct data_time_row *x = a, *y = b;
+    if (x->t != y->t) return (x->t > y->t) - (x->t < y->t);
+    return (x->row > y->row) - (x->row < y->row);
+}
+
+/* Rows sorted by (time, row): the last round(f_test n) rows are test, the
+ * round(f_val n) before them validation, the rest train; each part in time order.
+ * Returns -1 (and leaves s empty) when the dataset has no timestamps. */
+int split_time(struct split *s, const struct dataset *d, double f_val, double f_test)
+{
+    memset(s, 0, sizeof *s);
+    if (!d->time) return -1;
+    int n = d->n_rows;
+    struct data_time_row *tr = data_xmalloc((size_t)n * sizeof *tr);
+    for (int i = 0; i < n; i++) { tr[i].t = d->time[i]; tr[i].row = i; }
+    qsort(tr, (size_t)n, sizeof *tr, data_cmp_time);
+    int32_t *order = data_xmalloc((size_t)n * sizeof(int32_t));
+    for (int i = 0; i < n; i++) order[i] = tr[i].row;
+    free(tr);
+    int n_test = data_frac_count(f_test, n);
+    int n_val = data_frac_count(f_val, n);
+    if (n_val > n - n_test) n_val = n - n_test;
+    data_split_take(s, order, n, n - n_test - n_val, n_val);
+    free(order);
+    return 0;
+}
+
+void split_free(struct split *s)
+{
+    free(s->train);
+    free(s->val);
+    free(s->test);
+    memset(s, 0, sizeof *s);
+}
+
+/* ---- minibatches -------------------------------------------------------------- */
+
+#define DATA_ALIGN 64
+static size_t data_align_up(size_t x) { return (x + DATA_ALIGN - 1) & ~(size_t)(DATA_ALIGN - 1); }
+
+/* Number of ids in the bags of rows[0..n): one per single-valued field, the list
+ * length for a multi-valued one. */
+static int64_t data_bag_total(const struct dataset *d, const int32_t *rows, int n)
+{
+    int64_t total = 0;
+    for (int f = 0; f < d->n_fields; f++) {
+        const struct field *fl = &d->fields[f];
+        if (!fl->multi) { total += n; continue; }
+        for (int i = 0; i < n; i++) total += fl->offs[rows[i] + 1] - fl->offs[rows[i]];
+    }
+    return total;
+}
+
+/* Block layout, each part starting on a 64-byte boundary (the block itself is aligned
+ * up inside mem, hence the extra 64 bytes):
+ *   no multi-valued field:  ids (n*F int32) | label (n float)
+ *   otherwise:              offs (n*F+1 int32) | bag_ids (total int32) | label (n float) */
+size_t batch_bytes(const struct dataset *d, const int32_t *rows, int n)
+{
+    size_t nf = (size_t)n * (size_t)d->n_fields;
+    size_t bytes = DATA_ALIGN;
+    if (!dataset_has_multi(d)) {
+        bytes += data_align_up(nf * sizeof(int32_t));
+    } else {
+        bytes += data_align_up((nf + 1) * sizeof(int32_t));
+        bytes += data_align_up((size_t)data_bag_total(d, rows, n) * sizeof(int32_t));
+    }
+    bytes += data_align_up((size_t)n * sizeof(float));
+    return bytes;
+}
+
+/* Fills b from rows[0..n) of d (mem: batch_bytes(d, rows, n) bytes).
+ * ids[i*F + f] = base[f] + fields[f].ids[rows[i]]   (row-major (row, field)), or
+ * bag (i, f) = bag_ids[offs[i*F+f] .. offs[i*F+f+1]) holding base[f] + each id of
+ * the row's list (a single-valued field gives a bag of one; an empty list an empty bag). */
+void batch_build(struct batch *b, const struct dataset *d, const int64_t *base,
+                 const int32_t *rows, int n, void *mem)
+{
+    int nfld = d->n_fields;
+    size_t nf = (size_t)n * (size_t)nfld;
+    char *p = (char *)(((uintptr_t)mem + DATA_ALIGN - 1) & ~(uintptr_t)(DATA_ALIGN - 1));
+    memset(b, 0, sizeof *b);
+    b->n = n;
+    b->n_fields = nfld;
+    b->rows = rows;
+    if (!dataset_has_multi(d)) {
+        b->ids = (int32_t *)p;
+        p += data_align_up(nf * sizeof(int32_t));
+        for (int f = 0; f < nfld; f++) {
+            const int32_t *col = d->fields[f].ids;
+            int32_t bf = (int32_t)base[f];
+            for (int i = 0; i < n; i++) b->ids[(size_t)i * nfld + f] = bf + col[rows[i]];
+        }
+    } else {
+        b->offs = (int32_t *)p;
+        p += data_align_up((nf + 1) * sizeof(int32_t));
+        b->bag_ids = (int32_t *)p;
+        p += data_align_up((size_t)data_bag_total(d, rows, n) * sizeof(int32_t));
+        int32_t k = 0;
+        for (int i = 0; i < n; i++) {
+            int32_t r = rows[i];
+            for (int f = 0; f < nfld; f++) {
+                const struct field *fl = &d->fields[f];
+                int32_t bf = (int32_t)base[f];
+                b->offs[(size_t)i * nfld + f] = k;
+                if (!fl->multi) {
+                    b->bag_ids[k++] = bf + fl->ids[r];
+                } else {
+                    for (int64_t j = fl->offs[r]; j < fl->offs[r + 1]; j++)
+                        b->bag_ids[k++] = bf + fl->mids[j];
+                }
+            }
+        }
+        b->offs[nf] = k;
+    }
+    b->label = (float *)p;
+    for (int i = 0; i < n; i++) b->label[i] = d->label[rows[i]];
+}

@@ -1,0 +1,75 @@
+/* Columnar CTR dataset, splits and minibatches.
+ *
+ * Every categorical field holds dense int32 ids in [0, card): id 0 is padding / OOV,
+ * so real values start at 1. A multi-valued field (genres, category lists) stores a
+ * list per row: offs[row] .. offs[row+1] index into mids[]. The model sees one global
+ * id space: global id = field_base[f] + local id (see data_field_bases). */
+#ifndef APG_DATA_H
+#define APG_DATA_H
+#include <stddef.h>
+#include <stdint.h>
+#include "rng.h"
+
+#define DATA_NAME_LEN 48
+
+struct field {
+    char     name[DATA_NAME_LEN];
+    int32_t  card;        /* ids in [0, card); 0 = padding/OOV */
+    int      multi;       /* 1: multi-valued (offs/mids), 0: one id per row (ids) */
+    int32_t *ids;         /* single-valued: n_rows ids */
+    int64_t *offs;        /* multi-valued: n_rows + 1 offsets into mids */
+    int32_t *mids;        /* multi-valued: offs[n_rows] ids */
+};
+
+struct dataset {
+    char    name[64];          /* e.g. "synthetic:ml1m", "ml100k" */
+    int     n_rows, n_fields;
+    struct field *fields;
+    float  *label;             /* 0/1 */
+    float  *prob;              /* true click probability (synthetic only) or NULL */
+    int64_t *time;             /* per-row timestamp or NULL (for time splits) */
+    int     user_field, item_field, category_field;   /* field indices, -1 if absent */
+    char    label_rule[96];    /* human-readable label definition, stored with every run */
+    int     synthetic_fallback;/* 1 when synthetic data stands in for a missing real set */
+};
+
+/* dataset_init zeroes d, copies name, callocs fields[n_fields] and label[n_rows], sets
+ * user/item/category_field to -1. Loaders malloc each field's ids (or offs + mids) and
+ * optional prob/time; dataset_free frees all of it (free(NULL) is fine). */
+void dataset_init(struct dataset *d, const char *name, int n_rows, int n_fields);
+void dataset_free(struct dataset *d);
+int  dataset_find_field(const struct dataset *d, const char *name);   /* index or -1 */
+int  dataset_has_multi(const struct dataset *d);
+/* Positive rate of the label. */
+double dataset_pos_rate(const struct dataset *d);
+/* Global id bases: base[f] = sum of card of fields before f; returns the total. */
+int64_t data_field_bases(const struct dataset *d, int64_t *base);
+
+/* Row index lists of a seeded random split (fractions of train/val; test = rest). */
+struct split {
+    int32_t *train, *val, *test;
+    int n_train, n_val, n_test;
+};
+void split_random(struct split *s, const struct dataset *d, double f_train, double f_val, uint64_t seed);
+/* Rows ordered by time: the last f_test of the time range's rows are test, the
+ * f_val before them validation. Requires d->time. */
+int  split_time(struct split *s, const struct dataset *d, double f_val, double f_test);
+void split_free(struct split *s);
+
+/* A minibatch in model-ready form (step-arena or caller memory):
+ * ids  (n * n_fields) global ids when the dataset has no multi-valued field;
+ * offs (n * n_fields + 1) + bag_ids otherwise (single-valued fields become bags of 1). */
+struct batch {
+    int      n, n_fields;
+    int32_t *ids;
+    int32_t *offs, *bag_ids;
+    float   *label;
+    const int32_t *rows;       /* dataset rows of this batch */
+};
+
+/* Builds batch rows[0..n) into caller buffers sized by batch_bytes(). */
+size_t batch_bytes(const struct dataset *d, const int32_t *rows, int n);
+void   batch_build(struct batch *b, const struct dataset *d, const int64_t *base,
+                   const int32_t *rows, int n, void *mem);
+
+#endif

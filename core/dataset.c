@@ -1,0 +1,78 @@
+/* Dataset registry (core/datasets.def) and the data options shared by every command. */
+#include "dataset.h"
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+static const struct dataset_spec *const spec_table[] = {
+#define X(name) &dataset_spec_##name,
+#include "datasets.def"
+#undef X
+};
+#define N_SPECS ((int)(sizeof spec_table / sizeof spec_table[0]))
+
+const struct dataset_spec *dataset_spec_find(const char *name)
+{
+    for (int i = 0; i < N_SPECS; i++)
+        if (strcmp(spec_table[i]->name, name) == 0) return spec_table[i];
+    return NULL;
+}
+
+int dataset_spec_count(void) { return N_SPECS; }
+const struct dataset_spec *dataset_spec_at(int i) { return spec_table[i]; }
+
+const char *dataset_spec_names(void)
+{
+    static char buf[256];
+    buf[0] = '\0';
+    for (int i = 0; i < N_SPECS; i++) {
+        if (i) strncat(buf, ", ", sizeof buf - strlen(buf) - 1);
+        strncat(buf, spec_table[i]->name, sizeof buf - strlen(buf) - 1);
+    }
+    return buf;
+}
+
+void data_opts_default(struct data_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->dataset = "synthetic";
+    o->data_dir = "data";
+    o->like = "ml1m";
+    o->rows = 0;
+    o->data_seed = 1;
+    o->cache_dir = "out/cache";
+    o->split = "random";
+}
+
+#define O(f) offsetof(struct data_opts, f)
+const struct opt data_opt_table[] = {
+    { "dataset", OPT_STR, O(dataset), "NAME", "dataset: synthetic, ml1m, ml100k, amazon, iaac, csv", 0, 0 },
+    { "data", OPT_STR, O(data_dir), "DIR", "folder holding the real datasets (DIR/ml-1m, DIR/ml-100k, ...)", 0, 0 },
+    { "like", OPT_STR, O(like), "PRESET", "synthetic: cardinalities shaped like ml1m | amazon | iaac", 0, 0 },
+    { "rows", OPT_I64, O(rows), "N", "synthetic: rows to generate (0 = the preset's size)", 0, 2e9 },
+    { "data-seed", OPT_U64, O(data_seed), "S", "seed of the synthetic generator and of the random train/val/test split", 0, 0 },
+    { "min-count", OPT_INT, O(min_count), "N", "ids seen fewer than N times map to the OOV id 0", 0, 1e9 },
+    { "skip-bad-rows", OPT_FLAG, O(skip_bad_rows), NULL, "skip (and count) malformed rows instead of failing", 0, 0 },
+    { "drop-neutral", OPT_FLAG, O(drop_neutral), NULL, "MovieLens: drop rating-3 rows instead of labelling them 0", 0, 0 },
+    { "min-item-count", OPT_INT, O(min_item_count), "N", "drop rows whose item has fewer than N rows (0 keeps all)", 0, 1e9 },
+    { "label", OPT_STR, O(label_col), "COL", "csv: label column: COL (0/1), or COL>T / COL>=T", 0, 0 },
+    { "fields", OPT_STR, O(fields), "A,B,..", "csv: categorical columns", 0, 0 },
+    { "multi", OPT_STR, O(multi), "COL:SEP", "csv: multi-valued column and its list separator", 0, 0 },
+    { "delim", OPT_STR, O(delim), "C", "csv: field delimiter (default ,)", 0, 0 },
+    { "file", OPT_STR, O(file), "PATH", "csv: the file to read", 0, 0 },
+    { "cache-dir", OPT_STR, O(cache_dir), "DIR", "binary cache folder for parsed datasets", 0, 0 },
+    { "no-cache", OPT_FLAG, O(no_cache), NULL, "parse the source files, neither reading nor writing a cache", 0, 0 },
+    { "split", OPT_STR, O(split), "KIND", "random (seeded 80/10/10) or time (last period held out)", 0, 0 },
+    { NULL, 0, 0, NULL, NULL, 0, 0 },
+};
+#undef O
+
+int dataset_load(struct dataset *d, const struct data_opts *o, char *err, size_t errlen)
+{
+    const struct dataset_spec *s = dataset_spec_find(o->dataset);
+    if (!s) {
+        snprintf(err, errlen, "unknown dataset '%s' (valid: %s)", o->dataset, dataset_spec_names());
+        return -1;
+    }
+    return s->load(d, o, err, errlen);
+}

@@ -1,0 +1,47 @@
+/* Dataset registry: one static list (core/datasets.def) of named loaders, from the
+ * synthetic generator to the real-data specs, all reached through dataset_load(). */
+#ifndef APG_DATASET_H
+#define APG_DATASET_H
+#include <stdint.h>
+#include "cli.h"
+#include "data.h"
+
+struct data_opts {
+    const char *dataset;      /* --dataset NAME */
+    const char *data_dir;     /* --data DIR: folder holding the dataset's folder/files */
+    const char *like;         /* synthetic: ml1m | amazon | iaac */
+    int64_t     rows;         /* synthetic: rows to generate (0 = preset default) */
+    uint64_t    data_seed;    /* synthetic: generator seed */
+    int         min_count;    /* ids seen fewer times map to OOV (0) */
+    int         skip_bad_rows;
+    int         drop_neutral; /* MovieLens: drop rating 3 */
+    int         min_item_count;
+    const char *label_col, *fields, *multi, *delim, *file;   /* csv spec */
+    const char *cache_dir;    /* binary cache folder (default out/cache) */
+    int         no_cache;
+    const char *split;        /* random | time */
+};
+
+struct dataset_spec {
+    const char *name;
+    const char *help;
+    /* 0 on success; otherwise -1 with a one-line reason naming file/line/field in err. */
+    int (*load)(struct dataset *d, const struct data_opts *o, char *err, size_t errlen);
+};
+
+#define X(name) extern const struct dataset_spec dataset_spec_##name;
+#include "datasets.def"
+#undef X
+
+const struct dataset_spec *dataset_spec_find(const char *name);
+int dataset_spec_count(void);
+const struct dataset_spec *dataset_spec_at(int i);
+/* Comma-separated list of the registered names (for error messages and help). */
+const char *dataset_spec_names(void);
+void data_opts_default(struct data_opts *o);
+/* The option table for struct data_opts (shared by train, predict, data info). */
+extern const struct opt data_opt_table[];
+/* Loads o->dataset; on error prints nothing, returns -1 with err set. */
+int  dataset_load(struct dataset *d, const struct data_opts *o, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,323 @@
+/* Generic delimited file with a header line (RFC 4180 quoting, spaces around unquoted
+ * fields trimmed, CRLF or LF, a UTF-8 byte-order mark ignored).
+ *
+ *   --file PATH           the file (as given, else DIR/PATH)
+ *   --label COL           label column holding 0/1;  --label 'COL>T' / 'COL>=T': 1 when
+ *                         the number in COL is above (or at least) T, e.g. rating>3
+ *   --fields A,B,C        categorical columns (default: every column but the label and
+ *                         the time column)
+ *   --multi COL:SEP[,..]  multi-valued columns, SEP one character (genres:|); an empty
+ *                         cell is an empty list, empty pieces are ignored
+ *   --delim C             one character, or tab, space, :: (default ,)
+ * The user, item and category fields are the first fields named user_id/userid/user/uid,
+ * item_id/itemid/item/movie_id/movieid/iid/asin/product_id and
+ * category/category_id/cate_id/categories/genres/genre (any case). A column named
+ * timestamp/time/ts/unix_time/context_timestamp sets the row times when every row holds
+ * an integer there (otherwise the dataset has no times). */
+#include "cache.h"
+#include "csvread.h"
+#include "dataset.h"
+#include "idmap.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define CSV_MAX_FIELDS 256
+
+struct csv_job {
+    const struct data_opts *o;
+    char path[4096];
+    int delim;
+    char label[DATA_NAME_LEN];
+    int label_op;               /* 0: 0/1 column, 1: > T, 2: >= T */
+    double label_t;
+};
+
+struct csv_ctx {
+    struct csv_job     *j;
+    struct tbuild       t;
+    int                 built;          /* t initialised */
+    struct csvread_bad *bad;
+    int                 n_cols;         /* header width; 0 before the header */
+    char              **hdr;
+    int                 n_fields;
+    int                 col[CSV_MAX_FIELDS];
+    char                sep[CSV_MAX_FIELDS];   /* list separator of a multi field, or 0 */
+    int                 col_label, col_time, time_ok;
+    int                 user_f, item_f, cat_f;
+    int                 list_field;
+};
+
+static int csv_is_one_of(const char *s, const char *const *names)
+{
+    for (; *names; names++)
+        if (strcasecmp(s, *names) == 0) return 1;
+    return 0;
+}
+
+static const char *const csv_user_names[] = { "user_id", "userid", "user", "uid", NULL };
+static const char *const csv_item_names[] = { "item_id", "itemid", "item", "movie_id", "movieid", "iid",
+                                              "asin", "product_id", NULL };
+static const char *const csv_cat_names[] = { "category", "category_id", "cate_id", "categories", "genres",
+                                             "genre", NULL };
+static const char *const csv_time_names[] = { "timestamp", "time", "ts", "unix_time", "context_timestamp", NULL };
+
+static int csv_find_col(const struct csv_ctx *c, const char *name, size_t len)
+{
+    for (int i = 0; i < c->n_cols; i++)
+        if (strlen(c->hdr[i]) == len && memcmp(c->hdr[i], name, len) == 0) return i;
+    return -1;
+}
+
+static void csv_no_col(const struct csv_ctx *c, const char *opt, const char *name, size_t len,
+                       char *err, size_t errlen)
+{
+    char cols[300] = "";
+    for (int i = 0; i < c->n_cols && strlen(cols) < sizeof cols - 40; i++) {
+        if (i) strcat(cols, ", ");
+        strncat(cols, c->hdr[i], sizeof cols - strlen(cols) - 8);
+    }
+    snprintf(err, errlen, "csv: %s: no column '%.*s' in the header of %s (columns: %s)", opt, (int)len, name,
+             c->j->path, cols);
+}
+
+/* Header line: columns, the fields, their separators, and the builder. */
+static int csv_header(struct csv_ctx *c, const struct csvread_row *r, char *err, size_t errlen)
+{
+    const struct data_opts *o = c->j->o;
+    c->n_cols = r->n;
+    c->hdr = calloc((size_t)r->n, sizeof *c->hdr);
+    if (!c->hdr) goto oom;
+    for (int i = 0; i < r->n; i++) {
+        const char *h = r->f[i];
+        if (i == 0 && strncmp(h, "\xEF\xBB\xBF", 3) == 0) h += 3;       /* UTF-8 BOM */
+        if (!(c->hdr[i] = strdup(h))) goto oom;
+    }
+    c->col_label = csv_find_col(c, c->j->label, strlen(c->j->label));
+    if (c->col_label < 0) {
+        csv_no_col(c, "--label", c->j->label, strlen(c->j->label), err, errlen);
+        return -1;
+    }
+    c->col_time = -1;
+    for (int i = 0; i < r->n && c->col_time < 0; i++)
+        if (i != c->col_label && csv_is_one_of(c->hdr[i], csv_time_names)) c->col_time = i;
+    c->time_ok = c->col_time >= 0;
+    c->n_fields = 0;
+    if (o->fields && *o->fields) {
+        for (const char *p = o->fields;;) {
+            const char *e = strchr(p, ',');
+            size_t n = e ? (size_t)(e - p) : strlen(p);
+            int k = csv_find_col(c, p, n);
+            if (k < 0) {
+                csv_no_col(c, "--fields", p, n, err, errlen);
+                return -1;
+            }
+            if (c->n_fields == CSV_MAX_FIELDS) {
+                snprintf(err, errlen, "csv: --fields: more than %d fields", CSV_MAX_FIELDS);
+                return -1;
+            }
+            c->col[c->n_fields++] = k;
+            if (!e) break;
+            p = e + 1;
+        }
+    } else {
+        for (int i = 0; i < r->n && c->n_fields < CSV_MAX_FIELDS; i++)
+            if (i != c->col_label && i != c->col_time) c->col[c->n_fields++] = i;
+    }
+    memset(c->sep, 0, sizeof c->sep);
+    for (const char *p = o->multi; p && *p;) {
+        const char *colon = strchr(p, ':');
+        if (!colon || !colon[1] || (colon[2] && colon[2] != ',')) {
+            snprintf(err, errlen, "csv: --multi: expected COL:SEP[,COL:SEP...] with SEP one character, got '%s'",
+                     o->multi);
+            return -1;
+        }
+        int k = csv_find_col(c, p, (size_t)(colon - p)), f = -1;
+        if (k < 0) {
+            csv_no_col(c, "--multi", p, (size_t)(colon - p), err, errlen);
+            return -1;
+        }
+        for (int i = 0; i < c->n_fields; i++)
+            if (c->col[i] == k) f = i;
+        if (f < 0) {
+            snprintf(err, errlen, "csv: --multi: column '%s' is not one of the fields", c->hdr[k]);
+            return -1;
+        }
+        c->sep[f] = colon[1];
+        p = colon[2] ? colon + 3 : colon + 2;
+    }
+    const char *names[CSV_MAX_FIELDS];
+    int multi[CSV_MAX_FIELDS];
+    c->user_f = c->item_f = c->cat_f = -1;
+    for (int f = 0; f < c->n_fields; f++) {
+        names[f] = c->hdr[c->col[f]];
+        multi[f] = c->sep[f] != 0;
+        if (c->user_f < 0 && csv_is_one_of(names[f], csv_user_names)) c->user_f = f;
+        if (c->item_f < 0 && csv_is_one_of(names[f], csv_item_names)) c->item_f = f;
+        if (c->cat_f < 0 && csv_is_one_of(names[f], csv_cat_names)) c->cat_f = f;
+    }
+    if (c->n_fields == 0) {
+        snprintf(err, errlen, "csv: %s: no categorical fields (name them with --fields)", c->j->path);
+        return -1;
+    }
+    if (tbuild_init(&c->t, c->n_fields, names, multi, c->col_time >= 0)) goto oom;
+    c->built = 1;
+    return 0;
+oom:
+    snprintf(err, errlen, "csv: out of memory");
+    return -1;
+}
+
+static int csv_piece(void *ctx, const char *p, size_t n)
+{
+    struct csv_ctx *c = ctx;
+    if (n) tbuild_add(&c->t, c->list_field, p, n);
+    return 0;
+}
+
+static int csv_row(void *ctx, const struct csvread_row *r, char *err, size_t errlen)
+{
+    struct csv_ctx *c = ctx;
+    if (!c->n_cols) return csv_header(c, r, err, errlen);
+    if (r->n != c->n_cols)
+        return csvread_bad_row(c->bad, r, r->n < c->n_cols ? c->hdr[r->n] : "(extra)", err, errlen,
+                               "the line has %d fields, the header %d", r->n, c->n_cols);
+    double v;
+    const char *lv = r->f[c->col_label];
+    if (csvread_f64(lv, &v) || (c->j->label_op == 0 && v != 0.0 && v != 1.0))
+        return csvread_bad_row(c->bad, r, c->hdr[c->col_label], err, errlen,
+                               c->j->label_op ? "'%s' is not a number" : "'%s' is not a 0/1 label", lv);
+    float label = c->j->label_op == 0 ? (float)v : c->j->label_op == 1 ? v > c->j->label_t : v >= c->j->label_t;
+    long long ts = 0;
+    if (c->time_ok && csvread_i64(r->f[c->col_time], &ts)) c->time_ok = 0;
+    for (int f = 0; f < c->n_fields; f++) {
+        int k = c->col[f];
+        if (c->sep[f]) {
+            c->list_field = f;
+            csvread_split(r->f[k], r->len[k], c->sep[f], csv_piece, c);
+        } else {
+            tbuild_add(&c->t, f, r->f[k], r->len[k]);
+        }
+    }
+    tbuild_row(&c->t, label, ts);
+    if (c->t.oom) {
+        snprintf(err, errlen, "%s: out of memory", r->path);
+        return -1;
+    }
+    return 0;
+}
+
+static int csv_build(struct dataset *d, void *ctx, int *n_skipped, char *err, size_t errlen)
+{
+    struct csv_job *j = ctx;
+    struct csvread_bad bad = { .skip = j->o->skip_bad_rows };
+    struct csv_ctx c = { .j = j, .bad = &bad };
+    struct csvread_opts ro = { j->delim, 1, 1 };
+    int rc = csvread_file(j->path, &ro, csv_row, &c, err, errlen);
+    if (!rc && !c.n_cols) {
+        snprintf(err, errlen, "csv: %s: empty file (expected a header line)", j->path);
+        rc = -1;
+    }
+    const char *base = strrchr(j->path, '/');
+    char name[64];
+    snprintf(name, sizeof name, "csv:%.59s", base ? base + 1 : j->path);
+    if (!rc) rc = tbuild_finish(&c.t, d, name, c.item_f, j->o->min_count, j->o->min_item_count, err, errlen);
+    if (c.built) tbuild_free(&c.t);
+    for (int i = 0; c.hdr && i < c.n_cols; i++) free(c.hdr[i]);
+    free(c.hdr);
+    if (rc) return -1;
+    if (!c.time_ok) {
+        free(d->time);
+        d->time = NULL;
+    }
+    d->user_field = c.user_f;
+    d->item_field = c.item_f;
+    d->category_field = c.cat_f;
+    if (j->label_op == 0) snprintf(d->label_rule, sizeof d->label_rule, "%s (0/1 column)", j->label);
+    else snprintf(d->label_rule, sizeof d->label_rule, "%s %s %g -> 1 else 0", j->label,
+                  j->label_op == 1 ? ">" : ">=", j->label_t);
+    csvread_bad_report(&bad, "csv");
+    *n_skipped = (int)bad.count;
+    return 0;
+}
+
+/* --delim: one character, or tab / space / ::. */
+static int csv_parse_delim(const char *s)
+{
+    if (!s || !*s) return ',';
+    if (strcmp(s, "tab") == 0 || strcmp(s, "\\t") == 0) return '\t';
+    if (strcmp(s, "space") == 0) return ' ';
+    if (strcmp(s, "::") == 0) return CSVREAD_DCOLON;
+    if (strlen(s) == 1 && s[0] != '"' && s[0] != '\n' && s[0] != '\r') return (unsigned char)s[0];
+    return -1;
+}
+
+/* --label COL, COL>T or COL>=T. */
+static int csv_parse_label(struct csv_job *j, const char *s, char *err, size_t errlen)
+{
+    const char *gt = s ? strchr(s, '>') : NULL;
+    size_t n = gt ? (size_t)(gt - s) : s ? strlen(s) : 0;
+    if (n == 0 || n >= sizeof j->label) {
+        snprintf(err, errlen, "csv: --label COL is required (COL holds 0/1, or COL>T / COL>=T thresholds a number)");
+        return -1;
+    }
+    memcpy(j->label, s, n);
+    j->label[n] = '\0';
+    if (!gt) return 0;
+    j->label_op = gt[1] == '=' ? 2 : 1;
+    if (csvread_f64(gt + j->label_op, &j->label_t)) {
+        snprintf(err, errlen, "csv: --label '%s': expected a number after '%s'", s, j->label_op == 2 ? ">=" : ">");
+        return -1;
+    }
+    return 0;
+}
+
+static int csv_load(struct dataset *d, const struct data_opts *o, char *err, size_t errlen)
+{
+    struct csv_job *j = calloc(1, sizeof *j);
+    int rc = -1;
+    if (!j) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    j->o = o;
+    if (!o->file || !*o->file) {
+        snprintf(err, errlen, "csv: --file PATH is required (a delimited file with a header line)");
+        goto out;
+    }
+    if (csv_parse_label(j, o->label_col, err, errlen)) goto out;
+    if ((j->delim = csv_parse_delim(o->delim)) < 0) {
+        snprintf(err, errlen, "csv: --delim: expected one character, tab, space or ::, got '%s'", o->delim);
+        goto out;
+    }
+    snprintf(j->path, sizeof j->path, "%s", o->file);
+    FILE *fp = fopen(j->path, "rb");
+    if (!fp && o->file[0] != '/' && o->data_dir) {
+        snprintf(j->path, sizeof j->path, "%s/%s", o->data_dir, o->file);
+        fp = fopen(j->path, "rb");
+    }
+    if (!fp) {
+        snprintf(err, errlen, "csv: %s not found (looked for %s%s%s)", o->file, o->file,
+                 o->file[0] != '/' && o->data_dir ? " and " : "", o->file[0] != '/' && o->data_dir ? j->path : "");
+        goto out;
+    }
+    fclose(fp);
+    struct cache_key k = { .spec = "csv", .paths = { j->path }, .n_paths = 1 };
+    uint64_t h = cache_hash_common(CACHE_HASH_SEED, &k, o);
+    h = cache_hash_str(h, o->label_col);
+    h = cache_hash_str(h, o->fields);
+    h = cache_hash_str(h, o->multi);
+    k.opts_hash = cache_hash_i64(h, j->delim);
+    rc = cache_load_or_build(d, o, &k, csv_build, j, err, errlen);
+out:
+    free(j);
+    return rc;
+}
+
+const struct dataset_spec dataset_spec_csv = {
+    .name = "csv",
+    .help = "any delimited file with a header: --file PATH --label COL|COL>T [--fields A,B] "
+            "[--multi COL:SEP] [--delim C]",
+    .load = csv_load,
+};

@@ -1,0 +1,102 @@
+#include "graph.h"
+#include "op.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void graph_init(struct graph *g, size_t arena_bytes)
+{
+    memset(g, 0, sizeof *g);
+    arena_init(&g->arena, arena_bytes);
+    g->cap_tape = 256;
+    g->tape = malloc(sizeof *g->tape * (size_t)g->cap_tape);
+    if (!g->tape) { fprintf(stderr, "apg: out of memory (tape)\n"); abort(); }
+    g->record = 1;
+}
+
+void graph_free(struct graph *g)
+{
+    arena_free(&g->arena);
+    free(g->tape);
+    memset(g, 0, sizeof *g);
+}
+
+void graph_reset(struct graph *g)
+{
+    arena_reset(&g->arena);
+    g->n_tape = 0;
+}
+
+static struct tensor *tensor_alloc(struct graph *g, int ndim, const int *shape)
+{
+    if (ndim < 1 || ndim > TENSOR_MAX_DIMS) {
+        fprintf(stderr, "apg: internal error: tensor with %d dims\n", ndim);
+        abort();
+    }
+    struct tensor *t = arena_calloc(&g->arena, sizeof *t);
+    t->ndim = ndim;
+    t->size = 1;
+    for (int i = 0; i < ndim; i++) {
+        t->shape[i] = shape[i];
+        t->size *= shape[i];
+    }
+    return t;
+}
+
+struct tensor *graph_input(struct graph *g, float *data, int ndim, const int *shape)
+{
+    struct tensor *t = tensor_alloc(g, ndim, shape);
+    t->data = data ? data : arena_alloc(&g->arena, sizeof(float) * (size_t)t->size);
+    t->op = 0;
+    return t;
+}
+
+struct tensor *graph_node(struct graph *g, int op, int ndim, const int *shape,
+                          int n_src, struct tensor *const *src)
+{
+    struct tensor *t = tensor_alloc(g, ndim, shape);
+    t->op = op;
+    t->n_src = n_src;
+    t->src = arena_alloc(&g->arena, sizeof *t->src * (size_t)(n_src > 0 ? n_src : 1));
+    for (int i = 0; i < n_src; i++) {
+        t->src[i] = src[i];
+        if (g->record && src[i] && (src[i]->flags & T_NEEDS_GRAD)) t->flags |= T_NEEDS_GRAD;
+    }
+    t->data = arena_alloc(&g->arena, sizeof(float) * (size_t)t->size);
+    return t;
+}
+
+struct tensor *graph_run(struct graph *g, struct tensor *t)
+{
+    op_table[t->op].forward(t);
+    if (t->flags & T_NEEDS_GRAD) {
+        if (g->n_tape == g->cap_tape) {   /* grows during the first steps only */
+            g->cap_tape *= 2;
+            struct tensor **nt = realloc(g->tape, sizeof *g->tape * (size_t)g->cap_tape);
+            if (!nt) { fprintf(stderr, "apg: out of memory (tape)\n"); abort(); }
+            g->tape = nt;
+        }
+        g->tape[g->n_tape++] = t;
+    }
+    return t;
+}
+
+float *graph_scratch(struct graph *g, int n)
+{
+    return arena_calloc(&g->arena, sizeof(float) * (size_t)n);
+}
+
+void graph_backward(struct graph *g, struct tensor *loss)
+{
+    if (!(loss->flags & T_NEEDS_GRAD)) return;   /* nothing trainable upstream */
+    /* Zeroed grads for every recorded node; parameters own theirs. */
+    for (int i = 0; i < g->n_tape; i++) {
+        struct tensor *t = g->tape[i];
+        t->grad = arena_calloc(&g->arena, sizeof(float) * (size_t)t->size);
+    }
+    for (int i = 0; i < loss->size; i++) loss->grad[i] = 1.0f;
+    for (int i = g->n_tape - 1; i >= 0; i--) {
+        struct tensor *t = g->tape[i];
+        op_table[t->op].backward(t);
+    }
+}

@@ -1,0 +1,78 @@
+/* String -> dense id maps and the column builder the real-data loaders fill row by row.
+ *
+ * idmap: each distinct byte string gets the next id in order of first appearance,
+ * starting at 1 (id 0 is padding / OOV). tbuild: per-field id columns (single or
+ * multi-valued), labels and optional timestamps, grown row by row; a half-built row
+ * can be discarded (bad-row skipping). tbuild_finish renumbers every field in order
+ * of first appearance in the kept rows, maps values seen fewer than min_count times
+ * to 0, and moves the columns into a struct dataset. */
+#ifndef APG_IDMAP_H
+#define APG_IDMAP_H
+#include <stddef.h>
+#include <stdint.h>
+#include "data.h"
+
+struct idmap {
+    uint64_t *slots;      /* (hash high 32 bits << 32) | id; 0 = empty slot */
+    size_t    cap;        /* slots, a power of two */
+    int32_t   n;          /* ids 1..n are in use */
+    int32_t   scap;
+    size_t   *soff;       /* soff[id-1]: offset of the id's string in pool */
+    uint32_t *slen;
+    char     *pool;       /* the strings, each NUL-terminated */
+    size_t    pool_len, pool_cap;
+};
+
+void        idmap_init(struct idmap *m);
+void        idmap_free(struct idmap *m);
+/* The id of s[0..len), adding it if new. -1 only when out of memory. */
+int32_t     idmap_get(struct idmap *m, const char *s, size_t len);
+/* The id of s[0..len), or 0 when absent. */
+int32_t     idmap_find(const struct idmap *m, const char *s, size_t len);
+const char *idmap_str(const struct idmap *m, int32_t id);
+
+/* Renumbers ids[0..n) (values in [0, card)) densely in order of first appearance;
+ * values seen fewer than min_count times (and 0) become 0. Returns the new card
+ * (kept values + 1), or -1 when out of memory. */
+int32_t idmap_compact(int32_t *ids, size_t n, int32_t card, int64_t min_count);
+
+struct tcol {
+    char         name[DATA_NAME_LEN];
+    int          multi;
+    struct idmap map;
+    int32_t     *ids;        /* single: one per row; multi: every row's list, concatenated */
+    size_t       n_ids, cap_ids;
+    int64_t     *offs;       /* multi: row r's list is ids[offs[r] .. offs[r+1]) */
+};
+
+struct tbuild {
+    int          n_fields;
+    struct tcol *cols;
+    float       *label;
+    int64_t     *time;       /* NULL unless has_time */
+    size_t       n_rows, cap_rows;
+    int          oom;        /* an allocation failed: tbuild_finish reports it */
+};
+
+/* names[f], multi[f] for each field; has_time: keep a timestamp per row. 0 or -1 (oom). */
+int     tbuild_init(struct tbuild *t, int n_fields, const char *const *names, const int *multi,
+                    int has_time);
+void    tbuild_free(struct tbuild *t);
+/* Interns s[0..len) in field f's map (does not add it to the row). */
+int32_t tbuild_intern(struct tbuild *t, int f, const char *s, size_t len);
+/* Adds an id (from tbuild_intern, or 0) to the current row: sets a single-valued field
+ * (exactly once per row), appends to a multi-valued field's list. */
+void    tbuild_push(struct tbuild *t, int f, int32_t id);
+/* Interns and pushes in one call. */
+void    tbuild_add(struct tbuild *t, int f, const char *s, size_t len);
+/* Commits the current row. */
+void    tbuild_row(struct tbuild *t, float label, int64_t time);
+/* Drops whatever the current row pushed so far. */
+void    tbuild_discard(struct tbuild *t);
+/* min_item_count > 0: drops the rows whose item_field value occurs fewer times.
+ * Then compacts every field (idmap_compact with min_count) and moves the columns into
+ * d (dataset_init(d, name, ...)); t is left empty. 0, or -1 with err set. */
+int     tbuild_finish(struct tbuild *t, struct dataset *d, const char *name, int item_field,
+                      int64_t min_count, int64_t min_item_count, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,55 @@
+/* Graph constructors: check shapes, build a node, run its forward, record it.
+ * Models compose these and never write backward code. A shape error is a programming
+ * error: it prints the op and both shapes and aborts. Shapes are row-major; "rows" of
+ * a tensor are all leading dims flattened, "cols" its last dim. */
+#ifndef APG_OPS_H
+#define APG_OPS_H
+#include "graph.h"
+
+/* y (R,N) = x (R,M) W^T + b;  W (N,M), b (N) or NULL.  x may be 2-D or 3-D (rows = R). */
+struct tensor *t_linear(struct graph *g, struct tensor *x, struct tensor *w, struct tensor *b);
+/* C = op(A) op(B), op = transpose when ta/tb; A, B 2-D. */
+struct tensor *t_matmul(struct graph *g, struct tensor *a, struct tensor *b, int ta, int tb);
+/* C_b = op(A_b) op(B_b) for every b; A (B,P,Q), B (B,Q,R) (before transposes). */
+struct tensor *t_bmm(struct graph *g, struct tensor *a, struct tensor *b, int ta, int tb);
+/* Elementwise with broadcast of b: same shape; row (b has size cols(a): one vector added
+ * to every row); column (b has size rows(a) and last dim 1: one scalar per row). */
+struct tensor *t_add(struct graph *g, struct tensor *a, struct tensor *b);
+struct tensor *t_sub(struct graph *g, struct tensor *a, struct tensor *b);
+struct tensor *t_mul(struct graph *g, struct tensor *a, struct tensor *b);
+struct tensor *t_scale(struct graph *g, struct tensor *a, float s);
+struct tensor *t_relu(struct graph *g, struct tensor *a);
+struct tensor *t_sigmoid(struct graph *g, struct tensor *a);
+struct tensor *t_tanh(struct graph *g, struct tensor *a);
+/* Reduce over one axis, which is kept with size 1: (B,F,E) sum axis 1 -> (B,1,E). */
+struct tensor *t_sum(struct graph *g, struct tensor *a, int axis);
+struct tensor *t_mean(struct graph *g, struct tensor *a, int axis);
+/* Concatenate n tensors along the last axis (equal leading dims). */
+struct tensor *t_concat(struct graph *g, int n, struct tensor *const *parts);
+/* Columns [off, off+width) of the last axis. */
+struct tensor *t_slice(struct graph *g, struct tensor *a, int off, int width);
+/* Split the last axis into pieces of the given widths (sum = cols(a)); out[i] set. */
+void           t_split(struct graph *g, struct tensor *a, int n, const int *widths,
+                       struct tensor **out);
+struct tensor *t_reshape(struct graph *g, struct tensor *a, int ndim, const int *shape);
+struct tensor *t_reshape2(struct graph *g, struct tensor *a, int d0, int d1);
+struct tensor *t_reshape3(struct graph *g, struct tensor *a, int d0, int d1, int d2);
+/* Swap the last two axes: (B,F,E) -> (B,E,F), (R,C) -> (C,R). */
+struct tensor *t_transpose(struct graph *g, struct tensor *a);
+/* Embedding lookup: table (V,E), ids[B*F] in [0,V) -> (B,F,E). Gradient row-sparse
+ * into the table (T_SPARSE tables record touched rows). ids must outlive the step. */
+struct tensor *t_gather(struct graph *g, struct tensor *table, const int32_t *ids, int B, int F);
+/* Mean-pooled lists: bag j = b*F+f holds ids[offs[j] .. offs[j+1]); an empty bag is 0. */
+struct tensor *t_bag(struct graph *g, struct tensor *table, const int32_t *offs,
+                     const int32_t *ids, int B, int F);
+struct tensor *t_softmax(struct graph *g, struct tensor *a);
+/* Per-row small matrix-vector product (the APG kernel): S (R, N*M) holds one row-major
+ * N x M matrix per row; x (R, M); y_r = S_r x_r -> (R, N). trans: y_r = S_r^T x_r with
+ * x (R, N) -> (R, M). */
+struct tensor *t_rowmv(struct graph *g, struct tensor *s, struct tensor *x, int n, int m, int trans);
+/* <a_r, b_r> over the last axis -> shape of a with last dim 1. */
+struct tensor *t_rowdot(struct graph *g, struct tensor *a, struct tensor *b);
+/* Mean over R of BCE(sigmoid(logit_r), label_r); logits (R,1); -> (1). Stable form. */
+struct tensor *t_bce(struct graph *g, struct tensor *logits, const float *labels);
+
+#endif

@@ -1,0 +1,150 @@
+/* Embedding ops: gather (one id per field) and bag (a mean-pooled list of ids per
+ * field). The table gradient is row-sparse: backward adds only the touched rows and,
+ * for a T_SPARSE table, records them in table->sparse for the lazy optimizer. */
+#include "ops.h"
+#include "op.h"
+#include "ops_check.h"
+#include "threads.h"
+#include <string.h>
+
+static void embed_check_table(const char *name, const struct tensor *table)
+{
+    ops_check_operand(name, table);
+    OPS_CHECK_SHAPE(table->ndim == 2, name, table, NULL, "the table must be (V,E)");
+}
+
+static void embed_check_ids(const char *name, const int32_t *ids, int from, int to, int V)
+{
+    if (to > from && !ids) ops_die(name, "NULL ids");
+    for (int j = from; j < to; j++)
+        if (ids[j] < 0 || ids[j] >= V)
+            ops_die(name, "id %d at position %d out of range [0, %d)", (int)ids[j], j, V);
+}
+
+/* Record row r of a T_SPARSE table as touched (first-touch order). */
+static inline void embed_touch(struct sparse_rows *s, int32_t r)
+{
+    if (!s->mark[r]) {
+        s->mark[r] = 1;
+        s->rows[s->n++] = r;
+    }
+}
+
+static struct sparse_rows *embed_sparse(const struct tensor *table)
+{
+    return (table->flags & T_SPARSE) ? table->sparse : NULL;
+}
+
+/* ---------------------------------------------------------------------------------
+ * gather: table (V,E), ids[B*F] in [0,V) (out->ids) -> out (B,F,E), out[j] = table[ids[j]].
+ * Caches nothing.  backward: table.grad[ids[j]] += dout[j] for j in order (single thread:
+ * repeated ids accumulate deterministically), touched rows recorded. */
+struct tensor *t_gather(struct graph *g, struct tensor *table, const int32_t *ids, int B, int F)
+{
+    embed_check_table("gather", table);
+    if (B < 1 || F < 1) ops_die("gather", "bad batch shape B = %d, F = %d", B, F);
+    embed_check_ids("gather", ids, 0, B * F, table->shape[0]);
+    struct tensor *t = graph_node(g, OP_GATHER, 3, (int[]){ B, F, table->shape[1] }, 1, &table);
+    t->ids = ids;
+    return graph_run(g, t);
+}
+
+void op_gather_forward(struct tensor *out)
+{
+    const struct tensor *table = out->src[0];
+    int n = out->shape[0] * out->shape[1], E = table->shape[1];
+    const int32_t *restrict ids = out->ids;
+    const float *restrict w = table->data;
+    float *restrict y = out->data;
+    #pragma omp parallel for schedule(static) if (out->size >= APG_PAR_MIN)
+    for (int j = 0; j < n; j++)
+        memcpy(y + (size_t)j * E, w + (size_t)ids[j] * E, sizeof(float) * (size_t)E);
+}
+
+void op_gather_backward(struct tensor *out)
+{
+    struct tensor *table = out->src[0];
+    if (!table->grad) return;
+    int n = out->shape[0] * out->shape[1], E = table->shape[1];
+    const int32_t *restrict ids = out->ids;
+    const float *restrict dy = out->grad;
+    float *restrict dw = table->grad;
+    struct sparse_rows *sp = embed_sparse(table);
+    for (int j = 0; j < n; j++) {
+        float *restrict d = dw + (size_t)ids[j] * E;
+        const float *restrict gj = dy + (size_t)j * E;
+        #pragma omp simd
+        for (int e = 0; e < E; e++) d[e] += gj[e];
+        if (sp) embed_touch(sp, ids[j]);
+    }
+}
+
+/* ---------------------------------------------------------------------------------
+ * bag: table (V,E); bag j < B*F holds ids[offs[j] .. offs[j+1]) (out->offs, out->ids);
+ * out (B,F,E), out[j] = mean of its rows, 0 for an empty bag.  Caches nothing.
+ * backward: table.grad[id] += dout[j] / |bag j| for each id of bag j, in order. */
+struct tensor *t_bag(struct graph *g, struct tensor *table, const int32_t *offs,
+                     const int32_t *ids, int B, int F)
+{
+    embed_check_table("bag", table);
+    if (B < 1 || F < 1) ops_die("bag", "bad batch shape B = %d, F = %d", B, F);
+    if (!offs) ops_die("bag", "NULL offsets");
+    int n = B * F;
+    if (offs[0] < 0) ops_die("bag", "offset %d at position 0 is negative", (int)offs[0]);
+    for (int j = 0; j < n; j++)
+        if (offs[j + 1] < offs[j])
+            ops_die("bag", "offsets decrease at bag %d (%d -> %d)", j, (int)offs[j], (int)offs[j + 1]);
+    embed_check_ids("bag", ids, offs[0], offs[n], table->shape[0]);
+    struct tensor *t = graph_node(g, OP_BAG, 3, (int[]){ B, F, table->shape[1] }, 1, &table);
+    t->offs = offs;
+    t->ids = ids;
+    return graph_run(g, t);
+}
+
+void op_bag_forward(struct tensor *out)
+{
+    const struct tensor *table = out->src[0];
+    int n = out->shape[0] * out->shape[1], E = table->shape[1];
+    const int32_t *restrict ids = out->ids, *restrict offs = out->offs;
+    const float *restrict w = table->data;
+    float *restrict y = out->data;
+    #pragma omp parallel for schedule(static) if (out->size >= APG_PAR_MIN)
+    for (int j = 0; j < n; j++) {
+        float *restrict yj = y + (size_t)j * E;
+        for (int e = 0; e < E; e++) yj[e] = 0.0f;
+        int k0 = offs[j], k1 = offs[j + 1];
+        for (int k = k0; k < k1; k++) {
+            const float *restrict row = w + (size_t)ids[k] * E;
+            #pragma omp simd
+            for (int e = 0; e < E; e++) yj[e] += row[e];
+        }
+        if (k1 > k0) {
+            float inv = 1.0f / (float)(k1 - k0);
+            #pragma omp simd
+            for (int e = 0; e < E; e++) yj[e] *= inv;
+        }
+    }
+}
+
+void op_bag_backward(struct tensor *out)
+{
+    struct tensor *table = out->src[0];
+    if (!table->grad) return;
+    int n = out->shape[0] * out->shape[1], E = table->shape[1];
+    const int32_t *restrict ids = out->ids, *restrict offs = out->offs;
+    const float *restrict dy = out->grad;
+    float *restrict dw = table->grad;
+    struct sparse_rows *sp = embed_sparse(table);
+    for (int j = 0; j < n; j++) {
+        int k0 = offs[j], k1 = offs[j + 1];
+        if (k1 == k0) continue;
+        float inv = 1.0f / (float)(k1 - k0);
+        const float *restrict gj = dy + (size_t)j * E;
+        for (int k = k0; k < k1; k++) {
+            float *restrict d = dw + (size_t)ids[k] * E;
+            #pragma omp simd
+            for (int e = 0; e < E; e++) d[e] += gj[e] * inv;
+            if (sp) embed_touch(sp, ids[k]);
+        }
+    }
+}

@@ -1,0 +1,72 @@
+#include "optim.h"
+#include "threads.h"
+#include <math.h>
+#include <string.h>
+
+void adam_init(struct adam *a, float lr)
+{
+    a->lr = lr;
+    a->beta1 = 0.9f;
+    a->beta2 = 0.999f;
+    a->eps = 1e-8f;
+    a->l2 = 0.0f;
+    a->t = 0;
+}
+
+/* One Adam update of value i:
+ *   g' = g + l2 p;  m = b1 m + (1-b1) g';  v = b2 v + (1-b2) g'^2;
+ *   p -= lr_t m / (sqrt(v) + eps_t), lr_t = lr sqrt(1-b2^t)/(1-b1^t), eps_t = eps sqrt(1-b2^t)
+ * (the bias-corrected form of Kingma & Ba's update, folded into lr_t). Zeroes g. */
+#define ADAM_ONE(i)                                                   \
+    do {                                                              \
+        float gi = g[i] + l2 * p[i];                                  \
+        m[i] = b1 * m[i] + (1.0f - b1) * gi;                          \
+        v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;                     \
+        p[i] -= lr_t * m[i] / (sqrtf(v[i]) + eps_t);                  \
+        g[i] = 0.0f;                                                  \
+    } while (0)
+
+/* A dense tensor: OpenMP over the values when it is large. */
+static void adam_dense(const struct adam *a, float lr_t, float eps_t, float *restrict p,
+                       float *restrict g, float *restrict m, float *restrict v, long n)
+{
+    const float b1 = a->beta1, b2 = a->beta2, l2 = a->l2;
+    if (n >= APG_PAR_MIN && apg_threads() > 1) {
+#pragma omp parallel for schedule(static)
+        for (long i = 0; i < n; i++) ADAM_ONE(i);
+    } else {
+        for (long i = 0; i < n; i++) ADAM_ONE(i);
+    }
+}
+
+/* The touched rows of a row-sparse table, serially (rows are short). */
+static void adam_rows(const struct adam *a, float lr_t, float eps_t, struct tensor *t,
+                      float *restrict mslab, float *restrict vslab)
+{
+    const float b1 = a->beta1, b2 = a->beta2, l2 = a->l2;
+    int cols = tensor_cols(t);
+    struct sparse_rows *sr = t->sparse;
+    for (int j = 0; j < sr->n; j++) {
+        size_t r = (size_t)sr->rows[j] * (size_t)cols;
+        float *restrict p = t->data + r, *restrict g = t->grad + r;
+        float *restrict m = mslab + r, *restrict v = vslab + r;
+        for (int i = 0; i < cols; i++) ADAM_ONE(i);
+        sr->mark[sr->rows[j]] = 0;
+    }
+    sr->n = 0;
+}
+
+void adam_step(struct adam *a, struct param_store *ps)
+{
+    a->t++;
+    double bc1 = 1.0 - pow(a->beta1, (double)a->t), bc2 = 1.0 - pow(a->beta2, (double)a->t);
+    float lr_t = (float)(a->lr * sqrt(bc2) / bc1);
+    float eps_t = (float)(a->eps * sqrt(bc2));
+    for (int i = 0; i < ps->n; i++) {
+        struct tensor *t = ps->list[i];
+        size_t off = (size_t)(t->data - ps->data);
+        float *m = ps->m + off, *v = ps->v + off;
+        if (t->sparse) adam_rows(a, lr_t, eps_t, t, m, v);
+        else adam_dense(a, lr_t, eps_t, t->data, t->grad, m, v, t->size);
+    }
+}

@@ -1,0 +1,49 @@
+/* struct tensor: a float32 array of up to 3 dims (B, F, E), row-major, and a node of the
+ * autodiff tape. Activations live in the step arena; parameters are views into the
+ * parameter slab (core/params.h). */
+#ifndef APG_TENSOR_H
+#define APG_TENSOR_H
+#include <stdint.h>
+
+#define TENSOR_MAX_DIMS 3
+
+enum tensor_flag {
+    T_NEEDS_GRAD = 1u << 0,   /* a gradient flows into this tensor */
+    T_PARAM      = 1u << 1,   /* lives in the parameter slab; grad is persistent */
+    T_SPARSE     = 1u << 2,   /* embedding table: row-sparse gradient (see sparse_rows) */
+};
+
+/* Rows of a T_SPARSE table touched since the last optimizer step. */
+struct sparse_rows {
+    int32_t *rows;       /* touched row indices, first-touch order */
+    int      n;
+    uint8_t *mark;       /* mark[r] = 1 when r is in rows[] */
+};
+
+struct tensor {
+    float *data;
+    float *grad;              /* NULL when no gradient flows here */
+    int    ndim;
+    int    shape[TENSOR_MAX_DIMS];
+    int    size;              /* product of shape */
+    int    op;                /* enum op_kind; OP_NONE for leaves */
+    int    n_src;
+    struct tensor **src;      /* n_src sources (a source may be NULL where an op allows it) */
+    int    iarg[4];           /* op integer arguments (axis, transposes, offsets, ...) */
+    float  farg;              /* op float argument (scale) */
+    const int32_t *ids;       /* gather/bag: ids; bag: offsets in offs */
+    const int32_t *offs;
+    const float   *labels;    /* bce: targets */
+    float *cache;             /* forward scratch kept for backward (step arena) */
+    struct sparse_rows *sparse;  /* T_SPARSE parameters only */
+    unsigned flags;
+    const char *name;         /* parameters: "mlp.0.w" etc. */
+};
+
+static inline int tensor_rows(const struct tensor *t)   /* product of all dims but the last */
+{
+    return t->size / t->shape[t->ndim - 1];
+}
+static inline int tensor_cols(const struct tensor *t) { return t->shape[t->ndim - 1]; }
+
+#endif

@@ -1,0 +1,25 @@
+/* apg list: every registry (backbones, datasets, ops). */
+#include "backbone.h"
+#include "commands.h"
+#include "dataset.h"
+#include "op.h"
+#include <stdio.h>
+
+int cmd_list(int argc, char **argv)
+{
+    (void)argv;
+    if (argc > 0) {
+        printf("usage: apg list\n\nPrints every registry: backbones, datasets, autodiff ops.\n");
+        return 0;
+    }
+    printf("backbones:\n");
+    for (int i = 0; i < backbone_count(); i++)
+        printf("  %-10s %s\n", backbone_at(i)->name, backbone_at(i)->help);
+    printf("datasets:\n");
+    for (int i = 0; i < dataset_spec_count(); i++)
+        printf("  %-10s %s\n", dataset_spec_at(i)->name, dataset_spec_at(i)->help);
+    printf("ops:\n ");
+    for (int i = 1; i < OP_COUNT; i++) printf(" %s", op_table[i].name);
+    printf("\n");
+    return 0;
+}

@@ -1,0 +1,133 @@
+/* apg train: load a dataset, split it, train one model, print the metrics. */
+#include "commands.h"
+#include "dataset.h"
+#include "train.h"
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+struct train_cli {
+    struct train_cfg t;
+    const char *hidden;
+    int json;
+};
+
+#define O(f) offsetof(struct train_cli, f)
+static const struct opt train_opts[] = {
+    { "backbone", OPT_STR, O(t.backbone), "NAME", "backbone model (apg list shows them)", 0, 0 },
+    { "epochs", OPT_INT, O(t.epochs), "E", "training epochs (early stopping on validation AUC)", 1, 10000 },
+    { "patience", OPT_INT, O(t.patience), "N", "stop after N epochs without a better validation AUC", 1, 10000 },
+    { "batch", OPT_INT, O(t.batch), "B", "minibatch size", 1, 1 << 20 },
+    { "lr", OPT_FLOAT, O(t.lr), "LR", "Adam learning rate", 1e-9, 10 },
+    { "l2", OPT_FLOAT, O(t.l2), "C", "L2 penalty added to every gradient", 0, 10 },
+    { "emb-dim", OPT_INT, O(t.model.emb_dim), "D", "embedding size of every field", 1, 4096 },
+    { "emb-init", OPT_FLOAT, O(t.model.emb_init), "STD", "std of the normal embedding initialisation", 0, 10 },
+    { "hidden", OPT_STR, O(hidden), "L1,L2,..", "MLP hidden layer widths", 0, 0 },
+    { "seed", OPT_U64, O(t.seed), "S", "seed of initialisation and shuffling", 0, 0 },
+    { "threads", OPT_INT, O(t.threads), "T", "threads for BLIS and the op loops", 1, 1024 },
+    { "json", OPT_FLAG, O(json), NULL, "print one JSON object with the results as the last line", 0, 0 },
+    { NULL, 0, 0, NULL, NULL, 0, 0 },
+};
+#undef O
+
+static void print_json(const struct train_cli *a, const struct data_opts *o, const struct dataset *d,
+                       const struct train_result *r)
+{
+    printf("{\"dataset\":\"%s\",\"backbone\":\"%s\",\"seed\":%llu,\"threads\":%d,\"rows\":%d,"
+           "\"test_auc\":%.6f,\"val_auc\":%.6f,\"test_logloss\":%.6f,\"test_gauc\":%.6f,",
+           d->name, a->t.backbone, (unsigned long long)a->t.seed, a->t.threads, d->n_rows,
+           r->test_auc, r->val_auc, r->test_logloss, r->test_gauc);
+    if (isnan(r->oracle_auc)) printf("\"oracle_auc\":null,");
+    else printf("\"oracle_auc\":%.6f,", r->oracle_auc);
+    printf("\"epochs\":%d,\"best_epoch\":%d,\"sec_per_epoch\":%.4f,\"train_samples_per_s\":%.1f,"
+           "\"infer_samples_per_s\":%.1f,\"param_bytes\":%zu,\"peak_rss_bytes\":%ld,"
+           "\"synthetic_fallback\":%s}\n",
+           r->epochs_run, r->best_epoch, r->sec_per_epoch, r->train_samples_per_s,
+           r->infer_samples_per_s, r->param_bytes, r->peak_rss_bytes,
+           d->synthetic_fallback ? "true" : "false");
+    (void)o;
+}
+
+int cmd_train(int argc, char **argv)
+{
+    struct train_cli a = { .hidden = "256,128,64" };
+    struct data_opts o;
+    train_cfg_default(&a.t);
+    data_opts_default(&o);
+    const struct opt_group groups[] = {
+        { "training", train_opts, &a },
+        { "data", data_opt_table, &o },
+    };
+    char err[512];
+    char *pos[1];
+    int n_pos, help;
+    if (cli_parse(groups, 2, argc, argv, pos, 0, &n_pos, &help, err, sizeof err)) {
+        fprintf(stderr, "apg train: %s\n", err);
+        return 2;
+    }
+    if (help) {
+        printf("usage: apg train [options]\n\nTrains one model and prints per-epoch train loss and validation AUC,\n"
+               "then test AUC, logloss, gAUC (and the oracle AUC on synthetic data).\n");
+        cli_help(stdout, groups, 2);
+        return 0;
+    }
+    int n = cli_int_list(a.hidden, a.t.model.hidden, MODEL_MAX_HIDDEN);
+    if (n < 0) {
+        fprintf(stderr, "apg train: --hidden: expected up to %d positive widths like 256,128,64, got '%s'\n",
+                MODEL_MAX_HIDDEN, a.hidden);
+        return 2;
+    }
+    a.t.model.n_hidden = n;
+    if (!backbone_find(a.t.backbone)) {
+        fprintf(stderr, "apg train: unknown backbone '%s' (valid: %s)\n", a.t.backbone, backbone_names());
+        return 2;
+    }
+    if (!dataset_spec_find(o.dataset)) {
+        fprintf(stderr, "apg train: unknown dataset '%s' (valid: %s)\n", o.dataset, dataset_spec_names());
+        return 2;
+    }
+    if (strcmp(o.split, "random") != 0 && strcmp(o.split, "time") != 0) {
+        fprintf(stderr, "apg train: --split: expected random or time, got '%s'\n", o.split);
+        return 2;
+    }
+    a.t.progress = isatty(STDOUT_FILENO);
+    a.t.verbose = 1;
+
+    struct dataset d;
+    if (dataset_load(&d, &o, err, sizeof err)) {
+        fprintf(stderr, "apg train: %s\n", err);
+        return 1;
+    }
+    struct split s;
+    if (strcmp(o.split, "time") == 0) {
+        if (split_time(&s, &d, 0.1, 0.1)) {
+            fprintf(stderr, "apg train: --split time: dataset %s has no timestamps\n", d.name);
+            dataset_free(&d);
+            return 2;
+        }
+    } else {
+        split_random(&s, &d, 0.8, 0.1, o.data_seed);
+    }
+    printf("dataset %s: %d rows (train %d, val %d, test %d), %d fields, positive rate %.4f\n", d.name,
+           d.n_rows, s.n_train, s.n_val, s.n_test, d.n_fields, dataset_pos_rate(&d));
+    if (d.synthetic_fallback)
+        printf("WARNING: real data missing, SYNTHETIC data stands in for %s\n", o.dataset);
+
+    struct train_result r;
+    int rc = train_run(&a.t, &d, &s, &r, err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "apg train: %s\n", err);
+    } else {
+        printf("test auc %.5f  logloss %.5f  gauc %.5f", r.test_auc, r.test_logloss, r.test_gauc);
+        if (!isnan(r.oracle_auc)) printf("  (oracle auc %.5f)", r.oracle_auc);
+        printf("\nbest epoch %d of %d, %.3f s/epoch, train %.0f samples/s, inference %.0f samples/s,"
+               " %zu parameter bytes, peak RSS %.1f MB\n", r.best_epoch, r.epochs_run, r.sec_per_epoch,
+               r.train_samples_per_s, r.infer_samples_per_s, r.param_bytes, (double)r.peak_rss_bytes / 1048576.0);
+        if (a.json) print_json(&a, &o, &d, &r);
+    }
+    split_free(&s);
+    dataset_free(&d);
+    return rc ? 1 : 0;
+}

@@ -1,0 +1,188 @@
+#include "train.h"
+#include "metrics.h"
+#include "ops.h"
+#include "optim.h"
+#include "progress.h"
+#include "threads.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+void train_cfg_default(struct train_cfg *c)
+{
+    memset(c, 0, sizeof *c);
+    c->backbone = "wdl";
+    model_cfg_default(&c->model);
+    c->epochs = 1;
+    c->batch = 1024;
+    c->lr = 0.005f;      /* the paper's Adam learning rate */
+    c->l2 = 0.0f;
+    c->patience = 2;
+    c->seed = 1;
+    c->threads = 1;
+}
+
+/* Builds the batch of rows[0..n) inside the step arena. */
+static void step_batch(struct graph *g, struct batch *b, const struct dataset *d,
+                       const int64_t *base, const int32_t *rows, int n)
+{
+    void *mem = arena_alloc(&g->arena, batch_bytes(d, rows, n));
+    batch_build(b, d, base, rows, n, mem);
+}
+
+void model_predict(struct model *m, struct graph *g, const struct dataset *d,
+                   const int32_t *rows, int n, int batch, float *scores)
+{
+    int rec = g->record;
+    g->record = 0;
+    for (int i = 0; i < n; i += batch) {
+        int bn = n - i < batch ? n - i : batch;
+        struct batch b;
+        graph_reset(g);
+        step_batch(g, &b, d, m->base, rows + i, bn);
+        struct tensor *logit = model_forward(m, g, &b);
+        for (int j = 0; j < bn; j++) scores[i + j] = 1.0f / (1.0f + expf(-logit->data[j]));
+    }
+    graph_reset(g);
+    g->record = rec;
+}
+
+static void gather_labels(const struct dataset *d, const int32_t *rows, int n, float *out)
+{
+    for (int i = 0; i < n; i++) out[i] = d->label[rows[i]];
+}
+
+static long peak_rss_bytes(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss * 1024L;
+}
+
+int train_run(const struct train_cfg *c, const struct dataset *d, const struct split *s,
+              struct train_result *r, char *err, size_t errlen)
+{
+    memset(r, 0, sizeof *r);
+    r->oracle_auc = NAN;
+    if (s->n_train == 0 || s->n_val == 0 || s->n_test == 0) {
+        snprintf(err, errlen, "empty split (train %d, val %d, test %d rows)", s->n_train, s->n_val, s->n_test);
+        return -1;
+    }
+    apg_set_threads(c->threads);
+    struct rng root, init_rng, shuf_rng;
+    rng_seed(&root, c->seed);
+    rng_fork(&init_rng, &root, 1);
+    rng_fork(&shuf_rng, &root, 2);
+
+    struct model m;
+    if (model_init(&m, c->backbone, &c->model, d, &init_rng, err, errlen)) {
+        model_free(&m);
+        return -1;
+    }
+    r->param_bytes = params_bytes(&m.ps);
+
+    struct graph g;
+    graph_init(&g, (size_t)64 << 20);
+    struct adam opt;
+    adam_init(&opt, c->lr);
+    opt.l2 = c->l2;
+
+    int n_eval = s->n_val > s->n_test ? s->n_val : s->n_test;
+    int32_t *order = malloc(sizeof *order * (size_t)s->n_train);
+    float *scores = malloc(sizeof *scores * (size_t)n_eval);
+    float *labels = malloc(sizeof *labels * (size_t)n_eval);
+    float *best = malloc(sizeof *best * m.ps.n_floats);
+    if (!order || !scores || !labels || !best) {
+        snprintf(err, errlen, "out of memory");
+        free(order); free(scores); free(labels); free(best);
+        graph_free(&g);
+        model_free(&m);
+        return -1;
+    }
+    memcpy(order, s->train, sizeof *order * (size_t)s->n_train);
+    memcpy(best, m.ps.data, sizeof *best * m.ps.n_floats);
+
+    double best_val = -1, train_time = 0, infer_time = 0;
+    long infer_rows = 0;
+    int since_best = 0;
+    for (int ep = 1; ep <= c->epochs; ep++) {
+        rng_shuffle_i32(&shuf_rng, order, s->n_train);
+        struct progress pb;
+        char label[32];
+        snprintf(label, sizeof label, "epoch %d/%d", ep, c->epochs);
+        progress_start(&pb, c->progress, label, s->n_train);
+        double t0 = now_seconds(), loss_sum = 0;
+        long loss_n = 0;
+        for (int i = 0; i < s->n_train; i += c->batch) {
+            int bn = s->n_train - i < c->batch ? s->n_train - i : c->batch;
+            struct batch b;
+            graph_reset(&g);
+            step_batch(&g, &b, d, m.base, order + i, bn);
+            struct tensor *logit = model_forward(&m, &g, &b);
+            struct tensor *loss = t_bce(&g, logit, b.label);
+            graph_backward(&g, loss);
+            adam_step(&opt, &m.ps);
+            loss_sum += (double)loss->data[0] * bn;
+            loss_n += bn;
+            progress_update(&pb, i + bn, loss_sum / (double)loss_n);
+        }
+        double ep_time = now_seconds() - t0;
+        progress_end(&pb);
+        train_time += ep_time;
+        r->last_train_loss = loss_sum / (double)loss_n;
+        r->epochs_run = ep;
+
+        double t1 = now_seconds();
+        model_predict(&m, &g, d, s->val, s->n_val, c->batch, scores);
+        infer_time += now_seconds() - t1;
+        infer_rows += s->n_val;
+        gather_labels(d, s->val, s->n_val, labels);
+        double val_auc = metrics_auc(scores, labels, s->n_val);
+        if (c->verbose)
+            printf("epoch %d: train loss %.5f  val auc %.5f  (%.2f s, %.0f samples/s)\n", ep,
+                   r->last_train_loss, val_auc, ep_time, (double)s->n_train / ep_time);
+        if (val_auc > best_val) {
+            best_val = val_auc;
+            r->best_epoch = ep;
+            since_best = 0;
+            if (ep < c->epochs) memcpy(best, m.ps.data, sizeof *best * m.ps.n_floats);
+        } else if (++since_best >= c->patience) {
+            if (c->verbose) printf("early stop: no val improvement for %d epochs\n", since_best);
+            break;
+        }
+    }
+    if (r->best_epoch != r->epochs_run) memcpy(m.ps.data, best, sizeof *best * m.ps.n_floats);
+
+    double t2 = now_seconds();
+    model_predict(&m, &g, d, s->test, s->n_test, c->batch, scores);
+    infer_time += now_seconds() - t2;
+    infer_rows += s->n_test;
+    gather_labels(d, s->test, s->n_test, labels);
+    r->val_auc = best_val;
+    r->test_auc = metrics_auc(scores, labels, s->n_test);
+    r->test_logloss = metrics_logloss(scores, labels, s->n_test);
+    if (d->user_field >= 0 && !d->fields[d->user_field].multi) {
+        int32_t *users = malloc(sizeof *users * (size_t)s->n_test);
+        if (users) {
+            for (int i = 0; i < s->n_test; i++) users[i] = d->fields[d->user_field].ids[s->test[i]];
+            r->test_gauc = metrics_gauc(scores, labels, users, s->n_test, NULL);
+            free(users);
+        }
+    }
+    if (d->prob) {
+        for (int i = 0; i < s->n_test; i++) scores[i] = d->prob[s->test[i]];
+        r->oracle_auc = metrics_auc(scores, labels, s->n_test);
+    }
+    r->train_seconds = train_time;
+    r->sec_per_epoch = train_time / r->epochs_run;
+    r->train_samples_per_s = (double)s->n_train * r->epochs_run / train_time;
+    r->infer_samples_per_s = infer_time > 0 ? (double)infer_rows / infer_time : 0;
+    r->peak_rss_bytes = peak_rss_bytes();
+
+    free(order); free(scores); free(labels); free(best);
+    graph_free(&g);
+    model_free(&m);
+    return 0;
+}

@@ -1,0 +1,42 @@
+/* One training run: seeded init, minibatch Adam over the training split, validation
+ * AUC each epoch with early stopping (the best epoch's parameters are restored), then
+ * a single pass over the test split. Used by `apg train` and the experiment runner. */
+#ifndef APG_TRAIN_H
+#define APG_TRAIN_H
+#include <stdint.h>
+#include "model.h"
+
+struct train_cfg {
+    const char *backbone;
+    struct model_cfg model;
+    int      epochs;
+    int      batch;
+    float    lr;
+    float    l2;
+    int      patience;     /* stop after this many epochs without a better val AUC */
+    uint64_t seed;         /* init + shuffling */
+    int      threads;
+    int      progress;     /* draw a progress bar on stderr */
+    int      verbose;      /* per-epoch lines on stdout */
+};
+
+struct train_result {
+    double test_auc, val_auc, test_logloss, test_gauc, oracle_auc;
+    int    epochs_run, best_epoch;
+    double train_seconds, sec_per_epoch;
+    double train_samples_per_s, infer_samples_per_s;
+    double last_train_loss;
+    size_t param_bytes;
+    long   peak_rss_bytes;
+};
+
+void train_cfg_default(struct train_cfg *c);
+/* Trains on s->train, selects on s->val, reports on s->test. 0, or -1 with err. */
+int train_run(const struct train_cfg *c, const struct dataset *d, const struct split *s,
+              struct train_result *r, char *err, size_t errlen);
+
+/* Scores rows[0..n) with a trained model: sigmoid(logit) into scores[n]. */
+void model_predict(struct model *m, struct graph *g, const struct dataset *d,
+                   const int32_t *rows, int n, int batch, float *scores);
+
+#endif

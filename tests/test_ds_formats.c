@@ -1,0 +1,542 @@
+/* Every real-data loader on small files written here in the exact format of the
+ * original (Latin-1 bytes, CRLF line ends, a missing final newline, quoting, empty
+ * lists, -1 missing values), the documented malformed-row errors, --skip-bad-rows,
+ * and the missing-file message. Also the csvread and idmap building blocks. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include "csvread.h"
+#include "idmap.h"
+#include "ds_testutil.h"
+
+/* ---- csvread ------------------------------------------------------------------- */
+
+struct rows { int n; long line[16]; int nf[16]; char f[16][8][64]; };
+
+static int collect(void *ctx, const struct csvread_row *r, char *err, size_t errlen)
+{
+    struct rows *x = ctx;
+    (void)err; (void)errlen;
+    if (x->n < 16) {
+        x->line[x->n] = r->line;
+        x->nf[x->n] = r->n;
+        for (int i = 0; i < r->n && i < 8; i++) snprintf(x->f[x->n][i], 64, "%s", r->f[i]);
+    }
+    x->n++;
+    return 0;
+}
+
+static void test_csvread_lines_quotes_crlf(void **state)
+{
+    (void)state;
+    char dir[64], path[128], err[256];
+    tu_tmpdir(dir, sizeof dir);
+    /* blank line, CRLF, a quoted field with a newline and a doubled quote, no final newline */
+    TU_WRITE(dir, "a.csv", "a,b\r\n\r\n\"x\ny\",\"q\"\"z\"\r\n,last\n\n\"k\",\xe9");
+    snprintf(path, sizeof path, "%s/a.csv", dir);
+    struct rows x = { 0 };
+    struct csvread_opts o = { ',', 1, 0 };
+    assert_int_equal(csvread_file(path, &o, collect, &x, err, sizeof err), 0);
+    assert_int_equal(x.n, 4);
+    assert_int_equal(x.line[0], 1);
+    assert_int_equal(x.line[1], 3);
+    assert_string_equal(x.f[1][0], "x\ny");
+    assert_string_equal(x.f[1][1], "q\"z");
+    assert_int_equal(x.line[2], 5);                 /* after the quoted newline */
+    assert_int_equal(x.nf[2], 2);
+    assert_string_equal(x.f[2][0], "");
+    assert_int_equal(x.line[3], 7);
+    assert_string_equal(x.f[3][1], "\xe9");        /* Latin-1 byte passed through */
+    tu_rmrf(dir);
+}
+
+static void test_csvread_dcolon(void **state)
+{
+    (void)state;
+    char dir[64], path[128], err[256];
+    tu_tmpdir(dir, sizeof dir);
+    TU_WRITE(dir, "m.dat", "1::Star Trek: The Motion Picture (1979)::Action|Sci-Fi\r\n2::\"Quoted\" (1990)::\n3:::x::");
+    snprintf(path, sizeof path, "%s/m.dat", dir);
+    struct rows x = { 0 };
+    struct csvread_opts o = { CSVREAD_DCOLON, 0, 0 };
+    assert_int_equal(csvread_file(path, &o, collect, &x, err, sizeof err), 0);
+    assert_int_equal(x.n, 3);
+    assert_int_equal(x.nf[0], 3);
+    assert_string_equal(x.f[0][1], "Star Trek: The Motion Picture (1979)");
+    assert_string_equal(x.f[1][1], "\"Quoted\" (1990)");   /* quotes are plain bytes here */
+    assert_string_equal(x.f[1][2], "");
+    assert_int_equal(x.nf[2], 3);
+    assert_string_equal(x.f[2][1], ":x");
+    assert_string_equal(x.f[2][2], "");
+    tu_rmrf(dir);
+}
+
+static int count_rows(void *ctx, const struct csvread_row *r, char *err, size_t errlen)
+{
+    long *n = ctx;
+    if (r->n != 4 || strcmp(r->f[1], "22") != 0) {
+        snprintf(err, errlen, "line %ld: %d fields", r->line, r->n);
+        return 1;
+    }
+    (*n)++;
+    return 0;
+}
+
+/* A "::" split across the 1 MiB read chunks. */
+static void test_csvread_dcolon_chunk_boundary(void **state)
+{
+    (void)state;
+    char dir[64], path[128], err[256];
+    tu_tmpdir(dir, sizeof dir);
+    size_t n = (1u << 20) + 4096;
+    char *buf = malloc(n);
+    const char *row = "1::22::3::4\n";      /* 12 bytes; pad the first row so "::" straddles */
+    size_t k = 0;
+    size_t pad = ((1u << 20) - 2) % 12;     /* row 0 is pad bytes longer: a "::" then starts at 2^20 - 1 */
+    k += (size_t)sprintf(buf, "%0*d::22::3::4\n", (int)(pad + 1), 1);
+    while (k + 12 <= n) { memcpy(buf + k, row, 12); k += 12; }
+    assert_true(buf[(1u << 20) - 1] == ':' && buf[1u << 20] == ':');
+    tu_write(dir, "r.dat", buf, k);
+    snprintf(path, sizeof path, "%s/r.dat", dir);
+    long rows = 0;
+    struct csvread_opts o = { CSVREAD_DCOLON, 0, 0 };
+    int rc = csvread_file(path, &o, count_rows, &rows, err, sizeof err);
+    if (rc) print_message("%s\n", err);
+    assert_int_equal(rc, 0);
+    assert_int_equal(rows, (long)(k / 12));
+    free(buf);
+    tu_rmrf(dir);
+}
+
+static void test_csvread_numbers(void **state)
+{
+    (void)state;
+    long long v;
+    double d;
+    assert_int_equal(csvread_i64("-17", &v), 0);
+    assert_int_equal(v, -17);
+    assert_int_equal(csvread_i64("9223372036854775807", &v), 0);
+    assert_int_equal(csvread_i64("9223372036854775808", &v), -1);
+    assert_int_equal(csvread_i64("", &v), -1);
+    assert_int_equal(csvread_i64("3 ", &v), -1);
+    assert_int_equal(csvread_i64("3.0", &v), -1);
+    assert_int_equal(csvread_f64("4.5", &d), 0);
+    assert_true(d == 4.5);
+    assert_int_equal(csvread_f64("nan", &d), -1);
+    assert_int_equal(csvread_f64("5x", &d), -1);
+}
+
+/* ---- idmap --------------------------------------------------------------------- */
+
+static void test_idmap_order_and_min_count(void **state)
+{
+    (void)state;
+    struct idmap m;
+    idmap_init(&m);
+    const char *v[] = { "b", "a", "b", "c", "a", "b", "\xe9" };
+    int32_t ids[7];
+    for (int i = 0; i < 7; i++) ids[i] = idmap_get(&m, v[i], strlen(v[i]));
+    assert_int_equal(ids[0], 1);
+    assert_int_equal(ids[1], 2);
+    assert_int_equal(ids[2], 1);
+    assert_int_equal(ids[3], 3);
+    assert_int_equal(ids[6], 4);
+    assert_int_equal(idmap_find(&m, "c", 1), 3);
+    assert_int_equal(idmap_find(&m, "zz", 2), 0);
+    assert_string_equal(idmap_str(&m, 2), "a");
+    for (int i = 0; i < 5000; i++) {              /* growth keeps every id */
+        char s[16];
+        int n = snprintf(s, sizeof s, "k%d", i);
+        assert_int_equal(idmap_get(&m, s, (size_t)n), 5 + i);
+    }
+    assert_int_equal(idmap_find(&m, "k4999", 5), 5004);
+    idmap_free(&m);
+    /* compaction: b x3, a x2, c x1, e9 x1 with min_count 2 -> b=1, a=2, rare -> 0 */
+    int32_t card = idmap_compact(ids, 7, 5, 2);
+    assert_int_equal(card, 3);
+    int32_t want[7] = { 1, 2, 1, 0, 2, 1, 0 };
+    assert_memory_equal(ids, want, sizeof want);
+    /* renumbering follows first appearance in the column, not in the map */
+    int32_t col[4] = { 3, 3, 1, 0 };
+    assert_int_equal(idmap_compact(col, 4, 4, 0), 3);
+    int32_t want2[4] = { 1, 1, 2, 0 };
+    assert_memory_equal(col, want2, sizeof want2);
+}
+
+/* ---- ml1m / ml100k ------------------------------------------------------------- */
+
+static void ml1m_files(const char *dir)
+{
+    TU_WRITE(dir, "ml-1m/users.dat", "1::F::1::10::48067\n2::M::56::16::70072\n3::M::25::15::55117-1234\n");
+    TU_WRITE(dir, "ml-1m/movies.dat",
+             "1::Toy Story (1995)::Animation|Children's|Comedy\n"
+             "2::Mis\xe9rables, Les (1995)::Drama|Musical\n"
+             "3::Star Trek: The Motion Picture (1979)::Action|Adventure|Sci-Fi\n"
+             "4::Untitled (2000)::\n");
+    TU_WRITE(dir, "ml-1m/ratings.dat",
+             "1::1::5::978300760\r\n1::2::3::978302109\r\n2::3::4::978301968\r\n"
+             "3::4::1::978300275\r\n2::1::2::978824291");
+}
+
+static void test_ml1m_format(void **state)
+{
+    (void)state;
+    char dir[64];
+    tu_tmpdir(dir, sizeof dir);
+    ml1m_files(dir);
+    struct data_opts o;
+    struct dataset d;
+    tu_opts(&o, "ml1m", dir, NULL);
+    tu_load(&d, &o);
+    assert_int_equal(d.n_rows, 5);
+    assert_int_equal(d.n_fields, 7);
+    assert_string_equal(d.fields[1].name, "movie_id");
+    assert_int_equal(d.user_field, 0);
+    assert_int_equal(d.item_field, 1);
+    assert_int_equal(d.category_field, 6);
+    float lab[5] = { 1, 0, 1, 0, 0 };
+    assert_memory_equal(d.label, lab, sizeof lab);
+    int32_t users[5] = { 1, 1, 2, 3, 2 }, movies[5] = { 1, 2, 3, 4, 1 }, gender[5] = { 1, 1, 2, 2, 2 };
+    assert_memory_equal(d.fields[0].ids, users, sizeof users);
+    assert_memory_equal(d.fields[1].ids, movies, sizeof movies);
+    assert_memory_equal(d.fields[2].ids, gender, sizeof gender);
+    assert_int_equal(d.fields[5].card, 4);           /* three zips */
+    const struct field *g = &d.fields[6];
+    assert_true(g->multi);
+    assert_int_equal(g->card, 9);                    /* 8 genres + padding */
+    int64_t offs[6] = { 0, 3, 5, 8, 8, 11 };         /* row 3: movie 4 has no genres */
+    assert_memory_equal(g->offs, offs, sizeof offs);
+    int32_t mids[11] = { 1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3 };
+    assert_memory_equal(g->mids, mids, sizeof mids);
+    assert_non_null(d.time);
+    assert_int_equal(d.time[4], 978824291);
+    assert_non_null(strstr(d.label_rule, "rating > 3"));
+    dataset_free(&d);
+
+    o.drop_neutral = 1;                              /* the rating-3 row goes */
+    tu_load(&d, &o);
+    assert_int_equal(d.n_rows, 4);
+    assert_int_equal(d.fields[1].ids[1], 2);
+    assert_int_equal(d.fields[1].card, 4);           /* movie 2 only had the rating 3 */
+    dataset_free(&d);
+    tu_rmrf(dir);
+}
+
+static void test_ml100k_format(void **state)
+{
+    (void)state;
+    char dir[64];
+    tu_tmpdir(dir, sizeof dir);
+    TU_WRITE(dir, "ml-100k/u.user", "1|24|M|technician|85711\n2|53|F|other|94043\n");
+    TU_WRITE(dir, "ml-100k/u.item",
+             "1|Toy Story (1995)|01-Jan-1995||http://us.imdb.com/M/title-exact?Toy%20Story%20(1995)"
+             "|0|0|0|1|1|1|0|0|0|0|0|0|0|0|0|0|0|0|0\n"
+             "2|Caf\xe9 au Lait (1993)|01-Jan-1993||http://x|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n");
+    TU_WRITE(dir, "ml-100k/u.data", "1\t1\t4\t881250949\r\n2\t2\t3\t891717742\r\n1\t2\t1\t878887116");
+    struct data_opts o;
+    struct dataset d;
+    tu_opts(&o, "ml100k", dir, NULL);
+    tu_load(&d, &o);
+    assert_int_equal(d.n_rows, 3);
+    float lab[3] = { 1, 0, 0 };
+    assert_memory_equal(d.label, lab, sizeof lab);
+    const struct field *g = &d.fields[6];
+    assert_int_equal(tu_list_len(g, 0), 3);          /* Animation, Children's, Comedy */
+    assert_int_equal(tu_list_len(g, 1), 0);          /* all 19 flags 0: an empty list */
+    assert_int_equal(g->card, 4);
+    assert_int_equal(d.fields[3].ids[0], 1);         /* age 24 */
+    assert_int_equal(d.fields[3].ids[1], 2);         /* age 53 */
+    assert_int_equal(d.time[2], 878887116);
+    dataset_free(&d);
+    tu_rmrf(dir);
+}
+
+/* The documented "FILE:LINE: field NAME: reason" errors, and --skip-bad-rows. */
+static void test_ml1m_malformed(void **state)
+{
+    (void)state;
+    char dir[64], want[256];
+    tu_tmpdir(dir, sizeof dir);
+    ml1m_files(dir);
+    struct data_opts o;
+    struct dataset d;
+    tu_opts(&o, "ml1m", dir, NULL);
+    static const struct { const char *ratings, *msg; } cases[] = {
+        { "1::1::5::978300760\n1::2::x::978302109\n", "ratings.dat:2: field rating: 'x' is not an integer rating 1..5" },
+        { "1::1::5::978300760\n\n1::2::7::978302109\n", "ratings.dat:3: field rating: '7' is not an integer rating 1..5" },
+        { "1::1::5\n", "ratings.dat:1: field timestamp: missing (the line has 3 fields, expected 4)" },
+        { "1::1::5::9::9\n", "ratings.dat:1: field timestamp: followed by 1 extra field (expected 4 fields)" },
+        { "99::1::5::978300760\n", "ratings.dat:1: field user_id: user 99 is not in the users file" },
+        { "1::9::5::978300760\n", "ratings.dat:1: field movie_id: movie 9 is not in the movies file" },
+        { "a::1::5::978300760\n", "ratings.dat:1: field user_id: 'a' is not a positive integer" },
+        { "1::1::5::-4\n", "ratings.dat:1: field timestamp: '-4' is not a non-negative integer" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tu_write(dir, "ml-1m/ratings.dat", cases[i].ratings, strlen(cases[i].ratings));
+        snprintf(want, sizeof want, "%s/ml-1m/%s", dir, cases[i].msg);
+        tu_load_fails(&o, want);
+    }
+    TU_WRITE(dir, "ml-1m/users.dat", "1::F::1::10::48067\n2::X::56::16::70072\n3::M::25::15::55117\n");
+    snprintf(want, sizeof want, "%s/ml-1m/users.dat:2: field gender: 'X' is not M or F", dir);
+    tu_load_fails(&o, want);
+    TU_WRITE(dir, "ml-1m/users.dat", "1::F::1::10::48067\n2::M::57::16::70072\n3::M::25::15::55117\n");
+    tu_load_fails(&o, "users.dat:2: field age: '57' is not one of the age codes");
+    TU_WRITE(dir, "ml-1m/users.dat", "1::F::1::10::48067\n1::M::56::16::70072\n");
+    tu_load_fails(&o, "users.dat:2: field user_id: duplicate user 1");
+    TU_WRITE(dir, "ml-1m/users.dat", "1::F::1::10::48067\n2::M::56::16::70072\n3::M::25::15::55117\n");
+    TU_WRITE(dir, "ml-1m/movies.dat", "1::Toy Story (1995)::Animation||Comedy\n");
+    tu_load_fails(&o, "movies.dat:1: field genres: empty genre in 'Animation||Comedy'");
+
+    /* --skip-bad-rows: bad rows in every file are counted and dropped */
+    ml1m_files(dir);
+    TU_WRITE(dir, "ml-1m/users.dat", "1::F::1::10::48067\n2::M::56::16::70072\n3::Q::25::15::55117\n");
+    TU_WRITE(dir, "ml-1m/ratings.dat", "1::1::5::978300760\n1::2::x::978302109\n3::4::1::978300275\n2::3::4::1\n");
+    o.skip_bad_rows = 1;
+    tu_load(&d, &o);
+    assert_int_equal(d.n_rows, 2);                   /* bad rating and user 3 (bad gender) dropped */
+    dataset_free(&d);
+    tu_rmrf(dir);
+}
+
+static void test_missing_files(void **state)
+{
+    (void)state;
+    char dir[64], want[512];
+    tu_tmpdir(dir, sizeof dir);
+    struct data_opts o;
+    static const char *specs[4][3] = {
+        { "ml1m", "ml-1m", "ratings.dat" }, { "ml100k", "ml-100k", "u.data" },
+        { "amazon", "amazon", "ratings_Electronics.csv" }, { "iaac", "iaac", "round1_ijcai_18_train_20180301.txt" },
+    };
+    for (int i = 0; i < 4; i++) {
+        tu_opts(&o, specs[i][0], dir, NULL);
+        snprintf(want, sizeof want, "%s: %s not found (looked for %s/%s/%s and %s/%s); run `scripts/fetch-data.sh %s`",
+                 specs[i][0], specs[i][2], dir, specs[i][1], specs[i][2], dir, specs[i][2], specs[i][0]);
+        tu_load_fails(&o, want);
+    }
+    TU_WRITE(dir, "ml-1m/ratings.dat", "1::1::5::978300760\n");
+    tu_opts(&o, "ml1m", dir, NULL);
+    tu_load_fails(&o, "ml1m: users.dat not found");
+    tu_opts(&o, "csv", dir, NULL);
+    tu_load_fails(&o, "csv: --file PATH is required");
+    tu_rmrf(dir);
+}
+
+/* ---- amazon -------------------------------------------------------------------- */
+
+static void test_amazon_format(void **state)
+{
+    (void)state;
+    char dir[64];
+    tu_tmpdir(dir, sizeof dir);
+    TU_WRITE(dir, "amazon/ratings_Electronics.csv",
+             "AKM1MP6P0OYPR,0132793040,5.0,1365811200\r\n"
+             "A2CX7LUOHB2NDG,0321732944,3.0,1341100800\r\n"
+             "\"A2NWSAGRHCP8N5,X\",0439886341,1.0,1367193600\r\n"
+             "AKM1MP6P0OYPR,0439886341,4.0,1374451200\r\n"
+             "A1,B000NOMETA,4.5,1374451201");
+    struct data_opts o;
+    struct dataset d;
+    tu_opts(&o, "amazon", dir, NULL);
+    tu_load(&d, &o);                                 /* no meta file: user_id, item_id */
+    assert_int_equal(d.n_rows, 5);
+    assert_int_equal(d.n_fields, 2);
+    assert_int_equal(d.category_field, -1);
+    float lab[5] = { 1, 0, 0, 1, 1 };
+    assert_memory_equal(d.label, lab, sizeof lab);
+    int32_t users[5] = { 1, 2, 3, 1, 4 };            /* the quoted "A2NWSAGRHCP8N5,X" is one user */
+    assert_memory_equal(d.fields[0].ids, users, sizeof users);
+    assert_int_equal(d.time[3], 1374451200);
+    dataset_free(&d);
+
+    TU_WRITE(dir, "amazon/meta_Electronics.json",
+             "{'asin': '0132793040', 'title': 'Kelby Training DVD', 'categories': [['Electronics', "
+             "'Computers & Accessories', 'Cables & Accessories', 'Monitor Accessories']]}\n"
+             "{\"asin\": \"0321732944\", \"category\": [\"Electronics\", \"Camera & Photo\", \"Kids\\\" Cameras\"]}\r\n"
+             "{'asin': '0439886341', 'categories': [['Electronics', \"Kids' Electronics\"], ['Toys & Games']]}");
+    tu_load(&d, &o);
+    assert_int_equal(d.n_fields, 3);
+    assert_int_equal(d.category_field, 2);
+    int32_t cats[5] = { 1, 2, 3, 3, 4 };             /* the last item has no meta: its own id */
+    assert_memory_equal(d.fields[2].ids, cats, sizeof cats);
+    dataset_free(&d);
+
+    o.min_item_count = 2;                            /* only 0439886341 has two ratings */
+    tu_load(&d, &o);
+    assert_int_equal(d.n_rows, 2);
+    assert_int_equal(d.fields[1].card, 2);
+    dataset_free(&d);
+    o.min_item_count = 0;
+
+    TU_WRITE(dir, "amazon/ratings_Electronics.csv", "A,B,5.0,1\nA,C,five,2\n");
+    char want[256];
+    snprintf(want, sizeof want, "%s/amazon/ratings_Electronics.csv:2: field rating: 'five' is not a rating 0..5", dir);
+    tu_load_fails(&o, want);
+    TU_WRITE(dir, "amazon/meta_Electronics.json", "{'title': 'x'}\n");
+    TU_WRITE(dir, "amazon/ratings_Electronics.csv", "A,B,5.0,1\n");
+    tu_load_fails(&o, "meta_Electronics.json:1: field asin: missing or not a string");
+    tu_rmrf(dir);
+}
+
+/* ---- iaac ---------------------------------------------------------------------- */
+
+#define IAAC_HEADER "instance_id item_id item_category_list item_property_list item_brand_id item_city_id " \
+    "item_price_level item_sales_level item_collected_level item_pv_level user_id user_gender_id " \
+    "user_age_level user_occupation_id user_star_level context_id context_timestamp context_page_id " \
+    "predict_category_property shop_id shop_review_num_level shop_review_positive_rate shop_star_level " \
+    "shop_score_service shop_score_delivery shop_score_description is_trade"
+
+static void test_iaac_format(void **state)
+{
+    (void)state;
+    char dir[64];
+    tu_tmpdir(dir, sizeof dir);
+    TU_WRITE(dir, "iaac/round1_ijcai_18_train_20180301.txt",
+             IAAC_HEADER "\r\n"
+             "108641074714126964 3412720377098676069 7908382889764677758;5755694407684602296 "
+             "2072967855524022579;5131280576272319091 1975590437749032938 3948283326616421003 3 3 4 14 "
+             "24666666000000000000 -1 1003 2005 3006 282924576738839389 1537236544 4006 "
+             "5755694407684602296:-1;7908382889764677758:-1 6765930309048922341 4 1.000000 5002 1.000000 "
+             "1.000000 1.000000 0\r\n"
+             "5754713551599725161 3412720377098676069 7908382889764677758;509660095530134768 -1 -1 "
+             "3948283326616421003 5 6 10 17 24666666000000000001 0 1004 2002 3007 4007760784460659765 "
+             "1537300000 4004 -1 6765930309048922341 14 0.990000 5012 0.975000 0.980000 0.970000 1\r\n"
+             "842679481291040981 3412720377098676070  2072967855524022579 1975590437749032938 "
+             "548352491538989440 3 3 4 14 24666666000000000000 -1 1003 2005 3006 4884875192608989870 "
+             "1537236900 4006 -1 6765930309048922341 4 1.000000 5002 1.000000 1.000000 1.000000 0");
+    struct data_opts o;
+    struct dataset d;
+    tu_opts(&o, "iaac", dir, NULL);
+    tu_load(&d, &o);
+    assert_int_equal(d.n_rows, 3);
+    assert_int_equal(d.n_fields, 23);
+    float lab[3] = { 0, 1, 0 };
+    assert_memory_equal(d.label, lab, sizeof lab);
+    int fi = dataset_find_field(&d, "item_id"), fc = dataset_find_field(&d, "item_category_list");
+    int fp = dataset_find_field(&d, "item_property_list"), fg = dataset_find_field(&d, "user_gender_id");
+    int fb = dataset_find_field(&d, "item_brand_id"), fh = dataset_find_field(&d, "context_hour");
+    assert_int_equal(d.item_field, fi);
+    assert_int_equal(d.user_field, dataset_find_field(&d, "user_id"));
+    assert_int_equal(d.category_field, fc);
+    assert_true(d.fields[fc].multi && d.fields[fp].multi);
+    assert_int_equal(tu_list_len(&d.fields[fc], 0), 2);
+    assert_int_equal(tu_list_len(&d.fields[fc], 2), 0);      /* empty list */
+    assert_int_equal(d.fields[fc].mids[0], d.fields[fc].mids[2]);   /* shared root category */
+    assert_int_equal(tu_list_len(&d.fields[fp], 1), 1);      /* "-1": one value of its own */
+    assert_int_equal(d.fields[fp].card, 4);
+    int32_t gender[3] = { 1, 2, 1 }, brand[3] = { 1, 2, 1 }, item[3] = { 1, 1, 2 }, hour[3] = { 1, 2, 1 };
+    assert_memory_equal(d.fields[fg].ids, gender, sizeof gender);   /* -1 gets its own id */
+    assert_memory_equal(d.fields[fb].ids, brand, sizeof brand);
+    assert_memory_equal(d.fields[fi].ids, item, sizeof item);
+    assert_memory_equal(d.fields[fh].ids, hour, sizeof hour);      /* 10:09 and 03:46 Beijing */
+    assert_int_equal(d.time[1], 1537300000);
+    dataset_free(&d);
+
+    char want[256];
+    TU_WRITE(dir, "iaac/round1_ijcai_18_train_20180301.txt", IAAC_HEADER "\n"
+             "1 2 3;4 5 6 7 8 9 10 11 12 13 14 15 16 17 1537236544 18 19 20 21 22 23 24 25 26 2\n");
+    snprintf(want, sizeof want, "%s/iaac/round1_ijcai_18_train_20180301.txt:2: field is_trade: '2' is not 0 or 1", dir);
+    tu_load_fails(&o, want);
+    TU_WRITE(dir, "iaac/round1_ijcai_18_train_20180301.txt", IAAC_HEADER "\n"
+             "1 2 3;;4 5 6 7 8 9 10 11 12 13 14 15 16 17 1537236544 18 19 20 21 22 23 24 25 26 1\n");
+    tu_load_fails(&o, "train_20180301.txt:2: field item_category_list: empty element in the ';'-list '3;;4'");
+    TU_WRITE(dir, "iaac/round1_ijcai_18_train_20180301.txt", IAAC_HEADER "\n1 2 3\n");
+    tu_load_fails(&o, "train_20180301.txt:2: field item_property_list: the line has 3 fields, the header 27");
+    TU_WRITE(dir, "iaac/round1_ijcai_18_train_20180301.txt", "instance_id item_id\n1 2\n");
+    tu_load_fails(&o, "train_20180301.txt:1: field context_timestamp: missing from the header line");
+    tu_rmrf(dir);
+}
+
+/* ---- csv ----------------------------------------------------------------------- */
+
+static void test_csv_format(void **state)
+{
+    (void)state;
+    char dir[64], file[128];
+    tu_tmpdir(dir, sizeof dir);
+    TU_WRITE(dir, "t.csv",
+             "\xEF\xBB\xBFuser_id,item,clicked,title,tags,ts\r\n"
+             "u1,i1,1,\"Hello, world\",a|b,100\r\n"
+             "u2,i2,0,\"multi\nline \"\"quoted\"\"\",,200\r\n"
+             "u1, i3 ,1,Caf\xe9,c||d,300");
+    snprintf(file, sizeof file, "%s/t.csv", dir);
+    struct data_opts o;
+    struct dataset d;
+    tu_opts(&o, "csv", dir, NULL);
+    o.file = file;
+    o.label_col = "clicked";
+    o.multi = "tags:|";
+    tu_load(&d, &o);
+    assert_int_equal(d.n_rows, 3);
+    assert_int_equal(d.n_fields, 4);                 /* all but the label and the ts time column */
+    assert_string_equal(d.fields[0].name, "user_id");
+    assert_string_equal(d.fields[3].name, "tags");
+    assert_int_equal(d.user_field, 0);
+    assert_int_equal(d.item_field, 1);
+    assert_int_equal(d.category_field, -1);
+    float lab[3] = { 1, 0, 1 };
+    assert_memory_equal(d.label, lab, sizeof lab);
+    assert_int_equal(d.fields[2].card, 4);           /* three distinct titles */
+    assert_int_equal(tu_list_len(&d.fields[3], 0), 2);
+    assert_int_equal(tu_list_len(&d.fields[3], 1), 0);      /* empty cell: empty list */
+    assert_int_equal(tu_list_len(&d.fields[3], 2), 2);      /* empty piece ignored */
+    assert_non_null(d.time);
+    assert_int_equal(d.time[2], 300);
+    assert_string_equal(d.name, "csv:t.csv");
+    dataset_free(&d);
+
+    o.fields = "item,tags,user_id";                  /* named fields, in that order */
+    o.label_col = "ts>=200";
+    tu_load(&d, &o);
+    assert_int_equal(d.n_fields, 3);
+    assert_int_equal(d.user_field, 2);
+    float lab2[3] = { 0, 1, 1 };
+    assert_memory_equal(d.label, lab2, sizeof lab2);
+    assert_string_equal(d.label_rule, "ts >= 200 -> 1 else 0");
+    dataset_free(&d);
+
+    o.fields = "item,nope";
+    tu_load_fails(&o, "csv: --fields: no column 'nope' in the header of");
+    o.fields = NULL;
+    o.label_col = "clicked";
+    o.multi = "tags";
+    tu_load_fails(&o, "csv: --multi: expected COL:SEP");
+    o.multi = NULL;
+    o.delim = "ab";
+    tu_load_fails(&o, "csv: --delim: expected one character");
+    o.delim = "\t";
+    tu_load_fails(&o, "csv: --label: no column 'clicked'");  /* the whole header is one column */
+    o.delim = NULL;
+    TU_WRITE(dir, "t.csv", "user_id,clicked\nu1,1\n\"u\n2\",x\n");
+    snprintf(file, sizeof file, "%s/t.csv", dir);
+    char want[256];
+    snprintf(want, sizeof want, "%s:3: field clicked: 'x' is not a 0/1 label", file);
+    tu_load_fails(&o, want);
+    TU_WRITE(dir, "t.csv", "user_id,clicked\nu1,1\nu2,0,7\nu3,1\n");
+    o.skip_bad_rows = 1;
+    tu_load(&d, &o);
+    assert_int_equal(d.n_rows, 2);
+    dataset_free(&d);
+    tu_rmrf(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_csvread_lines_quotes_crlf),
+        cmocka_unit_test(test_csvread_dcolon),
+        cmocka_unit_test(test_csvread_dcolon_chunk_boundary),
+        cmocka_unit_test(test_csvread_numbers),
+        cmocka_unit_test(test_idmap_order_and_min_count),
+        cmocka_unit_test(test_ml1m_format),
+        cmocka_unit_test(test_ml100k_format),
+        cmocka_unit_test(test_ml1m_malformed),
+        cmocka_unit_test(test_missing_files),
+        cmocka_unit_test(test_amazon_format),
+        cmocka_unit_test(test_iaac_format),
+        cmocka_unit_test(test_csv_format),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

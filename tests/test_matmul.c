@@ -1,0 +1,245 @@
+/* The BLIS-backed ops (matmul, linear, bmm) against naive triple loops in double: the
+ * forward for every transpose combination and odd shapes, and the backward (which calls
+ * BLIS with other transposes and beta = 1) on the same shapes. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "graph.h"
+#include "ops.h"
+#include "params.h"
+#include "rng.h"
+#include "threads.h"
+
+#define MM_RTOL 1e-4
+
+/* m, k, n of op(A) (m,k) op(B) (k,n); the last ones take the BLIS path of bmm too. */
+static const int mm_shapes[][3] = {
+    { 1, 1, 1 }, { 3, 5, 7 }, { 1, 64, 1 }, { 17, 33, 9 }, { 2, 1, 3 },
+    { 64, 127, 31 }, { 40, 41, 39 }, { 129, 65, 257 },
+};
+#define N_SHAPES ((int)(sizeof mm_shapes / sizeof mm_shapes[0]))
+
+/* x == ref within MM_RTOL of the absolute-value sum that produced ref. */
+static int close_to(double x, double ref, double abs_sum)
+{
+    return fabs(x - ref) <= MM_RTOL * abs_sum + 1e-6;
+}
+
+/* Element (i,j) of op(M) for M stored row-major with ld columns. */
+static double at(const float *m, int ld, int t, int i, int j)
+{
+    return t ? m[(size_t)j * ld + i] : m[(size_t)i * ld + j];
+}
+
+struct mm_case {
+    struct param_store ps;
+    struct graph g;
+    struct tensor *a, *b, *out;
+    float *w;                 /* d loss / d out */
+};
+
+/* params a, b with the given shapes, U(-1,1); out = build(a, b); loss = <out, w>. */
+static void mm_setup(struct mm_case *c, uint64_t seed, int nd, const int *sa, const int *sb)
+{
+    struct rng rng;
+    rng_seed(&rng, seed);
+    params_init(&c->ps);
+    c->a = param_new(&c->ps, "a", nd, sa, INIT_UNIFORM, 1.0f, 0);
+    c->b = param_new(&c->ps, "b", nd, sb, INIT_UNIFORM, 1.0f, 0);
+    params_alloc(&c->ps, &rng);
+    graph_init(&c->g, 1 << 20);
+}
+
+static void mm_backward(struct mm_case *c, uint64_t seed)
+{
+    struct rng rng;
+    rng_seed(&rng, seed ^ 0x5eed);
+    int n = c->out->size;
+    c->w = malloc(sizeof(float) * (size_t)n);
+    for (int i = 0; i < n; i++) c->w[i] = rng_uniform(&rng, -1.0f, 1.0f);
+    struct tensor *wt = graph_input(&c->g, c->w, 2, (int[]){ 1, n });
+    params_zero_grad(&c->ps);
+    graph_backward(&c->g, t_rowdot(&c->g, t_reshape2(&c->g, c->out, 1, n), wt));
+}
+
+static void mm_free(struct mm_case *c)
+{
+    free(c->w);
+    graph_free(&c->g);
+    params_free(&c->ps);
+}
+
+/* Checks C = op(A) op(B), dA, dB for one batch entry (strides in floats). */
+static int mm_check(const float *A, const float *B, const float *C, const float *W,
+                    const float *dA, const float *dB, int ta, int tb, int m, int k, int n)
+{
+    int lda = ta ? m : k, ldb = tb ? k : n, bad = 0;
+    for (int i = 0; i < m; i++)
+        for (int j = 0; j < n; j++) {
+            double s = 0, s_abs = 0;
+            for (int p = 0; p < k; p++) {
+                double v = at(A, lda, ta, i, p) * at(B, ldb, tb, p, j);
+                s += v;
+                s_abs += fabs(v);
+            }
+            bad += !close_to(C[(size_t)i * n + j], s, s_abs);
+        }
+    for (int i = 0; i < m; i++)   /* d op(A)_ip = sum_j W_ij op(B)_pj */
+        for (int p = 0; p < k; p++) {
+            double s = 0, s_abs = 0;
+            for (int j = 0; j < n; j++) {
+                double v = W[(size_t)i * n + j] * at(B, ldb, tb, p, j);
+                s += v;
+                s_abs += fabs(v);
+            }
+            bad += !close_to(ta ? dA[(size_t)p * m + i] : dA[(size_t)i * k + p], s, s_abs);
+        }
+    for (int p = 0; p < k; p++)   /* d op(B)_pj = sum_i op(A)_ip W_ij */
+        for (int j = 0; j < n; j++) {
+            double s = 0, s_abs = 0;
+            for (int i = 0; i < m; i++) {
+                double v = at(A, lda, ta, i, p) * W[(size_t)i * n + j];
+                s += v;
+                s_abs += fabs(v);
+            }
+            bad += !close_to(tb ? dB[(size_t)j * k + p] : dB[(size_t)p * n + j], s, s_abs);
+        }
+    return bad;
+}
+
+static void test_matmul_vs_naive(void **state)
+{
+    (void)state;
+    for (int s = 0; s < N_SHAPES; s++)
+        for (int t = 0; t < 4; t++) {
+            int m = mm_shapes[s][0], k = mm_shapes[s][1], n = mm_shapes[s][2];
+            int ta = t >> 1, tb = t & 1;
+            struct mm_case c;
+            mm_setup(&c, (uint64_t)(s * 4 + t + 1), 2, ta ? (int[]){ k, m } : (int[]){ m, k },
+                     tb ? (int[]){ n, k } : (int[]){ k, n });
+            c.out = t_matmul(&c.g, c.a, c.b, ta, tb);
+            assert_int_equal(c.out->shape[0], m);
+            assert_int_equal(c.out->shape[1], n);
+            mm_backward(&c, (uint64_t)s);
+            int bad = mm_check(c.a->data, c.b->data, c.out->data, c.w, c.a->grad, c.b->grad,
+                               ta, tb, m, k, n);
+            if (bad) fail_msg("matmul ta=%d tb=%d %dx%dx%d: %d wrong values", ta, tb, m, k, n, bad);
+            mm_free(&c);
+        }
+}
+
+static void test_bmm_vs_naive(void **state)
+{
+    (void)state;
+    for (int s = 0; s < N_SHAPES; s++)
+        for (int t = 0; t < 4; t++) {
+            int m = mm_shapes[s][0], k = mm_shapes[s][1], n = mm_shapes[s][2], nb = 3;
+            int ta = t >> 1, tb = t & 1;
+            struct mm_case c;
+            mm_setup(&c, (uint64_t)(100 + s * 4 + t), 3,
+                     ta ? (int[]){ nb, k, m } : (int[]){ nb, m, k },
+                     tb ? (int[]){ nb, n, k } : (int[]){ nb, k, n });
+            c.out = t_bmm(&c.g, c.a, c.b, ta, tb);
+            assert_int_equal(c.out->shape[0], nb);
+            assert_int_equal(c.out->shape[1], m);
+            assert_int_equal(c.out->shape[2], n);
+            mm_backward(&c, (uint64_t)s);
+            int bad = 0;
+            for (int i = 0; i < nb; i++) {
+                size_t sa = (size_t)m * k, sb = (size_t)k * n, sc = (size_t)m * n;
+                bad += mm_check(c.a->data + i * sa, c.b->data + i * sb, c.out->data + i * sc,
+                                c.w + i * sc, c.a->grad + i * sa, c.b->grad + i * sb, ta, tb, m, k, n);
+            }
+            if (bad) fail_msg("bmm ta=%d tb=%d %dx%dx%d: %d wrong values", ta, tb, m, k, n, bad);
+            mm_free(&c);
+        }
+}
+
+/* linear = matmul(x, W, 0, 1) + b: x 2-D and 3-D, with and without bias. */
+static void test_linear_vs_naive(void **state)
+{
+    (void)state;
+    for (int s = 0; s < N_SHAPES; s++)
+        for (int v = 0; v < 3; v++) {
+            int R = mm_shapes[s][0], M = mm_shapes[s][1], N = mm_shapes[s][2];
+            int has_b = v != 1, three_d = v == 2;
+            struct mm_case c;
+            mm_setup(&c, (uint64_t)(200 + s * 3 + v), 2, (int[]){ R, M }, (int[]){ N, M });
+            struct tensor *b = NULL;
+            float *bias = NULL;
+            if (has_b) {   /* the bias is an input here: grads of x and W are checked */
+                bias = malloc(sizeof(float) * (size_t)N);
+                for (int j = 0; j < N; j++) bias[j] = 0.25f * (float)(j % 7) - 0.5f;
+                b = graph_input(&c.g, bias, 1, (int[]){ N });
+            }
+            struct tensor *x = three_d ? t_reshape3(&c.g, c.a, 1, R, M) : c.a;
+            c.out = t_linear(&c.g, x, c.b, b);
+            assert_int_equal(c.out->ndim, three_d ? 3 : 2);
+            assert_int_equal(c.out->shape[c.out->ndim - 1], N);
+            mm_backward(&c, (uint64_t)s);
+            /* y - b = x W^T: compare as matmul(x, W, 0, 1) */
+            float *y = malloc(sizeof(float) * (size_t)R * N);
+            for (int i = 0; i < R * N; i++) y[i] = c.out->data[i] - (b ? bias[i % N] : 0.0f);
+            int bad = mm_check(c.a->data, c.b->data, y, c.w, c.a->grad, c.b->grad, 0, 1, R, M, N);
+            if (bad) fail_msg("linear %s%s %dx%dx%d: %d wrong values", has_b ? "bias" : "no bias",
+                              three_d ? " 3-D" : "", R, M, N, bad);
+            free(y);
+            free(bias);
+            mm_free(&c);
+        }
+}
+
+/* The same step twice with the same thread count: bit-identical outputs and grads. */
+static void test_linear_deterministic(void **state)
+{
+    (void)state;
+    float *first[3] = { NULL, NULL, NULL };
+    int threads = apg_threads();
+    apg_set_threads(2);
+    for (int run = 0; run < 2; run++) {
+        struct rng rng;
+        rng_seed(&rng, 9);
+        struct param_store ps;
+        params_init(&ps);
+        struct tensor *w = param_new(&ps, "w", 2, (int[]){ 256, 300 }, INIT_UNIFORM, 1.0f, 0);
+        struct tensor *b = param_new(&ps, "b", 1, (int[]){ 256 }, INIT_UNIFORM, 1.0f, 0);
+        struct tensor *x = param_new(&ps, "x", 2, (int[]){ 515, 300 }, INIT_UNIFORM, 1.0f, 0);
+        params_alloc(&ps, &rng);
+        struct graph g;
+        graph_init(&g, 1 << 20);
+        struct tensor *y = t_relu(&g, t_linear(&g, x, w, b));
+        struct tensor *l = t_sum(&g, t_sum(&g, t_mul(&g, y, y), 1), 0);
+        graph_backward(&g, l);
+        const float *got[3] = { y->data, w->grad, b->grad };
+        size_t n[3] = { (size_t)y->size, (size_t)w->size, (size_t)b->size };
+        for (int i = 0; i < 3; i++) {
+            if (run == 0) {
+                first[i] = malloc(sizeof(float) * n[i]);
+                memcpy(first[i], got[i], sizeof(float) * n[i]);
+            } else {
+                assert_memory_equal(first[i], got[i], sizeof(float) * n[i]);
+                free(first[i]);
+            }
+        }
+        graph_free(&g);
+        params_free(&ps);
+    }
+    apg_set_threads(threads);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_matmul_vs_naive),
+        cmocka_unit_test(test_bmm_vs_naive),
+        cmocka_unit_test(test_linear_vs_naive),
+        cmocka_unit_test(test_linear_deterministic),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
