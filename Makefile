@@ -34,6 +34,7 @@ TEST_OBJ := $(TEST_SUPPORT:%.c=$(B)/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 
 .PHONY: all test test-asan bench clean deps
+.SECONDARY:
 all: apg
 
 apg: $(B)/.deps-ok $(B)/libapg.a $(B)/experiments/main.o
