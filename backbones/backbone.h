@@ -14,6 +14,7 @@ struct model_cfg {
     int   hidden[MODEL_MAX_HIDDEN];
     int   n_hidden;
     float emb_init;      /* embedding init std */
+    struct apg_cfg apg;  /* APG of the MLP hidden layers (variant "none" = base model) */
 };
 
 struct backbone_ops {

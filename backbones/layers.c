@@ -1,6 +1,9 @@
 #include "layers.h"
+#include "condition.h"
 #include "ops.h"
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 struct tensor *apply_act(struct graph *g, struct tensor *x, enum act act)
 {
@@ -13,21 +16,83 @@ struct tensor *apply_act(struct graph *g, struct tensor *x, enum act act)
     return x;
 }
 
-void dense_init(struct dense *l, struct layer_ctx *c, const char *name, int in, int out, enum act act)
+/* Sets up the APG form and condition of l; -1 with c->err on a bad configuration. */
+static int dense_init_apg(struct dense *l, struct layer_ctx *c)
+{
+    const struct apg_cfg *a = c->apg;
+    const struct reparam_form *form = reparam_find(a->variant);
+    if (!form) {
+        snprintf(c->err, sizeof c->err, "unknown APG variant '%s' (valid: none, %s)", a->variant,
+                 reparam_names());
+        return -1;
+    }
+    struct reparam_dims d = { .N = l->out, .M = l->in, .K = a->K, .P = a->P };
+    char why[200];
+    if (reparam_check(form, &d, why, sizeof why)) {
+        snprintf(c->err, sizeof c->err, "layer %s (%d -> %d): %s", l->name, l->in, l->out, why);
+        return -1;
+    }
+    const char *spec = NULL;
+    l->cond = condition_find(a->condition, &spec);
+    if (!l->cond) {
+        snprintf(c->err, sizeof c->err, "unknown condition '%s' (valid: self, group:FIELD, "
+                 "mix-in:mean|concat|attention:F1,F2,.., mix-out:mean|concat|attention:F1,F2,..)",
+                 a->condition);
+        return -1;
+    }
+    l->rl.form = form;
+    l->rl.dims = d;
+    form->init(&l->rl, c->ps, l->name, strcmp(a->init, "plain") != 0);
+    l->cond_state = calloc(1, l->cond->state_size ? l->cond->state_size : 1);
+    if (!l->cond_state) {
+        snprintf(c->err, sizeof c->err, "out of memory");
+        return -1;
+    }
+    struct cond_args args = { .c = c, .name = l->name, .M = l->in, .gen = form->gen_size(&d), .rl = &l->rl };
+    if (l->cond->init(l->cond_state, spec, &args, why, sizeof why)) {
+        snprintf(c->err, sizeof c->err, "layer %s: condition %s: %s", l->name, a->condition, why);
+        return -1;
+    }
+    return 0;
+}
+
+void dense_init(struct dense *l, struct layer_ctx *c, const char *name, int in, int out,
+                enum act act, int adaptive)
 {
     char nm[96];
+    memset(l, 0, sizeof *l);
     l->in = in;
     l->out = out;
     l->act = act;
+    snprintf(l->name, sizeof l->name, "%s", name);
+    if (c->dense && c->n_dense < LAYER_MAX_DENSE) c->dense[c->n_dense++] = l;
+    if (adaptive && apg_enabled(c->apg) && !c->err[0]) {
+        if (dense_init_apg(l, c) == 0) {
+            snprintf(nm, sizeof nm, "%s.b", name);
+            l->b = param_new(c->ps, nm, 1, (int[]){ out }, INIT_ZEROS, 0.0f, 0);
+            return;
+        }
+        l->rl.form = NULL;   /* the error is reported by model_init */
+    }
     snprintf(nm, sizeof nm, "%s.w", name);
     l->w = param_new(c->ps, nm, 2, (int[]){ out, in }, INIT_XAVIER, 1.0f, 0);
     snprintf(nm, sizeof nm, "%s.b", name);
     l->b = param_new(c->ps, nm, 1, (int[]){ out }, INIT_ZEROS, 0.0f, 0);
 }
 
+void dense_free(struct dense *l)
+{
+    free(l->cond_state);
+    l->cond_state = NULL;
+}
+
 struct tensor *dense_forward(const struct dense *l, struct fwd_ctx *f, struct tensor *x)
 {
-    return apply_act(f->g, t_linear(f->g, x, l->w, l->b), l->act);
+    struct graph *g = f->g;
+    if (!l->rl.form) return apply_act(g, t_linear(g, x, l->w, l->b), l->act);
+    struct tensor *gen = l->cond->generate(l->cond_state, f, x);
+    struct tensor *y = l->rl.form->forward(&l->rl, g, x, gen);
+    return apply_act(g, t_add(g, y, l->b), l->act);
 }
 
 void mlp_init(struct mlp *m, struct layer_ctx *c, const char *name, int in, const int *hidden, int n)
@@ -36,7 +101,7 @@ void mlp_init(struct mlp *m, struct layer_ctx *c, const char *name, int in, cons
     m->n = n;
     for (int i = 0; i < n; i++) {
         snprintf(nm, sizeof nm, "%s.%d", name, i);
-        dense_init(&m->layer[i], c, nm, in, hidden[i], ACT_RELU);
+        dense_init(&m->layer[i], c, nm, in, hidden[i], ACT_RELU, 1);
         in = hidden[i];
     }
 }

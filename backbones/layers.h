@@ -6,6 +6,11 @@
 #include "graph.h"
 #include "params.h"
 #include "data.h"
+#include "apg.h"
+#include "reparam.h"
+
+struct dense;
+#define LAYER_MAX_DENSE 64
 
 enum act { ACT_NONE, ACT_RELU, ACT_SIGMOID, ACT_TANH };
 
@@ -15,6 +20,11 @@ struct layer_ctx {
     int   n_fields, emb_dim;
     int64_t n_ids;          /* rows of the shared embedding table */
     float emb_init;         /* std of the N(0, s^2) embedding initialisation */
+    const struct apg_cfg *apg;      /* NULL or variant "none": every layer static */
+    const struct dataset *data;     /* field names, for group / mix-wise conditions */
+    struct dense **dense;           /* every dense layer built, in order (model-owned) */
+    int   n_dense;
+    char  err[512];                 /* the first APG configuration error, if any */
 };
 
 /* What forward sees: the graph, the batch and its shared embeddings. Layers get it so
@@ -25,14 +35,26 @@ struct fwd_ctx {
     struct tensor       *emb;     /* (B, F, E) lookup of the shared embedding table */
 };
 
-/* dense(in = M, out = N, act): y (B,N) = act(x (B,M) W^T + b), W (N,M), b (N).
- * W: Glorot uniform, b: zeros. */
+/* dense(in = M, out = N, act): the one layer factory.
+ * Static:   y (B,N) = act(x (B,M) W^T + b), W (N,M) Glorot uniform, b (N) zeros.
+ * Adaptive: y = act(W_i x + b) with W_i given by the configured APG form (reparam/)
+ *           from parameters generated per instance by the configured condition
+ *           (conditions/); b stays shared. */
 struct dense {
     int in, out;
     enum act act;
-    struct tensor *w, *b;
+    char name[64];
+    struct tensor *w, *b;               /* w NULL when adaptive */
+    struct reparam_layer rl;            /* adaptive: the form and its shared factors */
+    const struct condition_ops *cond;   /* adaptive: the condition strategy */
+    void *cond_state;                   /* its private state (freed by dense_free) */
 };
-void dense_init(struct dense *l, struct layer_ctx *c, const char *name, int in, int out, enum act act);
+/* adaptive = 1: route through APG when c->apg enables it (MLP hidden layers);
+ * 0: always static (output layers, generators). An invalid APG configuration is
+ * recorded in c->err (the layer stays static) and reported by model_init. */
+void dense_init(struct dense *l, struct layer_ctx *c, const char *name, int in, int out,
+                enum act act, int adaptive);
+void dense_free(struct dense *l);
 struct tensor *dense_forward(const struct dense *l, struct fwd_ctx *f, struct tensor *x);
 
 /* A tower of dense layers with ReLU: in -> hidden[0] -> ... -> hidden[n-1]. */

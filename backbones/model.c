@@ -12,6 +12,7 @@ void model_cfg_default(struct model_cfg *c)
     c->hidden[1] = 128;
     c->hidden[2] = 64;
     c->emb_init = 0.01f;
+    apg_cfg_default(&c->apg);
 }
 
 int model_init(struct model *m, const char *backbone, const struct model_cfg *cfg,
@@ -40,15 +41,23 @@ int model_init(struct model *m, const char *backbone, const struct model_cfg *cf
     struct layer_ctx c = {
         .ps = &m->ps, .n_fields = d->n_fields, .emb_dim = cfg->emb_dim,
         .n_ids = m->n_ids, .emb_init = cfg->emb_init,
+        .apg = &m->cfg.apg, .data = d, .dense = m->dense,
     };
     m->emb = embed_table(&c, "emb", cfg->emb_dim, cfg->emb_init);
-    if (m->bb->init(m->state, cfg, &c, err, errlen)) return -1;
+    int rc = m->bb->init(m->state, &m->cfg, &c, err, errlen);
+    m->n_dense = c.n_dense;
+    if (rc) return -1;
+    if (c.err[0]) {
+        snprintf(err, errlen, "%s", c.err);
+        return -1;
+    }
     params_alloc(&m->ps, rng);
     return 0;
 }
 
 void model_free(struct model *m)
 {
+    for (int i = 0; i < m->n_dense; i++) dense_free(m->dense[i]);
     params_free(&m->ps);
     free(m->state);
     free(m->base);

@@ -13,6 +13,8 @@ struct model {
     int              n_fields;
     int64_t         *base;        /* global id base per field */
     int64_t          n_ids;
+    struct dense    *dense[LAYER_MAX_DENSE];   /* every dense layer, in build order */
+    int              n_dense;
 };
 
 /* Declares and initialises every parameter from rng. 0, or -1 with err. */

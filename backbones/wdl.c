@@ -23,7 +23,7 @@ static int wdl_init(void *state, const struct model_cfg *cfg, struct layer_ctx *
     s->bias = param_new(c->ps, "wdl.bias", 1, (int[]){ 1 }, INIT_ZEROS, 0.0f, 0);
     s->in_dim = c->n_fields * c->emb_dim;
     mlp_init(&s->deep, c, "wdl.deep", s->in_dim, cfg->hidden, cfg->n_hidden);
-    dense_init(&s->out, c, "wdl.out", mlp_out(&s->deep, s->in_dim), 1, ACT_NONE);
+    dense_init(&s->out, c, "wdl.out", mlp_out(&s->deep, s->in_dim), 1, ACT_NONE, 0);
     return 0;
 }
 

@@ -1,10 +1,14 @@
-/* Binary dataset cache: header + payload, checksummed, written atomically. */
+/* Binary dataset cache: header + payload, checksummed, written atomically, loaded by
+ * mapping the file and pointing the dataset's columns into the mapping. */
 #define _XOPEN_SOURCE 700          /* realpath */
+#define _DEFAULT_SOURCE            /* MAP_POPULATE */
 #include "cache.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,13 +26,20 @@ struct cache_header {
 };
 _Static_assert(sizeof(struct cache_header) == 64 + 32 * CACHE_MAX_SOURCES + 24, "cache header padding");
 
-/* Payload: meta, field table, then per field ids (n_rows int32) or offs (n_rows+1
- * int64) + mids (n_mids int32), then label (float), time (int64), prob (float). */
+/* Payload, at CACHE_PAYLOAD_AT: meta, field table, then per field ids (n_rows int32)
+ * or offs (n_rows+1 int64) + mids (n_mids int32), then label (float), time (int64),
+ * prob (float). Every part starts on a CACHE_ALIGN boundary of the file and is
+ * followed by zero bytes up to the next one (the last part too), so the columns of a
+ * mapped file are aligned and the checksum covers the payload as one block. */
+#define CACHE_ALIGN 64
+#define CACHE_PAYLOAD_AT ((sizeof(struct cache_header) + CACHE_ALIGN - 1) & ~(size_t)(CACHE_ALIGN - 1))
+static uint64_t cache_align(uint64_t x) { return (x + CACHE_ALIGN - 1) & ~(uint64_t)(CACHE_ALIGN - 1); }
+
 struct cache_meta {
     char    name[64];
     char    label_rule[96];
     int32_t n_rows, n_fields, user_field, item_field, category_field;
-    int32_t has_time, has_prob, synthetic_fallback, n_skipped, pad;
+    int32_t has_time, has_prob, synthetic_fallback, n_skipped, day_split, day_offset_s, pad;
 };
 struct cache_field { char name[DATA_NAME_LEN]; int32_t card, multi; int64_t n_mids; };
 _Static_assert(sizeof(struct cache_meta) % 8 == 0 && sizeof(struct cache_field) % 8 == 0, "cache meta");
@@ -148,6 +159,8 @@ static int cache_parts(const struct dataset *d, struct cache_meta *m, struct cac
     m->has_time = d->time != NULL;
     m->has_prob = d->prob != NULL;
     m->synthetic_fallback = d->synthetic_fallback;
+    m->day_split = d->day_split;
+    m->day_offset_s = d->day_offset_s;
     int np = 0;
     size_t n = (size_t)d->n_rows;
     parts[np++] = (struct cache_part){ m, sizeof *m };
@@ -192,10 +205,18 @@ int cache_save(const char *path, const struct dataset *d, const struct cache_key
     }
     int np = cache_parts(d, &m, ft, parts);
     m.n_skipped = n_skipped;
+    /* The checksum of the padded payload as one block: a part's whole words, then its
+     * last bytes and the zero padding together (every part starts on a word). */
+    static const unsigned char zeros[CACHE_ALIGN];
     uint64_t sum = CACHE_HASH_SEED, bytes = 0;
     for (int i = 0; i < np; i++) {
-        sum = cache_checksum(sum, parts[i].p, parts[i].n);
-        bytes += parts[i].n;
+        if (parts[i].n == 0) continue;                  /* an empty part takes no room */
+        size_t whole = parts[i].n & ~(size_t)7, padded = (size_t)cache_align(parts[i].n);
+        unsigned char tail[CACHE_ALIGN] = { 0 };
+        memcpy(tail, (const char *)parts[i].p + whole, parts[i].n - whole);
+        sum = cache_checksum(sum, parts[i].p, whole);
+        sum = cache_checksum(sum, tail, padded - whole);
+        bytes += padded;
     }
     h.payload_bytes = bytes;
     h.payload_sum = sum;
@@ -209,9 +230,12 @@ int cache_save(const char *path, const struct dataset *d, const struct cache_key
         snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
         goto out;
     }
-    int ok = fwrite(&h, sizeof h, 1, fp) == 1;
-    for (int i = 0; ok && i < np; i++)
-        ok = parts[i].n == 0 || fwrite(parts[i].p, parts[i].n, 1, fp) == 1;
+    int ok = fwrite(&h, sizeof h, 1, fp) == 1 && fwrite(zeros, CACHE_PAYLOAD_AT - sizeof h, 1, fp) == 1;
+    for (int i = 0; ok && i < np; i++) {
+        size_t pad = (size_t)cache_align(parts[i].n) - parts[i].n;
+        ok = (parts[i].n == 0 || fwrite(parts[i].p, parts[i].n, 1, fp) == 1) &&
+             (pad == 0 || fwrite(zeros, pad, 1, fp) == 1);
+    }
     if (fclose(fp) != 0) ok = 0;
     if (!ok || rename(tmp, path) != 0) {
         snprintf(err, errlen, "%s: %s", ok ? path : tmp, strerror(errno));
@@ -227,22 +251,26 @@ out:
 
 /* ---- load ---------------------------------------------------------------------- */
 
-/* Reads n bytes into p and chains the checksum; 0 or -1 on a short read. */
-static int cache_read(FILE *fp, void *p, size_t n, uint64_t *sum)
-{
-    if (n && fread(p, n, 1, fp) != 1) return -1;
-    *sum = cache_checksum(*sum, p, n);
-    return 0;
-}
+/* Walks the mapped payload: cache_take hands out the next part of n bytes (and skips
+ * its padding), or NULL when that would run past the end. */
+struct cache_cursor { const char *base; uint64_t at, len; };
 
-static void *cache_alloc(size_t n) { return malloc(n ? n : 1); }
+static const void *cache_take(struct cache_cursor *c, uint64_t n)
+{
+    uint64_t padded = cache_align(n);                /* at <= len always holds */
+    if (padded < n || padded > c->len - c->at) return NULL;
+    const void *p = c->base + c->at;
+    c->at += padded;
+    return p;
+}
 
 int cache_load(const char *path, struct dataset *d, const struct cache_key *k, int *n_skipped,
                char *why, size_t whylen)
 {
     memset(d, 0, sizeof *d);
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
+    d->user_field = d->item_field = d->category_field = -1;
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) {
         if (errno == ENOENT) return 1;
         snprintf(why, whylen, "cannot open: %s", strerror(errno));
         return -1;
@@ -250,8 +278,7 @@ int cache_load(const char *path, struct dataset *d, const struct cache_key *k, i
     struct stat st = { 0 };
     struct cache_header h, want;
     char err[256];
-    int rc = -1;
-    if (fstat(fileno(fp), &st) != 0 || fread(&h, sizeof h, 1, fp) != 1) {
+    if (fstat(fd, &st) != 0 || pread(fd, &h, sizeof h, 0) != (ssize_t)sizeof h) {
         snprintf(why, whylen, "truncated header (%lld bytes)", (long long)st.st_size);
         goto fail;
     }
@@ -281,87 +308,92 @@ int cache_load(const char *path, struct dataset *d, const struct cache_key *k, i
             snprintf(why, whylen, "stale: %s changed since the cache was written (size or mtime)", k->paths[i]);
             goto fail;
         }
-    if ((uint64_t)st.st_size != sizeof h + h.payload_bytes) {
-        snprintf(why, whylen, "%s (%lld of %llu bytes)",
-                 (uint64_t)st.st_size < sizeof h + h.payload_bytes ? "truncated" : "has trailing bytes",
-                 (long long)st.st_size, (unsigned long long)(sizeof h + h.payload_bytes));
+    uint64_t size = (uint64_t)st.st_size;
+    if (h.payload_bytes > ((uint64_t)1 << 56) || size != CACHE_PAYLOAD_AT + h.payload_bytes) {
+        uint64_t expect = CACHE_PAYLOAD_AT + h.payload_bytes;
+        snprintf(why, whylen, "%s (%llu of %llu bytes)", size < expect ? "truncated" : "has trailing bytes",
+                 (unsigned long long)size, (unsigned long long)expect);
         goto fail;
     }
 
-    uint64_t sum = CACHE_HASH_SEED;
+    /* Map the file (read-only, private, prefaulted: the checksum reads every page). */
+    void *map = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    if (map == MAP_FAILED) {
+        snprintf(why, whylen, "cannot map: %s", strerror(errno));
+        goto fail;
+    }
+    close(fd);
+    fd = -1;
+    d->map = map;
+    d->map_len = (size_t)size;
+    for (size_t i = sizeof h; i < CACHE_PAYLOAD_AT; i++)
+        if (((const unsigned char *)map)[i]) {
+            snprintf(why, whylen, "corrupted header (nonzero padding)");
+            goto fail;
+        }
+    struct cache_cursor c = { (const char *)map + CACHE_PAYLOAD_AT, 0, h.payload_bytes };
+    if (cache_checksum(CACHE_HASH_SEED, c.base, h.payload_bytes) != h.payload_sum) {
+        snprintf(why, whylen, "corrupted payload (checksum mismatch)");
+        goto fail;
+    }
+
     struct cache_meta m;
-    if (cache_read(fp, &m, sizeof m, &sum)) goto short_read;
-    if (m.n_rows < 0 || m.n_fields < 1 || m.n_fields > CACHE_MAX_FIELDS || m.user_field >= m.n_fields ||
-        m.item_field >= m.n_fields || m.category_field >= m.n_fields) {
+    const void *mp = cache_take(&c, sizeof m);
+    if (mp) memcpy(&m, mp, sizeof m);
+    if (!mp || m.n_rows < 0 || m.n_fields < 1 || m.n_fields > CACHE_MAX_FIELDS ||
+        m.user_field >= m.n_fields || m.item_field >= m.n_fields || m.category_field >= m.n_fields) {
         snprintf(why, whylen, "corrupted payload (bad dataset sizes)");
         goto fail;
     }
-    struct cache_field *ft = cache_alloc((size_t)m.n_fields * sizeof *ft);
-    if (!ft || cache_read(fp, ft, (size_t)m.n_fields * sizeof *ft, &sum)) {
-        free(ft);
-        goto short_read;
-    }
-    size_t n = (size_t)m.n_rows;
-    uint64_t expect = sizeof m + (uint64_t)m.n_fields * sizeof *ft + n * sizeof(float);
-    expect += m.has_time ? n * sizeof(int64_t) : 0;
-    expect += m.has_prob ? n * sizeof(float) : 0;
-    for (int f = 0; f < m.n_fields; f++) {
-        if (ft[f].card < 1 || ft[f].n_mids < 0 || ft[f].n_mids > (int64_t)1 << 40) expect = UINT64_MAX / 2;
-        else expect += ft[f].multi ? (n + 1) * 8 + (uint64_t)ft[f].n_mids * 4 : n * 4;
-    }
-    if (expect != h.payload_bytes) {
-        free(ft);
-        snprintf(why, whylen, "corrupted payload (sizes do not add up)");
+    const struct cache_field *ft = cache_take(&c, (uint64_t)m.n_fields * sizeof *ft);
+    d->fields = calloc((size_t)m.n_fields, sizeof *d->fields);
+    if (!d->fields) {
+        snprintf(why, whylen, "out of memory");
         goto fail;
     }
     m.name[sizeof m.name - 1] = m.label_rule[sizeof m.label_rule - 1] = '\0';
-    dataset_init(d, m.name, m.n_rows, m.n_fields);
+    snprintf(d->name, sizeof d->name, "%s", m.name);
     snprintf(d->label_rule, sizeof d->label_rule, "%s", m.label_rule);
+    d->n_rows = m.n_rows;
+    d->n_fields = m.n_fields;
     d->user_field = m.user_field;
     d->item_field = m.item_field;
     d->category_field = m.category_field;
     d->synthetic_fallback = m.synthetic_fallback;
-    int bad = 0;
+    d->day_split = m.day_split != 0;
+    d->day_offset_s = m.day_offset_s;
+    uint64_t n = (uint64_t)m.n_rows;
+    int bad = !ft;
     for (int f = 0; f < m.n_fields && !bad; f++) {
         struct field *fl = &d->fields[f];
         memcpy(fl->name, ft[f].name, DATA_NAME_LEN);
         fl->name[DATA_NAME_LEN - 1] = '\0';
         fl->card = ft[f].card;
         fl->multi = ft[f].multi != 0;
-        if (fl->multi) {
-            fl->offs = cache_alloc((n + 1) * sizeof *fl->offs);
-            fl->mids = cache_alloc((size_t)ft[f].n_mids * sizeof *fl->mids);
-            bad = !fl->offs || !fl->mids || cache_read(fp, fl->offs, (n + 1) * sizeof *fl->offs, &sum) ||
-                  cache_read(fp, fl->mids, (size_t)ft[f].n_mids * sizeof *fl->mids, &sum);
+        if (ft[f].card < 1 || ft[f].n_mids < 0 || ft[f].n_mids > (int64_t)1 << 40) {
+            bad = 1;
+        } else if (fl->multi) {
+            fl->offs = (int64_t *)cache_take(&c, (n + 1) * sizeof *fl->offs);
+            fl->mids = (int32_t *)cache_take(&c, (uint64_t)ft[f].n_mids * sizeof *fl->mids);
+            bad = !fl->offs || !fl->mids || fl->offs[0] != 0 || fl->offs[n] != ft[f].n_mids;
         } else {
-            fl->ids = cache_alloc(n * sizeof *fl->ids);
-            bad = !fl->ids || cache_read(fp, fl->ids, n * sizeof *fl->ids, &sum);
+            fl->ids = (int32_t *)cache_take(&c, n * sizeof *fl->ids);
+            bad = !fl->ids;
         }
     }
-    free(ft);
-    bad = bad || cache_read(fp, d->label, n * sizeof *d->label, &sum);
-    if (!bad && m.has_time) {
-        d->time = cache_alloc(n * sizeof *d->time);
-        bad = !d->time || cache_read(fp, d->time, n * sizeof *d->time, &sum);
-    }
-    if (!bad && m.has_prob) {
-        d->prob = cache_alloc(n * sizeof *d->prob);
-        bad = !d->prob || cache_read(fp, d->prob, n * sizeof *d->prob, &sum);
-    }
-    if (bad) goto short_read;
-    if (sum != h.payload_sum) {
-        snprintf(why, whylen, "corrupted payload (checksum mismatch)");
+    if (!bad) bad = !(d->label = (float *)cache_take(&c, n * sizeof *d->label));
+    if (!bad && m.has_time) bad = !(d->time = (int64_t *)cache_take(&c, n * sizeof *d->time));
+    if (!bad && m.has_prob) bad = !(d->prob = (float *)cache_take(&c, n * sizeof *d->prob));
+    if (bad || c.at != c.len) {
+        snprintf(why, whylen, "corrupted payload (sizes do not add up)");
         goto fail;
     }
     if (n_skipped) *n_skipped = m.n_skipped;
-    fclose(fp);
     return 0;
-short_read:
-    snprintf(why, whylen, "truncated or unreadable payload");
 fail:
-    fclose(fp);
+    if (fd >= 0) close(fd);
     dataset_free(d);
-    return rc;
+    return -1;
 }
 
 /* ---- load or build ------------------------------------------------------------- */

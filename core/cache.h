@@ -3,10 +3,13 @@
  * File CACHE_DIR/SPEC-OPTSHASH.apgcache = a fixed header (magic "APGCACHE", version,
  * byte-order mark, spec name, a hash of every option that changes the parse, size and
  * mtime of each source file, payload length and checksum, header checksum) followed
- * by the payload (dataset metadata, field table, then the raw columns). The checksum
- * is FNV-1a 64 taken over 64-bit little-endian words (bytewise for a tail). A cache
- * whose header, sources, length or checksum does not match is reported on stderr in
- * one line and rebuilt; it is written to a temporary file and renamed into place. */
+ * by the payload (dataset metadata, field table, then the raw columns, each part
+ * starting on a 64-byte boundary of the file). The checksum is FNV-1a 64 taken over
+ * 64-bit little-endian words (bytewise for a tail). A cache whose header, sources,
+ * length or checksum does not match is reported on stderr in one line and rebuilt; it
+ * is written to a temporary file and renamed into place, so a file once complete never
+ * changes. Loading maps the file read-only and points the dataset's columns into the
+ * mapping (d->map): no copy, and the checksum is still verified on every load. */
 #ifndef APG_CACHE_H
 #define APG_CACHE_H
 #include <stddef.h>
@@ -15,7 +18,7 @@
 #include "dataset.h"
 
 #define CACHE_MAGIC      "APGCACHE"
-#define CACHE_VERSION    1
+#define CACHE_VERSION    2
 #define CACHE_MAX_SOURCES 8
 
 /* What a cached dataset was parsed from. */
@@ -52,7 +55,8 @@ void cache_path(char *out, size_t n, const char *dir, const struct cache_key *k)
 /* Writes d (tmp file + rename). 0 or -1 with err set. */
 int  cache_save(const char *path, const struct dataset *d, const struct cache_key *k, int n_skipped,
                 char *err, size_t errlen);
-/* 0: d loaded; 1: no cache file; -1: invalid (why says what, d left empty). */
+/* 0: d loaded, its columns in a read-only mapping of the file (dataset_free unmaps);
+ * 1: no cache file; -1: invalid (why says what, d left empty). */
 int  cache_load(const char *path, struct dataset *d, const struct cache_key *k, int *n_skipped,
                 char *why, size_t whylen);
 

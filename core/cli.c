@@ -1,5 +1,6 @@
 #include "cli.h"
 #include <errno.h>
+#include <stdarg.h>
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -32,7 +33,17 @@ static int set_value(const struct opt *o, void *target, const char *val, char *e
     void *p = (char *)target + o->offset;
     errno = 0;
     switch (o->type) {
-    case OPT_INT: case OPT_I64: case OPT_U64: {
+    case OPT_U64: {   /* the full uint64_t range (strtoull would accept "-1") */
+        unsigned long long v = strchr(val, '-') ? 0 : strtoull(val, &end, 10);
+        if (strchr(val, '-') || errno || end == val || *end) {
+            snprintf(err, errlen, "--%s: expected a non-negative integer, got '%s'", o->name, val);
+            return -1;
+        }
+        if (!range_ok(o, (double)v, err, errlen)) return -1;
+        *(uint64_t *)p = (uint64_t)v;
+        return 0;
+    }
+    case OPT_INT: case OPT_I64: {
         long long v = strtoll(val, &end, 10);
         if (errno || end == val || *end) {
             snprintf(err, errlen, "--%s: expected an integer, got '%s'", o->name, val);
@@ -45,14 +56,8 @@ static int set_value(const struct opt *o, void *target, const char *val, char *e
                 return -1;
             }
             *(int *)p = (int)v;
-        } else if (o->type == OPT_I64) {
-            *(int64_t *)p = v;
         } else {
-            if (v < 0) {
-                snprintf(err, errlen, "--%s: expected a non-negative integer, got '%s'", o->name, val);
-                return -1;
-            }
-            *(uint64_t *)p = (uint64_t)v;
+            *(int64_t *)p = v;
         }
         return 0;
     }
@@ -173,4 +178,94 @@ int cli_int_list(const char *s, int *out, int max)
         if (*end == ',' && !*p) return -1;
     }
     return n;
+}
+
+/* Appends to a growing string; 0, or -1 when out of memory. */
+struct cli_buf { char *s; size_t n, cap; };
+
+static int buf_printf(struct cli_buf *b, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int k = vsnprintf(b->s ? b->s + b->n : NULL, b->s ? b->cap - b->n : 0, fmt, ap);
+        va_end(ap);
+        if (k < 0) return -1;
+        if (b->s && b->n + (size_t)k < b->cap) {
+            b->n += (size_t)k;
+            return 0;
+        }
+        size_t cap = b->cap ? b->cap * 2 : 256;
+        while (cap < b->n + (size_t)k + 1) cap *= 2;
+        char *s = realloc(b->s, cap);
+        if (!s) return -1;
+        b->s = s;
+        b->cap = cap;
+    }
+}
+
+char *cli_format(const struct opt_group *groups, int n_groups, char *err, size_t errlen)
+{
+    struct cli_buf b = { 0 };
+    if (buf_printf(&b, "%s", "")) goto oom;
+    for (int g = 0; g < n_groups; g++)
+        for (const struct opt *o = groups[g].opts; o->name; o++) {
+            const void *p = (const char *)groups[g].target + o->offset;
+            int rc = 0;
+            switch (o->type) {
+            case OPT_INT: rc = buf_printf(&b, "--%s=%d\n", o->name, *(const int *)p); break;
+            case OPT_I64: rc = buf_printf(&b, "--%s=%" PRId64 "\n", o->name, *(const int64_t *)p); break;
+            case OPT_U64: rc = buf_printf(&b, "--%s=%" PRIu64 "\n", o->name, *(const uint64_t *)p); break;
+            case OPT_FLOAT: rc = buf_printf(&b, "--%s=%.9g\n", o->name, (double)*(const float *)p); break;
+            case OPT_DOUBLE: rc = buf_printf(&b, "--%s=%.17g\n", o->name, *(const double *)p); break;
+            case OPT_STR: {
+                const char *s = *(const char *const *)p;
+                if (!s) break;
+                if (strchr(s, '\n')) {
+                    snprintf(err, errlen, "--%s: the value holds a newline and cannot be stored", o->name);
+                    free(b.s);
+                    return NULL;
+                }
+                rc = buf_printf(&b, "--%s=%s\n", o->name, s);
+                break;
+            }
+            case OPT_FLAG:
+                if (*(const int *)p) rc = buf_printf(&b, "--%s\n", o->name);
+                break;
+            }
+            if (rc) goto oom;
+        }
+    return b.s;
+oom:
+    free(b.s);
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+}
+
+int cli_parse_lines(const struct opt_group *groups, int n_groups, char *text, char *err, size_t errlen)
+{
+    int n = 0;
+    for (const char *p = text; *p; p++) n += *p == '\n';
+    char **argv = malloc(sizeof *argv * (size_t)(n + 1));
+    if (!argv) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int argc = 0;
+    for (char *p = text; *p;) {
+        char *nl = strchr(p, '\n');
+        if (nl) *nl = '\0';
+        if (*p) argv[argc++] = p;
+        if (!nl) break;
+        p = nl + 1;
+    }
+    char *pos[1];
+    int n_pos, help;
+    int rc = cli_parse(groups, n_groups, argc, argv, pos, 0, &n_pos, &help, err, errlen);
+    if (rc == 0 && help) {
+        snprintf(err, errlen, "unexpected --help");
+        rc = -1;
+    }
+    free(argv);
+    return rc;
 }

@@ -40,6 +40,17 @@ int  cli_parse(const struct opt_group *groups, int n_groups, int argc, char **ar
                char **pos, int max_pos, int *n_pos, int *want_help, char *err, size_t errlen);
 /* Prints every group: "  --name METAVAR   help (default: value)". */
 void cli_help(FILE *f, const struct opt_group *groups, int n_groups);
+/* The current value of every option of the groups as text, one line per option,
+ * "--name=value" in table order (a set flag is "--name"; unset flags and NULL strings
+ * are left out; floats carry enough digits to round-trip exactly), so that
+ * cli_parse_lines() sets the same values again. Returns a malloc'd string, or NULL
+ * with err (out of memory, or a string value holding a newline). */
+char *cli_format(const struct opt_group *groups, int n_groups, char *err, size_t errlen);
+/* Sets the groups' targets from text made by cli_format(), as cli_parse() would from
+ * the same options (positional arguments are an error). text is split in place at its
+ * newlines and string values point into it: it must outlive the targets. 0, or -1
+ * with err. */
+int  cli_parse_lines(const struct opt_group *groups, int n_groups, char *text, char *err, size_t errlen);
 /* Parses "256,128,64" into out[] (at most max); returns the count or -1. */
 int  cli_int_list(const char *s, int *out, int max);
 

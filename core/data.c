@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <time.h>
 
 static void *data_xmalloc(size_t n)
 {
@@ -32,16 +34,19 @@ void dataset_init(struct dataset *d, const char *name, int n_rows, int n_fields)
 
 void dataset_free(struct dataset *d)
 {
-    if (d->fields)
-        for (int f = 0; f < d->n_fields; f++) {
+    if (d->map) {                         /* the columns live in the cache file mapping */
+        munmap(d->map, d->map_len);
+    } else {
+        for (int f = 0; d->fields && f < d->n_fields; f++) {
             free(d->fields[f].ids);
             free(d->fields[f].offs);
             free(d->fields[f].mids);
         }
+        free(d->label);
+        free(d->prob);
+        free(d->time);
+    }
     free(d->fields);
-    free(d->label);
-    free(d->prob);
-    free(d->time);
     memset(d, 0, sizeof *d);
     d->user_field = d->item_field = d->category_field = -1;
 }
@@ -139,26 +144,95 @@ static int data_cmp_time(const void *a, const void *b)
     return (x->row > y->row) - (x->row < y->row);
 }
 
-/* Rows sorted by (time, row): the last round(f_test n) rows are test, the
- * round(f_val n) before them validation, the rest train; each part in time order.
- * Returns -1 (and leaves s empty) when the dataset has no timestamps. */
-int split_time(struct split *s, const struct dataset *d, double f_val, double f_test)
+#define DATA_DAY 86400
+
+/* Calendar day of t shifted by off seconds (floor division: days before 1970 too). */
+static int64_t data_day(int64_t t, int32_t off)
 {
+    int64_t x = t + off, q = x / DATA_DAY;
+    return q - (x % DATA_DAY < 0);
+}
+
+/* "2018-09-24" for a day number. */
+static void data_fmt_day(char *out, size_t n, int64_t day)
+{
+    time_t t = (time_t)(day * DATA_DAY);
+    struct tm tm;
+    if (gmtime_r(&t, &tm)) strftime(out, n, "%Y-%m-%d", &tm);
+    else snprintf(out, n, "day %lld", (long long)day);
+}
+
+/* "UTC", "UTC+8", "UTC-3:30". */
+static void data_fmt_offset(char *out, size_t n, int32_t off)
+{
+    int32_t a = off < 0 ? -off : off;
+    if (off == 0) snprintf(out, n, "UTC");
+    else if (a % 3600 == 0) snprintf(out, n, "UTC%c%d", off < 0 ? '-' : '+', a / 3600);
+    else snprintf(out, n, "UTC%c%d:%02d", off < 0 ? '-' : '+', a / 3600, a % 3600 / 60);
+}
+
+/* Rows sorted by (time, row); a day split cuts that order at day boundaries, a
+ * fractional one at round(f n) rows from the end. Each part stays in time order. */
+int split_time(struct split *s, const struct dataset *d, double f_val, double f_test,
+               char *how, size_t howlen)
+{
+    char buf[256];
+    int rc = -1;
     memset(s, 0, sizeof *s);
-    if (!d->time) return -1;
+    if (!d->time) {
+        snprintf(buf, sizeof buf, "dataset %s has no timestamps", d->name);
+        goto out;
+    }
     int n = d->n_rows;
     struct data_time_row *tr = data_xmalloc((size_t)n * sizeof *tr);
     for (int i = 0; i < n; i++) { tr[i].t = d->time[i]; tr[i].row = i; }
     qsort(tr, (size_t)n, sizeof *tr, data_cmp_time);
+    int n_test, n_val;
+    if (d->day_split) {
+        /* days ascend along the sorted order: test and validation are its last two runs */
+        int64_t days = 0, prev = 0;
+        for (int i = 0; i < n; i++) {
+            int64_t day = data_day(tr[i].t, d->day_offset_s);
+            days += i == 0 || day != prev;
+            prev = day;
+        }
+        if (days < 3) {
+            char tz[32];
+            data_fmt_offset(tz, sizeof tz, d->day_offset_s);
+            snprintf(buf, sizeof buf, "dataset %s spans %lld day%s (%s); a day split needs 3 "
+                     "(train, validation, test)", d->name, (long long)days, days == 1 ? "" : "s", tz);
+            free(tr);
+            goto out;
+        }
+        int64_t last = data_day(tr[n - 1].t, d->day_offset_s);
+        int i = n;
+        while (i > 0 && data_day(tr[i - 1].t, d->day_offset_s) == last) i--;
+        n_test = n - i;
+        int64_t before = data_day(tr[i - 1].t, d->day_offset_s);
+        while (i > 0 && data_day(tr[i - 1].t, d->day_offset_s) == before) i--;
+        n_val = n - n_test - i;
+        char dl[32], db[32], tz[32];
+        data_fmt_day(dl, sizeof dl, last);
+        data_fmt_day(db, sizeof db, before);
+        data_fmt_offset(tz, sizeof tz, d->day_offset_s);
+        snprintf(buf, sizeof buf, "last day %s (%s) = test, %s = validation, %lld earlier day%s = train",
+                 dl, tz, db, (long long)days - 2, days == 3 ? "" : "s");
+    } else {
+        n_test = data_frac_count(f_test, n);
+        n_val = data_frac_count(f_val, n);
+        if (n_val > n - n_test) n_val = n - n_test;
+        snprintf(buf, sizeof buf, "last %g%% of rows by time = test, the %g%% before = validation",
+                 100.0 * f_test, 100.0 * f_val);
+    }
     int32_t *order = data_xmalloc((size_t)n * sizeof(int32_t));
     for (int i = 0; i < n; i++) order[i] = tr[i].row;
     free(tr);
-    int n_test = data_frac_count(f_test, n);
-    int n_val = data_frac_count(f_val, n);
-    if (n_val > n - n_test) n_val = n - n_test;
     data_split_take(s, order, n, n - n_test - n_val, n_val);
     free(order);
-    return 0;
+    rc = 0;
+out:
+    if (how && howlen) snprintf(how, howlen, "%s", buf);
+    return rc;
 }
 
 void split_free(struct split *s)

@@ -31,11 +31,16 @@ struct dataset {
     int     user_field, item_field, category_field;   /* field indices, -1 if absent */
     char    label_rule[96];    /* human-readable label definition, stored with every run */
     int     synthetic_fallback;/* 1 when synthetic data stands in for a missing real set */
+    int     day_split;         /* 1: split_time holds out calendar days (time in seconds) */
+    int32_t day_offset_s;      /* added to time before it is cut into days (iaac: 8 h, UTC+8) */
+    void   *map;               /* non-NULL: the columns live in this read-only mapping of a */
+    size_t  map_len;           /* cache file (never write into them); dataset_free unmaps it */
 };
 
 /* dataset_init zeroes d, copies name, callocs fields[n_fields] and label[n_rows], sets
  * user/item/category_field to -1. Loaders malloc each field's ids (or offs + mids) and
- * optional prob/time; dataset_free frees all of it (free(NULL) is fine). */
+ * optional prob/time; dataset_free frees all of it (free(NULL) is fine), or, when map
+ * is set, frees fields[] and unmaps the columns. */
 void dataset_init(struct dataset *d, const char *name, int n_rows, int n_fields);
 void dataset_free(struct dataset *d);
 int  dataset_find_field(const struct dataset *d, const char *name);   /* index or -1 */
@@ -51,9 +56,15 @@ struct split {
     int n_train, n_val, n_test;
 };
 void split_random(struct split *s, const struct dataset *d, double f_train, double f_val, uint64_t seed);
-/* Rows ordered by time: the last f_test of the time range's rows are test, the
- * f_val before them validation. Requires d->time. */
-int  split_time(struct split *s, const struct dataset *d, double f_val, double f_test);
+/* Time split, each part in time order. With d->day_split: test = the rows of the last
+ * calendar day (day = floor((time + day_offset_s) / 86400)), validation = the rows of
+ * the latest day before it, train = every earlier row (f_val, f_test unused).
+ * Otherwise rows sorted by time: the last round(f_test n) are test, the round(f_val n)
+ * before them validation. how (may be NULL) gets a one-line description of the cut, or
+ * why there is none: then -1 and s empty (no timestamps, or a day split over fewer
+ * than 3 days). */
+int  split_time(struct split *s, const struct dataset *d, double f_val, double f_test,
+                char *how, size_t howlen);
 void split_free(struct split *s);
 
 /* A minibatch in model-ready form (step-arena or caller memory):

@@ -62,7 +62,7 @@ const struct opt data_opt_table[] = {
     { "file", OPT_STR, O(file), "PATH", "csv: the file to read", 0, 0 },
     { "cache-dir", OPT_STR, O(cache_dir), "DIR", "binary cache folder for parsed datasets", 0, 0 },
     { "no-cache", OPT_FLAG, O(no_cache), NULL, "parse the source files, neither reading nor writing a cache", 0, 0 },
-    { "split", OPT_STR, O(split), "KIND", "random (seeded 80/10/10) or time (last period held out)", 0, 0 },
+    { "split", OPT_STR, O(split), "KIND", "random (seeded 80/10/10) or time (iaac: last day = test, day before = val; else last 10%/10% by time)", 0, 0 },
     { NULL, 0, 0, NULL, NULL, 0, 0 },
 };
 #undef O

@@ -13,7 +13,8 @@
  * its own. Fields: the columns below, plus context_hour (hour of context_timestamp in
  * Beijing time, UTC+8); instance_id, context_id (unique per row) and
  * predict_category_property are not used. Label is_trade (0/1); time =
- * context_timestamp, so --split time holds out the last period (the last day). */
+ * context_timestamp, and the dataset asks for a day split: --split time holds out the
+ * last calendar day in Beijing time as test and the day before as validation. */
 #include "cache.h"
 #include "csvread.h"
 #include "dataset.h"
@@ -24,6 +25,7 @@
 
 #define IAAC_FILE "round1_ijcai_18_train_20180301.txt"
 #define IAAC_HOUR (-2)   /* derived from context_timestamp */
+#define IAAC_UTC_OFFSET (8 * 3600)   /* timestamps are Unix seconds; days and hours are Beijing's */
 
 static const struct iaac_field { const char *name; int multi; } iaac_fields[] = {
     { "item_id", 0 },             { "item_category_list", 1 }, { "item_property_list", 1 },
@@ -104,7 +106,7 @@ static int iaac_row(void *ctx, const struct csvread_row *r, char *err, size_t er
         int k = c->col[f];
         if (k == IAAC_HOUR) {
             char h[4];
-            int n = snprintf(h, sizeof h, "%d", (int)(((ts + 8 * 3600) % 86400) / 3600));
+            int n = snprintf(h, sizeof h, "%d", (int)(((ts + IAAC_UTC_OFFSET) % 86400) / 3600));
             tbuild_add(t, f, h, (size_t)n);
         } else if (iaac_fields[f].multi) {
             c->list_field = f;
@@ -167,6 +169,8 @@ static int iaac_build(struct dataset *d, void *ctx, int *n_skipped, char *err, s
     d->user_field = IAAC_USER;
     d->item_field = IAAC_ITEM;
     d->category_field = IAAC_CATEGORY;
+    d->day_split = 1;
+    d->day_offset_s = IAAC_UTC_OFFSET;
     snprintf(d->label_rule, sizeof d->label_rule, "is_trade (1: the click led to a purchase)");
     csvread_bad_report(&bad, "iaac");
     *n_skipped = (int)bad.count;
@@ -194,6 +198,6 @@ static int iaac_load(struct dataset *d, const struct data_opts *o, char *err, si
 const struct dataset_spec dataset_spec_iaac = {
     .name = "iaac",
     .help = "IJCAI-18 (IAAC): DIR/iaac/" IAAC_FILE "; label is_trade; ';'-lists multi-valued, -1 = missing; "
-            "--split time holds out the last day",
+            "--split time holds out the last day (Beijing time), the day before = validation",
     .load = iaac_load,
 };

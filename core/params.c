@@ -31,6 +31,8 @@ void params_free(struct param_store *ps)
     free(ps->list);
     free(ps->init);
     free(ps->init_scale);
+    free(ps->init_fn);
+    free(ps->init_ctx);
     free(ps->data);
     free(ps->grad);
     free(ps->m);
@@ -50,7 +52,9 @@ struct tensor *param_new(struct param_store *ps, const char *name, int ndim, con
         ps->list = realloc(ps->list, sizeof *ps->list * (size_t)ps->cap);
         ps->init = realloc(ps->init, sizeof *ps->init * (size_t)ps->cap);
         ps->init_scale = realloc(ps->init_scale, sizeof *ps->init_scale * (size_t)ps->cap);
-        if (!ps->list || !ps->init || !ps->init_scale) { fprintf(stderr, "apg: out of memory\n"); abort(); }
+        ps->init_fn = realloc(ps->init_fn, sizeof *ps->init_fn * (size_t)ps->cap);
+        ps->init_ctx = realloc(ps->init_ctx, sizeof *ps->init_ctx * (size_t)ps->cap);
+        if (!ps->list || !ps->init || !ps->init_scale || !ps->init_fn || !ps->init_ctx) { fprintf(stderr, "apg: out of memory\n"); abort(); }
     }
     struct tensor *t = xmalloc(sizeof *t);
     memset(t, 0, sizeof *t);
@@ -68,7 +72,18 @@ struct tensor *param_new(struct param_store *ps, const char *name, int ndim, con
     ps->list[ps->n] = t;
     ps->init[ps->n] = init;
     ps->init_scale[ps->n] = scale;
+    ps->init_fn[ps->n] = NULL;
+    ps->init_ctx[ps->n] = NULL;
     ps->n++;
+    return t;
+}
+
+struct tensor *param_new_fn(struct param_store *ps, const char *name, int ndim, const int *shape,
+                            param_init_fn fn, const void *ctx)
+{
+    struct tensor *t = param_new(ps, name, ndim, shape, INIT_FN, 0.0f, 0);
+    ps->init_fn[ps->n - 1] = fn;
+    ps->init_ctx[ps->n - 1] = ctx;
     return t;
 }
 
@@ -87,6 +102,8 @@ static void init_values(struct tensor *t, enum param_init init, float scale, str
 {
     float *d = t->data;
     switch (init) {
+    case INIT_FN:   /* handled by params_alloc */
+        break;
     case INIT_ZEROS:
         break;
     case INIT_CONST:
@@ -145,7 +162,8 @@ void params_alloc(struct param_store *ps, struct rng *rng)
             memset(t->sparse->mark, 0, (size_t)rows);
             t->sparse->n = 0;
         }
-        init_values(t, ps->init[i], ps->init_scale[i], rng);
+        if (ps->init[i] == INIT_FN) ps->init_fn[i](t, rng, ps->init_ctx[i]);
+        else init_values(t, ps->init[i], ps->init_scale[i], rng);
     }
     ps->allocated = 1;
 }

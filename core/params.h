@@ -15,12 +15,18 @@ enum param_init {
     INIT_NORMAL,     /* N(0, scale^2) */
     INIT_XAVIER,     /* Glorot uniform on (fan_out=shape[0], fan_in=shape[1]) times scale */
     INIT_IDENTITY,   /* scale * I, for a square 2-D shape (or each row of (R, K*K) is I) */
+    INIT_FN,         /* a callback (param_new_fn) */
 };
+
+/* Custom initialisation: fills t->data (t->size floats) from rng; ctx as declared. */
+typedef void (*param_init_fn)(struct tensor *t, struct rng *rng, const void *ctx);
 
 struct param_store {
     struct tensor **list;        /* declared parameters, in declaration order */
     enum param_init *init;
     float *init_scale;
+    param_init_fn *init_fn;      /* INIT_FN only */
+    const void **init_ctx;
     int    n, cap;
     size_t n_floats;             /* total floats in the slab */
     float *data, *grad, *m, *v;  /* slabs (64-byte aligned), NULL before params_alloc */
@@ -33,6 +39,9 @@ void params_free(struct param_store *ps);
  * gradients and lazy optimizer updates. The tensor's data is valid after params_alloc. */
 struct tensor *param_new(struct param_store *ps, const char *name, int ndim, const int *shape,
                          enum param_init init, float scale, int sparse);
+/* Declare a parameter initialised by fn(t, rng, ctx); ctx must outlive params_alloc. */
+struct tensor *param_new_fn(struct param_store *ps, const char *name, int ndim, const int *shape,
+                            param_init_fn fn, const void *ctx);
 /* Allocate the slabs and initialise every parameter from rng (in declaration order). */
 void params_alloc(struct param_store *ps, struct rng *rng);
 size_t params_bytes(const struct param_store *ps);   /* 4 * n_floats */

@@ -216,12 +216,13 @@ int cmd_data(int argc, char **argv)
 
     struct split s;
     if (strcmp(o.split, "time") == 0) {
-        if (split_time(&s, &d, 0.1, 0.1)) {
-            fprintf(stderr, "apg data info: --split time: dataset %s has no timestamps\n", d.name);
+        char how[256];
+        if (split_time(&s, &d, 0.1, 0.1, how, sizeof how)) {
+            fprintf(stderr, "apg data info: --split time: %s\n", how);
             dataset_free(&d);
             return 2;
         }
-        printf("split     time (last 10%% of rows by time = test, the 10%% before = validation)");
+        printf("split     time (%s)", how);
     } else {
         split_random(&s, &d, 0.8, 0.1, o.data_seed);
         printf("split     random 80/10/10, --data-seed %llu", (unsigned long long)o.data_seed);

@@ -1,6 +1,8 @@
 /* apg list: every registry (backbones, datasets, ops). */
 #include "backbone.h"
 #include "commands.h"
+#include "condition.h"
+#include "reparam.h"
 #include "dataset.h"
 #include "op.h"
 #include <stdio.h>
@@ -18,6 +20,15 @@ int cmd_list(int argc, char **argv)
     printf("datasets:\n");
     for (int i = 0; i < dataset_spec_count(); i++)
         printf("  %-10s %s\n", dataset_spec_at(i)->name, dataset_spec_at(i)->help);
+    printf("APG weight forms (--apg; none = the base model):\n");
+    for (int i = 0; i < reparam_count(); i++) {
+        const struct reparam_form *f = reparam_at(i);
+        printf("  %-4s %-36s generated: %s%s%s\n", f->name, f->formula, f->generated,
+               f->collapse_to ? ", collapses to " : "", f->collapse_to ? f->collapse_to : "");
+    }
+    printf("APG conditions (--condition):\n");
+    for (int i = 0; i < condition_count(); i++)
+        printf("  %-34s %s\n", condition_at(i)->syntax, condition_at(i)->help);
     printf("ops:\n ");
     for (int i = 1; i < OP_COUNT; i++) printf(" %s", op_table[i].name);
     printf("\n");

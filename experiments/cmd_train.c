@@ -1,6 +1,8 @@
 /* apg train: load a dataset, split it, train one model, print the metrics. */
+#include "checkpoint.h"
 #include "commands.h"
 #include "dataset.h"
+#include "model_opts.h"
 #include "train.h"
 #include <math.h>
 #include <stddef.h>
@@ -10,24 +12,21 @@
 
 struct train_cli {
     struct train_cfg t;
-    const char *hidden;
     int json;
+    const char *save;
 };
 
 #define O(f) offsetof(struct train_cli, f)
 static const struct opt train_opts[] = {
-    { "backbone", OPT_STR, O(t.backbone), "NAME", "backbone model (apg list shows them)", 0, 0 },
     { "epochs", OPT_INT, O(t.epochs), "E", "training epochs (early stopping on validation AUC)", 1, 10000 },
     { "patience", OPT_INT, O(t.patience), "N", "stop after N epochs without a better validation AUC", 1, 10000 },
     { "batch", OPT_INT, O(t.batch), "B", "minibatch size", 1, 1 << 20 },
     { "lr", OPT_FLOAT, O(t.lr), "LR", "Adam learning rate", 1e-9, 10 },
     { "l2", OPT_FLOAT, O(t.l2), "C", "L2 penalty added to every gradient", 0, 10 },
-    { "emb-dim", OPT_INT, O(t.model.emb_dim), "D", "embedding size of every field", 1, 4096 },
-    { "emb-init", OPT_FLOAT, O(t.model.emb_init), "STD", "std of the normal embedding initialisation", 0, 10 },
-    { "hidden", OPT_STR, O(hidden), "L1,L2,..", "MLP hidden layer widths", 0, 0 },
     { "seed", OPT_U64, O(t.seed), "S", "seed of initialisation and shuffling", 0, 0 },
     { "threads", OPT_INT, O(t.threads), "T", "threads for BLIS and the op loops", 1, 1024 },
     { "json", OPT_FLAG, O(json), NULL, "print one JSON object with the results as the last line", 0, 0 },
+    { "save", OPT_STR, O(save), "MODEL", "write the trained model (best epoch) to this checkpoint file", 0, 0 },
     { NULL, 0, 0, NULL, NULL, 0, 0 },
 };
 #undef O
@@ -35,9 +34,12 @@ static const struct opt train_opts[] = {
 static void print_json(const struct train_cli *a, const struct data_opts *o, const struct dataset *d,
                        const struct train_result *r)
 {
-    printf("{\"dataset\":\"%s\",\"backbone\":\"%s\",\"seed\":%llu,\"threads\":%d,\"rows\":%d,"
+    const struct apg_cfg *g = &a->t.model.apg;
+    printf("{\"dataset\":\"%s\",\"backbone\":\"%s\",\"apg\":\"%s\",\"condition\":\"%s\",\"K\":%d,"
+           "\"P\":%d,\"apg_init\":\"%s\",\"seed\":%llu,\"threads\":%d,\"rows\":%d,"
            "\"test_auc\":%.6f,\"val_auc\":%.6f,\"test_logloss\":%.6f,\"test_gauc\":%.6f,",
-           d->name, a->t.backbone, (unsigned long long)a->t.seed, a->t.threads, d->n_rows,
+           d->name, a->t.backbone, g->variant, g->condition, g->K, g->P, g->init,
+           (unsigned long long)a->t.seed, a->t.threads, d->n_rows,
            r->test_auc, r->val_auc, r->test_logloss, r->test_gauc);
     if (isnan(r->oracle_auc)) printf("\"oracle_auc\":null,");
     else printf("\"oracle_auc\":%.6f,", r->oracle_auc);
@@ -50,46 +52,75 @@ static void print_json(const struct train_cli *a, const struct data_opts *o, con
     (void)o;
 }
 
+/* train_run's on_trained hook for --save. */
+struct train_save { const struct train_cli *a; const struct model_opts *mo; const struct data_opts *o;
+                    const struct dataset *d; const struct split *s; };
+
+static int save_model(void *ctx, struct model *m, const struct train_result *r, char *err, size_t errlen)
+{
+    const struct train_save *sv = ctx;
+    struct ckpt_meta cm;
+    int rc = ckpt_meta_init(&cm, sv->mo, sv->o, sv->d, sv->s, err, errlen);
+    if (rc == 0) {
+        cm.seed = sv->a->t.seed;
+        cm.batch = sv->a->t.batch;
+        cm.threads = sv->a->t.threads;
+        cm.best_epoch = r->best_epoch;
+        cm.epochs_run = r->epochs_run;
+        cm.val_auc = r->val_auc;
+        cm.test_auc = r->test_auc;
+        cm.test_logloss = r->test_logloss;
+        rc = ckpt_save(sv->a->save, &cm, m, err, errlen);
+    }
+    ckpt_meta_free(&cm);
+    if (rc == 0) printf("saved %s (best epoch %d, %zu parameter bytes)\n", sv->a->save, r->best_epoch, r->param_bytes);
+    return rc;
+}
+
 int cmd_train(int argc, char **argv)
 {
-    struct train_cli a = { .hidden = "256,128,64" };
+    struct train_cli a = { 0 };
+    struct model_opts mo;
     struct data_opts o;
     train_cfg_default(&a.t);
+    model_opts_default(&mo);
     data_opts_default(&o);
     const struct opt_group groups[] = {
+        { "model", model_opt_table, &mo },
+        { "APG", apg_opt_table, &mo },
         { "training", train_opts, &a },
         { "data", data_opt_table, &o },
     };
+    const int n_groups = (int)(sizeof groups / sizeof groups[0]);
     char err[512];
     char *pos[1];
     int n_pos, help;
-    if (cli_parse(groups, 2, argc, argv, pos, 0, &n_pos, &help, err, sizeof err)) {
+    if (cli_parse(groups, n_groups, argc, argv, pos, 0, &n_pos, &help, err, sizeof err)) {
         fprintf(stderr, "apg train: %s\n", err);
         return 2;
     }
     if (help) {
         printf("usage: apg train [options]\n\nTrains one model and prints per-epoch train loss and validation AUC,\n"
                "then test AUC, logloss, gAUC (and the oracle AUC on synthetic data).\n");
-        cli_help(stdout, groups, 2);
+        cli_help(stdout, groups, n_groups);
         return 0;
     }
-    int n = cli_int_list(a.hidden, a.t.model.hidden, MODEL_MAX_HIDDEN);
-    if (n < 0) {
-        fprintf(stderr, "apg train: --hidden: expected up to %d positive widths like 256,128,64, got '%s'\n",
-                MODEL_MAX_HIDDEN, a.hidden);
+    if (model_opts_finish(&mo, err, sizeof err)) {
+        fprintf(stderr, "apg train: %s\n", err);
         return 2;
     }
-    a.t.model.n_hidden = n;
-    if (!backbone_find(a.t.backbone)) {
-        fprintf(stderr, "apg train: unknown backbone '%s' (valid: %s)\n", a.t.backbone, backbone_names());
-        return 2;
-    }
+    a.t.backbone = mo.backbone;
+    a.t.model = mo.m;
     if (!dataset_spec_find(o.dataset)) {
         fprintf(stderr, "apg train: unknown dataset '%s' (valid: %s)\n", o.dataset, dataset_spec_names());
         return 2;
     }
     if (strcmp(o.split, "random") != 0 && strcmp(o.split, "time") != 0) {
         fprintf(stderr, "apg train: --split: expected random or time, got '%s'\n", o.split);
+        return 2;
+    }
+    if (a.save && ckpt_check_writable(a.save, err, sizeof err)) {
+        fprintf(stderr, "apg train: --save %s\n", err);
         return 2;
     }
     a.t.progress = isatty(STDOUT_FILENO);
@@ -102,8 +133,9 @@ int cmd_train(int argc, char **argv)
     }
     struct split s;
     if (strcmp(o.split, "time") == 0) {
-        if (split_time(&s, &d, 0.1, 0.1)) {
-            fprintf(stderr, "apg train: --split time: dataset %s has no timestamps\n", d.name);
+        char how[256];
+        if (split_time(&s, &d, 0.1, 0.1, how, sizeof how)) {
+            fprintf(stderr, "apg train: --split time: %s\n", how);
             dataset_free(&d);
             return 2;
         }
@@ -115,6 +147,11 @@ int cmd_train(int argc, char **argv)
     if (d.synthetic_fallback)
         printf("WARNING: real data missing, SYNTHETIC data stands in for %s\n", o.dataset);
 
+    struct train_save sv = { &a, &mo, &o, &d, &s };
+    if (a.save) {
+        a.t.on_trained = save_model;
+        a.t.on_trained_ctx = &sv;
+    }
     struct train_result r;
     int rc = train_run(&a.t, &d, &s, &r, err, sizeof err);
     if (rc) {

@@ -180,9 +180,11 @@ int train_run(const struct train_cfg *c, const struct dataset *d, const struct s
     r->train_samples_per_s = (double)s->n_train * r->epochs_run / train_time;
     r->infer_samples_per_s = infer_time > 0 ? (double)infer_rows / infer_time : 0;
     r->peak_rss_bytes = peak_rss_bytes();
+    int rc = 0;
+    if (c->on_trained && c->on_trained(c->on_trained_ctx, &m, r, err, errlen)) rc = -1;
 
     free(order); free(scores); free(labels); free(best);
     graph_free(&g);
     model_free(&m);
-    return 0;
+    return rc;
 }

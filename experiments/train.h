@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include "model.h"
 
+struct train_result;
+
 struct train_cfg {
     const char *backbone;
     struct model_cfg model;
@@ -18,6 +20,12 @@ struct train_cfg {
     int      threads;
     int      progress;     /* draw a progress bar on stderr */
     int      verbose;      /* per-epoch lines on stdout */
+    /* Called once at the end of a successful run with the trained model (the best
+     * epoch's parameters, those the test metrics come from) and the filled result,
+     * e.g. to save a checkpoint; NULL = none. A nonzero return fails the run with err. */
+    int    (*on_trained)(void *ctx, struct model *m, const struct train_result *r,
+                         char *err, size_t errlen);
+    void    *on_trained_ctx;
 };
 
 struct train_result {

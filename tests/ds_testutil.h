@@ -5,6 +5,7 @@
 #define APG_DS_TESTUTIL_H
 #include <dirent.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,6 +149,9 @@ static inline void tu_same_dataset(const struct dataset *a, const struct dataset
     assert_int_equal(a->user_field, b->user_field);
     assert_int_equal(a->item_field, b->item_field);
     assert_int_equal(a->category_field, b->category_field);
+    assert_int_equal(a->synthetic_fallback, b->synthetic_fallback);
+    assert_int_equal(a->day_split, b->day_split);
+    assert_int_equal(a->day_offset_s, b->day_offset_s);
     size_t n = (size_t)a->n_rows;
     for (int f = 0; f < a->n_fields; f++) {
         const struct field *x = &a->fields[f], *y = &b->fields[f];
@@ -164,6 +168,33 @@ static inline void tu_same_dataset(const struct dataset *a, const struct dataset
     if (n) assert_memory_equal(a->label, b->label, n * sizeof *a->label);
     assert_int_equal(a->time == NULL, b->time == NULL);
     if (a->time && n) assert_memory_equal(a->time, b->time, n * sizeof *a->time);
+    assert_int_equal(a->prob == NULL, b->prob == NULL);
+    if (a->prob && n) assert_memory_equal(a->prob, b->prob, n * sizeof *a->prob);
+}
+
+/* A dataset loaded from the cache: every column points into d->map, 64-byte aligned. */
+static inline void tu_mapped(const struct dataset *d)
+{
+    const char *lo = d->map, *hi = lo + d->map_len;
+    assert_non_null(d->map);
+    const void *cols[4 + 2 * 64];
+    size_t k = 0;
+    cols[k++] = d->label;
+    if (d->time) cols[k++] = d->time;
+    if (d->prob) cols[k++] = d->prob;
+    for (int f = 0; f < d->n_fields && f < 64; f++) {
+        if (d->fields[f].multi) {
+            cols[k++] = d->fields[f].offs;
+            cols[k++] = d->fields[f].mids;
+        } else {
+            cols[k++] = d->fields[f].ids;
+        }
+    }
+    for (size_t i = 0; i < k; i++) {
+        const char *p = cols[i];
+        assert_true(p >= lo && p <= hi);
+        assert_int_equal((uintptr_t)p % 64, 0);
+    }
 }
 
 #endif

@@ -111,7 +111,7 @@ static void test_split_time(void **state)
     struct dataset d;
     make_single(&d, 200);                        /* time = 200 - row: late rows are early */
     struct split s;
-    assert_int_equal(split_time(&s, &d, 0.1, 0.2), 0);
+    assert_int_equal(split_time(&s, &d, 0.1, 0.2, NULL, 0), 0);
     assert_int_equal(s.n_train, 140);
     assert_int_equal(s.n_val, 20);
     assert_int_equal(s.n_test, 40);
@@ -123,7 +123,7 @@ static void test_split_time(void **state)
     split_free(&s);
     free(d.time);
     d.time = NULL;
-    assert_int_equal(split_time(&s, &d, 0.1, 0.1), -1);
+    assert_int_equal(split_time(&s, &d, 0.1, 0.1, NULL, 0), -1);
     dataset_free(&d);
 }
 

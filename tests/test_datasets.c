@@ -216,7 +216,15 @@ static void test_cache_roundtrip_and_corruption(void **state)
     load_expect(&o, &fresh, tmp, NULL);              /* parses, writes the cache */
     find_cache(cdir, "ml100k-", path, sizeof path);
     long size = file_size(path);
+    assert_int_equal(size % 64, 0);                  /* every part padded to 64 bytes */
     load_expect(&o, &fresh, tmp, NULL);              /* loads it: round trip equals the parse */
+    struct dataset m;
+    tu_load(&m, &o);                                 /* the columns live in the mapped file */
+    tu_mapped(&m);
+    assert_int_equal(m.map_len, size);
+    tu_same_dataset(&m, &fresh);
+    dataset_free(&m);
+    assert_null(m.map);
 
     assert_int_equal(truncate(path, size / 2), 0);
     char want[128];
@@ -230,6 +238,19 @@ static void test_cache_roundtrip_and_corruption(void **state)
     load_expect(&o, &fresh, tmp, NULL);
     flip_byte(path, 70);                             /* in the header */
     load_expect(&o, &fresh, tmp, "corrupted header");
+    load_expect(&o, &fresh, tmp, NULL);
+    flip_byte(path, 360);                            /* the padding after the header */
+    load_expect(&o, &fresh, tmp, "corrupted header (nonzero padding); rebuilding");
+    load_expect(&o, &fresh, tmp, NULL);
+    flip_byte(path, 500);                            /* the dataset metadata */
+    load_expect(&o, &fresh, tmp, "corrupted payload (checksum mismatch); rebuilding");
+    load_expect(&o, &fresh, tmp, NULL);
+    FILE *fa = fopen(path, "ab");                    /* appended bytes */
+    assert_non_null(fa);
+    fputs("junk", fa);
+    fclose(fa);
+    snprintf(want, sizeof want, ".apgcache: has trailing bytes (%ld of %ld bytes); rebuilding", size + 4, size);
+    load_expect(&o, &fresh, tmp, want);
     load_expect(&o, &fresh, tmp, NULL);
 
     /* other options, another cache file beside the first */
@@ -313,7 +334,11 @@ static void test_splits_real(void **state)
     split_free(&c);
 
     struct split t;
-    assert_int_equal(split_time(&t, &d, 0.1, 0.1), 0);
+    char how[256];
+    assert_int_equal(split_time(&t, &d, 0.1, 0.1, how, sizeof how), 0);
+    assert_string_equal(how, "last 10% of rows by time = test, the 10% before = validation");
+    assert_int_equal(t.n_test, 10000);              /* MovieLens: fractions, not days */
+    assert_int_equal(t.n_val, 10000);
     int64_t train_max = 0, test_min = INT64_MAX;
     for (int i = 0; i < t.n_train; i++) if (d.time[t.train[i]] > train_max) train_max = d.time[t.train[i]];
     for (int i = 0; i < t.n_test; i++) if (d.time[t.test[i]] < test_min) test_min = d.time[t.test[i]];

@@ -1,7 +1,8 @@
 /* Every real-data loader on small files written here in the exact format of the
  * original (Latin-1 bytes, CRLF line ends, a missing final newline, quoting, empty
  * lists, -1 missing values), the documented malformed-row errors, --skip-bad-rows,
- * and the missing-file message. Also the csvread and idmap building blocks. */
+ * and the missing-file message; the iaac day split (last Beijing day = test). Also the
+ * csvread and idmap building blocks. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -449,6 +450,147 @@ static void test_iaac_format(void **state)
     tu_rmrf(dir);
 }
 
+/* Writes an iaac file whose rows have the given timestamps (row i: user i % 3). */
+static void iaac_write_times(const char *dir, const long long *ts, int n)
+{
+    char buf[4096];
+    int k = snprintf(buf, sizeof buf, "%s\n", IAAC_HEADER);
+    for (int i = 0; i < n; i++)
+        k += snprintf(buf + k, sizeof buf - (size_t)k, "%d 2 3;4 5 6 7 8 9 10 11 %d 13 14 15 16 %d %lld "
+                      "18 19 20 21 22 23 24 25 26 %d\n", 100 + i, i % 3, 200 + i, ts[i], i % 2);
+    tu_write(dir, "iaac/round1_ijcai_18_train_20180301.txt", buf, (size_t)k);
+}
+
+int cmd_data(int argc, char **argv);
+
+/* --split time on iaac: the last calendar day in Beijing time (UTC+8) is test, the
+ * day before validation, the rest train; rows are out of time order in the file and
+ * sit on both sides of Beijing midnight (UTC day and Beijing day differ). */
+static void test_iaac_day_split(void **state)
+{
+    (void)state;
+    char dir[64], cdir[128], how[256];
+    tu_tmpdir(dir, sizeof dir);
+    snprintf(cdir, sizeof cdir, "%s/cache", dir);
+    /* python3: datetime(2018, 9, D, h, m, s, tzinfo=timezone(timedelta(hours=8))).timestamp() */
+    const long long ts[9] = {
+        1537675200,    /* 0: 09-23 12:00     val */
+        1537574400,    /* 1: 09-22 08:00     train */
+        1537720200,    /* 2: 09-24 00:30     test (UTC: 09-23 16:30) */
+        1537716600,    /* 3: 09-23 23:30     val */
+        1537631999,    /* 4: 09-22 23:59:59  train */
+        1537804799,    /* 5: 09-24 23:59:59  test */
+        1537632000,    /* 6: 09-23 00:00     val (UTC: 09-22 16:00) */
+        1537545600,    /* 7: 09-22 00:00     train */
+        1537761600,    /* 8: 09-24 12:00     test */
+    };
+    iaac_write_times(dir, ts, 9);
+    struct data_opts o;
+    struct dataset d, c;
+    tu_opts(&o, "iaac", dir, NULL);
+    tu_load(&d, &o);
+    assert_int_equal(d.n_rows, 9);
+    assert_int_equal(d.day_split, 1);
+    assert_int_equal(d.day_offset_s, 8 * 3600);
+    struct split s;
+    assert_int_equal(split_time(&s, &d, 0.1, 0.1, how, sizeof how), 0);
+    assert_string_equal(how, "last day 2018-09-24 (UTC+8) = test, 2018-09-23 = validation, "
+                             "1 earlier day = train");
+    const int32_t train[3] = { 7, 1, 4 }, val[3] = { 6, 0, 3 }, test[3] = { 2, 8, 5 };   /* time order */
+    assert_int_equal(s.n_train, 3);
+    assert_int_equal(s.n_val, 3);
+    assert_int_equal(s.n_test, 3);
+    assert_memory_equal(s.train, train, sizeof train);
+    assert_memory_equal(s.val, val, sizeof val);
+    assert_memory_equal(s.test, test, sizeof test);
+    split_free(&s);
+
+    /* the same through the cache: the day rule travels with the mapped dataset */
+    o.cache_dir = cdir;
+    o.no_cache = 0;
+    for (int pass = 0; pass < 2; pass++) {        /* builds the cache, then maps it */
+        tu_load(&c, &o);
+        if (pass) tu_mapped(&c);
+        tu_same_dataset(&c, &d);
+        assert_int_equal(split_time(&s, &c, 0.1, 0.1, NULL, 0), 0);
+        assert_memory_equal(s.test, test, sizeof test);
+        assert_memory_equal(s.val, val, sizeof val);
+        split_free(&s);
+        dataset_free(&c);
+    }
+
+    /* apg data info --split time reports the cut */
+    char out[128], *argv[] = { "info", "--dataset", "iaac", "--data", dir, "--no-cache", "--split", "time", NULL };
+    snprintf(out, sizeof out, "%s/out.txt", dir);
+    int saved = tu_capture_begin(stdout, out);
+    int rc = cmd_data(8, argv);
+    tu_capture_end(stdout, saved);
+    char *text = tu_read(out);
+    assert_int_equal(rc, 0);
+    if (!strstr(text, "split     time (last day 2018-09-24 (UTC+8) = test, 2018-09-23 = validation, "
+                      "1 earlier day = train): train 3, val 3, test 3"))
+        print_message("%s", text);
+    assert_non_null(strstr(text, "split     time (last day 2018-09-24 (UTC+8) = test, 2018-09-23 = validation, "
+                                 "1 earlier day = train): train 3, val 3, test 3"));
+    free(text);
+    dataset_free(&d);
+
+    /* two Beijing days (09-23, 09-24) are too few: no train day */
+    iaac_write_times(dir, ts + 2, 2);
+    tu_opts(&o, "iaac", dir, NULL);
+    tu_load(&d, &o);
+    assert_int_equal(split_time(&s, &d, 0.1, 0.1, how, sizeof how), -1);
+    assert_string_equal(how, "dataset iaac spans 2 days (UTC+8); a day split needs 3 (train, validation, test)");
+    assert_int_equal(s.n_train + s.n_val + s.n_test, 0);
+    assert_null(s.train);
+    dataset_free(&d);
+    tu_rmrf(dir);
+}
+
+/* split_time's day rule on a hand-made dataset: a day offset, negative times (floor
+ * division), and a gap: validation is the latest earlier day that has rows. */
+static void test_day_split_rule(void **state)
+{
+    (void)state;
+    struct dataset d;
+    dataset_init(&d, "days", 7, 1);
+    d.fields[0].card = 2;
+    d.fields[0].ids = calloc(7, sizeof(int32_t));
+    d.time = malloc(7 * sizeof *d.time);
+    const int64_t t[7] = { -86400 - 1, -3600, 0, 5 * 86400 + 10, 5 * 86400 - 3600, 9 * 86400 - 7200,
+                           9 * 86400 - 1800 };
+    memcpy(d.time, t, sizeof t);
+    d.day_split = 1;
+    d.day_offset_s = 3600;                        /* UTC+1: -3600 is day 0, 5*86400-3600 day 5 */
+    struct split s;
+    char how[256];
+    assert_int_equal(split_time(&s, &d, 0.5, 0.5, how, sizeof how), 0);
+    /* days: row0 -1, row1 0, row2 0, row3 5, row4 5, row5 8 (23:00 -> 9*86400-7200+3600), row6 9 */
+    assert_string_equal(how, "last day 1970-01-10 (UTC+1) = test, 1970-01-09 = validation, "
+                             "3 earlier days = train");
+    assert_int_equal(s.n_test, 1);
+    assert_int_equal(s.test[0], 6);
+    assert_int_equal(s.n_val, 1);
+    assert_int_equal(s.val[0], 5);
+    const int32_t train[5] = { 0, 1, 2, 4, 3 };
+    assert_int_equal(s.n_train, 5);
+    assert_memory_equal(s.train, train, sizeof train);
+    split_free(&s);
+    d.time[6] = 9 * 86400 - 7200;                 /* rows 5 and 6 on day 8: val is day 5 */
+    assert_int_equal(split_time(&s, &d, 0.5, 0.5, how, sizeof how), 0);
+    assert_int_equal(s.n_test, 2);
+    assert_int_equal(s.n_val, 2);
+    assert_int_equal(s.n_train, 3);
+    assert_string_equal(how, "last day 1970-01-09 (UTC+1) = test, 1970-01-06 = validation, "
+                             "2 earlier days = train");
+    split_free(&s);
+    d.day_offset_s = -5 * 3600 - 1800;            /* UTC-5:30 in the description */
+    assert_int_equal(split_time(&s, &d, 0.5, 0.5, how, sizeof how), 0);
+    assert_non_null(strstr(how, "(UTC-5:30)"));
+    split_free(&s);
+    dataset_free(&d);
+}
+
 /* ---- csv ----------------------------------------------------------------------- */
 
 static void test_csv_format(void **state)
@@ -536,6 +678,8 @@ int main(void)
         cmocka_unit_test(test_missing_files),
         cmocka_unit_test(test_amazon_format),
         cmocka_unit_test(test_iaac_format),
+        cmocka_unit_test(test_iaac_day_split),
+        cmocka_unit_test(test_day_split_rule),
         cmocka_unit_test(test_csv_format),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,120 @@
+/* Model checkpoints (apg train --save, apg export, apg predict). A checkpoint holds the
+ * options that rebuild the model, the identity of the dataset it was trained on (so a
+ * scoring run can check it sees the same fields and the same split), the parameter
+ * table and the parameter slab in one piece, and a checksum. Layout (little-endian):
+ *
+ *   "APGCKPT\0"  u32 version  u32 0  u64 file size
+ *   str model options    ("--name=value" lines of model_opt_table + apg_opt_table)
+ *   str data options     (lines of data_opt_table)
+ *   str dataset name     i32 n_fields  { str name  i32 cardinality  i32 multi } x n_fields
+ *   i32 user_field  i32 item_field  i32 category_field
+ *   i32 n_train  i32 n_val  i32 n_test  u64 FNV-1a 64 of the test row indices
+ *   u64 train seed  i32 batch  i32 threads  i32 best epoch  i32 epochs run
+ *   f64 val auc  f64 test auc  f64 test logloss
+ *   i32 n_params  { str name  i32 ndim  i32 shape[ndim]  u64 offset (floats) } x n_params
+ *   u64 n_floats  f32 slab[n_floats]
+ *   u64 FNV-1a 64 of every byte before it
+ * where str = u32 length + bytes (no terminator). Adam moments are not stored: a
+ * checkpoint is for scoring and export, not for resuming training. */
+#ifndef APG_CHECKPOINT_H
+#define APG_CHECKPOINT_H
+#include <stdint.h>
+#include <stdio.h>
+#include "dataset.h"
+#include "model.h"
+#include "model_opts.h"
+
+#define CKPT_VERSION 1
+
+struct ckpt_field {
+    char    name[DATA_NAME_LEN];
+    int32_t card, multi;
+};
+
+/* Everything a checkpoint stores besides the parameters. */
+struct ckpt_meta {
+    char   *model_text;           /* malloc'd option lines (cli_format) */
+    char   *data_text;
+    char    dataset[64];          /* struct dataset's name, e.g. "synthetic:ml1m" */
+    int     n_fields;
+    struct ckpt_field *fields;    /* malloc'd */
+    int32_t user_field, item_field, category_field;
+    int32_t n_train, n_val, n_test;   /* the training run's split (0 when none) */
+    uint64_t test_hash;           /* ckpt_rows_hash of its test rows */
+    /* the training run: seed, minibatch, threads, and what it reported */
+    uint64_t seed;
+    int32_t batch, threads, best_epoch, epochs_run;
+    double  val_auc, test_auc, test_logloss;
+};
+
+/* A loaded checkpoint: its meta, the options parsed back, and the model rebuilt from
+ * them with the stored parameters. */
+struct ckpt {
+    struct ckpt_meta  meta;
+    struct model_opts mo;         /* strings point into mo_lines */
+    struct data_opts  data;       /* strings point into data_lines */
+    char  *mo_lines, *data_lines;
+    struct dataset    shell;      /* the stored fields with no rows: what model_init needs */
+    struct model      model;
+};
+
+/* FNV-1a 64 of rows[0..n) (as int32 little-endian bytes). */
+uint64_t ckpt_rows_hash(const int32_t *rows, int n);
+
+/* Fills cm from the options that built a model and the dataset + split it was trained
+ * on (s may be NULL); the training-run fields (seed, batch, ...) are left 0 for the
+ * caller. 0, or -1 with err. Free with ckpt_meta_free. */
+int  ckpt_meta_init(struct ckpt_meta *cm, const struct model_opts *mo, const struct data_opts *o,
+                    const struct dataset *d, const struct split *s, char *err, size_t errlen);
+void ckpt_meta_free(struct ckpt_meta *cm);
+
+/* Writes m with cm to path (through path.tmp.PID and a rename, so path is either the
+ * old file or the complete new one). 0, or -1 with err naming the file. */
+int  ckpt_save(const char *path, const struct ckpt_meta *cm, const struct model *m, char *err,
+               size_t errlen);
+
+/* Checks early (before a long training run) that path can be written: creates and
+ * removes its temporary file. 0, or -1 with err naming the file. */
+int  ckpt_check_writable(const char *path, char *err, size_t errlen);
+
+/* Reads path, checks magic, version, size and checksum, rebuilds the model from the
+ * stored options and checks that its parameter table is the stored one exactly, then
+ * loads the parameters. 0, or -1 with a one-line err naming the file:
+ *   "FILE: not an APG-C checkpoint"
+ *   "FILE: checkpoint format version V, this build reads version 1"
+ *   "FILE: truncated (N of M bytes)"
+ *   "FILE: corrupt (checksum)"            (and "corrupt (size)", "corrupt (layout)")
+ *   "FILE: the model rebuilt from its options does not match the stored parameters: ..."
+ * Free with ckpt_free (also after a failure). */
+int  ckpt_load(struct ckpt *ck, const char *path, char *err, size_t errlen);
+void ckpt_free(struct ckpt *ck);
+
+/* Checks that d has the fields (names, cardinalities, single/multi-valued) the model
+ * was trained on. 0, or -1 with err naming the first difference. */
+int  ckpt_check_dataset(const struct ckpt_meta *cm, const struct dataset *d, char *err, size_t errlen);
+
+/* The split the training run used for data options o: seeded random 80/10/10 or the
+ * time split (10% validation, 10% test). 0, or -1 with err. */
+int  ckpt_split(struct split *s, const struct dataset *d, const struct data_opts *o, char *err,
+                size_t errlen);
+
+/* The inference form of a model (paper 3.2.4): when from's APG form collapses (v6 - v8
+ * fold into v3), builds `to` with the same options but that form (to_mo: from_mo with
+ * the variant replaced; its strings are from_mo's or static), copies every parameter of
+ * the same name and folds each layer's factor chain with form->collapse. Otherwise to
+ * is a plain copy. d: the dataset (or a ckpt shell) from was built on. log (may be NULL)
+ * gets one line per collapsed layer. Returns the number of collapsed layers, or -1
+ * with err (to is then freed). */
+int  ckpt_collapse(struct model *to, struct model_opts *to_mo, const struct model *from,
+                   const struct model_opts *from_mo, const struct dataset *d, FILE *log, char *err,
+                   size_t errlen);
+
+/* apg export: loads in_path, collapses it (ckpt_collapse) and saves out_path with the
+ * same dataset identity and training-run facts, and options naming the collapsed form.
+ * log (may be NULL) gets the collapsed layers. n_collapsed, bytes_in, bytes_out (any
+ * may be NULL) receive the layer count and the parameter bytes before and after. 0, or
+ * -1 with err. */
+int  ckpt_export(const char *in_path, const char *out_path, FILE *log, int *n_collapsed, size_t *bytes_in,
+                 size_t *bytes_out, char *err, size_t errlen);
+
+#endif

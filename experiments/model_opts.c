@@ -1,0 +1,67 @@
+#include "model_opts.h"
+#include "condition.h"
+#include <stdio.h>
+#include <string.h>
+
+#define O(f) offsetof(struct model_opts, f)
+const struct opt model_opt_table[] = {
+    { "backbone", OPT_STR, O(backbone), "NAME", "backbone model (apg list shows them)", 0, 0 },
+    { "emb-dim", OPT_INT, O(m.emb_dim), "D", "embedding size of every field", 1, 4096 },
+    { "emb-init", OPT_FLOAT, O(m.emb_init), "STD", "std of the normal embedding initialisation", 0, 10 },
+    { "hidden", OPT_STR, O(hidden), "L1,L2,..", "MLP hidden layer widths", 0, 0 },
+    { NULL, 0, 0, NULL, NULL, 0, 0 },
+};
+
+const struct opt apg_opt_table[] = {
+    { "apg", OPT_STR, O(m.apg.variant), "FORM", "APG weight form of the MLP hidden layers: none (base) or v1..v8", 0, 0 },
+    { "condition", OPT_STR, O(m.apg.condition), "COND",
+      "self | group:FIELD | mix-in:mean|concat|attention:F1,F2,.. | mix-out:mean|concat|attention:F1,F2,..", 0, 0 },
+    { "K", OPT_INT, O(m.apg.K), "K", "rank of the generated S_i (K x K)", 1, 4096 },
+    { "P", OPT_INT, O(m.apg.P), "P", "inner size of the over-parameterised factors (v6-v8)", 1, 65536 },
+    { "gen-layers", OPT_INT, O(m.apg.gen_layers), "L", "layers of the generator G (1 = linear map)", 1, 4 },
+    { "gen-hidden", OPT_INT, O(m.apg.gen_hidden), "H", "hidden width of G when --gen-layers > 1", 1, 65536 },
+    { "apg-init", OPT_STR, O(m.apg.init), "KIND",
+      "scaled (variance-preserving factors, G centred on a learned static part) or plain", 0, 0 },
+    { "gen-scale", OPT_FLOAT, O(m.apg.gen_scale), "S", "scale of G's output weight initialisation", 0, 100 },
+    { NULL, 0, 0, NULL, NULL, 0, 0 },
+};
+#undef O
+
+void model_opts_default(struct model_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->backbone = "wdl";
+    o->hidden = "256,128,64";
+    model_cfg_default(&o->m);
+}
+
+int model_opts_finish(struct model_opts *o, char *err, size_t errlen)
+{
+    int n = cli_int_list(o->hidden, o->m.hidden, MODEL_MAX_HIDDEN);
+    if (n < 0) {
+        snprintf(err, errlen, "--hidden: expected up to %d positive widths like 256,128,64, got '%s'",
+                 MODEL_MAX_HIDDEN, o->hidden);
+        return -1;
+    }
+    o->m.n_hidden = n;
+    if (!backbone_find(o->backbone)) {
+        snprintf(err, errlen, "unknown backbone '%s' (valid: %s)", o->backbone, backbone_names());
+        return -1;
+    }
+    const struct apg_cfg *a = &o->m.apg;
+    if (apg_enabled(a) && !reparam_find(a->variant)) {
+        snprintf(err, errlen, "--apg: unknown form '%s' (valid: none, %s)", a->variant, reparam_names());
+        return -1;
+    }
+    const char *spec;
+    if (!condition_find(a->condition, &spec)) {
+        snprintf(err, errlen, "--condition: unknown strategy '%s' (valid: self, group:FIELD, "
+                 "mix-in:AGG:F1,F2,.., mix-out:AGG:F1,F2,.. with AGG mean|concat|attention)", a->condition);
+        return -1;
+    }
+    if (strcmp(a->init, "scaled") != 0 && strcmp(a->init, "plain") != 0) {
+        snprintf(err, errlen, "--apg-init: expected scaled or plain, got '%s'", a->init);
+        return -1;
+    }
+    return 0;
+}

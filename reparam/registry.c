@@ -1,0 +1,48 @@
+#include "reparam.h"
+#include <stdio.h>
+#include <string.h>
+
+static const struct reparam_form *const table[] = {
+#define X(name) &reparam_##name,
+#include "forms.def"
+#undef X
+};
+#define N_FORMS ((int)(sizeof table / sizeof table[0]))
+
+const struct reparam_form *reparam_find(const char *name)
+{
+    for (int i = 0; i < N_FORMS; i++)
+        if (strcmp(table[i]->name, name) == 0) return table[i];
+    return NULL;
+}
+
+int reparam_count(void) { return N_FORMS; }
+const struct reparam_form *reparam_at(int i) { return table[i]; }
+
+const char *reparam_names(void)
+{
+    static char buf[128];
+    buf[0] = '\0';
+    for (int i = 0; i < N_FORMS; i++) {
+        if (i) strncat(buf, ", ", sizeof buf - strlen(buf) - 1);
+        strncat(buf, table[i]->name, sizeof buf - strlen(buf) - 1);
+    }
+    return buf;
+}
+
+/* Forms that never read K (v1, v5) accept any K. */
+int reparam_check(const struct reparam_form *f, const struct reparam_dims *d, char *err, size_t errlen)
+{
+    int uses_k = f != &reparam_v1 && f != &reparam_v5;
+    int uses_p = f->collapse_to != NULL;
+    int lim = d->N < d->M ? d->N : d->M;
+    if (uses_k && (d->K < 1 || d->K > lim)) {
+        snprintf(err, errlen, "%s needs 1 <= K <= min(N, M) = %d, got K = %d", f->name, lim, d->K);
+        return -1;
+    }
+    if (uses_p && d->P < d->K) {
+        snprintf(err, errlen, "%s needs P >= K = %d, got P = %d", f->name, d->K, d->P);
+        return -1;
+    }
+    return 0;
+}

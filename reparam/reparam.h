@@ -1,0 +1,60 @@
+/* APG weight forms (paper sections 3.2-3.3, Table 5, 6, 11): one static table
+ * (reparam/forms.def). A form turns a layer input x (B, M) and the instance's generated
+ * parameters gen (B, G) into W_i x (B, N), composed from core ops (no hand-written
+ * backward). The layer's static bias b stays shared and is added by dense(). */
+#ifndef APG_REPARAM_H
+#define APG_REPARAM_H
+#include <stddef.h>
+#include "apg.h"
+#include "graph.h"
+#include "params.h"
+
+#define REPARAM_MAX_FACTORS 8
+
+struct reparam_dims { int N, M, K, P; };
+
+/* One layer's shared factors, in the order the form declares them. */
+struct reparam_layer {
+    const struct reparam_form *form;
+    struct reparam_dims dims;
+    struct tensor *f[REPARAM_MAX_FACTORS];
+    int n_f;
+};
+
+struct reparam_form {
+    const char *name;         /* v1 .. v8 */
+    const char *formula;      /* e.g. "U(S_i(V x))" */
+    const char *generated;    /* what G produces per instance, e.g. "S_i (K x K)" */
+    /* Floats generated per instance. */
+    int  (*gen_size)(const struct reparam_dims *d);
+    /* Shared floats declared by init (excluding the bias): the "added shared
+     * parameters" column of Table 2. */
+    long (*shared_size)(const struct reparam_dims *d);
+    /* Declares the shared factors (names "<name>.U", ...). scaled: variance-preserving
+     * initialisation, so the layer starts with the scale of a Glorot-initialised W. */
+    void (*init)(struct reparam_layer *l, struct param_store *ps, const char *name, int scaled);
+    /* Initial value of G's output bias, i.e. the learned static part the generated
+     * parameters are centred on (scaled init): S blocks = I, W blocks = Glorot. */
+    void (*gen_center)(const struct reparam_dims *d, float *bias, struct rng *rng);
+    /* x (B, M), gen (B, gen_size) -> W_i x (B, N), without bias. */
+    struct tensor *(*forward)(const struct reparam_layer *l, struct graph *g, struct tensor *x,
+                              struct tensor *gen);
+    /* Inference-time collapse (v6 - v8): the form whose factors it folds into, and the
+     * fold itself (to's factors written from from's). NULL when the form is final. */
+    const char *collapse_to;
+    void (*collapse)(const struct reparam_layer *from, struct reparam_layer *to);
+};
+
+#define X(name) extern const struct reparam_form reparam_##name;
+#include "forms.def"
+#undef X
+
+const struct reparam_form *reparam_find(const char *name);
+int  reparam_count(void);
+const struct reparam_form *reparam_at(int i);
+const char *reparam_names(void);
+/* Checks K <= min(N, M), P >= K where the form uses P; 0 or -1 with err listing what
+ * is valid. */
+int  reparam_check(const struct reparam_form *f, const struct reparam_dims *d, char *err, size_t errlen);
+
+#endif
