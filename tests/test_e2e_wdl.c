@@ -36,22 +36,25 @@ static int teardown(void **state)
     return 0;
 }
 
-static struct train_result run(uint64_t seed, int threads)
+static struct train_result run_apg(uint64_t seed, int threads, const char *variant)
 {
     struct train_cfg c;
     struct train_result r;
     char err[256];
     train_cfg_default(&c);
+    c.model.apg.variant = variant;
     c.epochs = 1;
     c.seed = seed;
     c.threads = threads;
     int rc = train_run(&c, &data, &split, &r, err, sizeof err);
     if (rc) fprintf(stderr, "train: %s\n", err);
     assert_int_equal(rc, 0);
-    printf("   wdl seed %llu threads %d: test auc %.5f (oracle %.5f), logloss %.5f, %.0f samples/s\n",
-           (unsigned long long)seed, threads, r.test_auc, r.oracle_auc, r.test_logloss, r.train_samples_per_s);
+    printf("   wdl apg %s seed %llu threads %d: test auc %.5f (oracle %.5f), logloss %.5f, %.0f samples/s\n",
+           variant, (unsigned long long)seed, threads, r.test_auc, r.oracle_auc, r.test_logloss, r.train_samples_per_s);
     return r;
 }
+
+static struct train_result run(uint64_t seed, int threads) { return run_apg(seed, threads, "none"); }
 
 static void test_wdl_learns_synthetic(void **state)
 {
@@ -60,6 +63,16 @@ static void test_wdl_learns_synthetic(void **state)
     assert_false(isnan(r.oracle_auc));
     assert_true(r.test_auc > r.oracle_auc - 0.05);
     assert_true(r.test_auc <= r.oracle_auc + 0.01);   /* nothing beats the true probabilities */
+    assert_true(r.test_logloss < 0.69);
+}
+
+/* WDL + APG v6 self-wise (the paper's default strategy) learns as well. */
+static void test_wdl_apg_v6_learns_synthetic(void **state)
+{
+    (void)state;
+    struct train_result r = run_apg(1, 2, "v6");
+    assert_true(r.test_auc > r.oracle_auc - 0.05);
+    assert_true(r.test_auc <= r.oracle_auc + 0.01);
     assert_true(r.test_logloss < 0.69);
 }
 
@@ -77,6 +90,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_wdl_learns_synthetic),
+        cmocka_unit_test(test_wdl_apg_v6_learns_synthetic),
         cmocka_unit_test(test_same_seed_same_result),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
