@@ -43,6 +43,8 @@ static int dense_init_apg(struct dense *l, struct layer_ctx *c)
     l->rl.form = form;
     l->rl.dims = d;
     form->init(&l->rl, c->ps, l->name, strcmp(a->init, "plain") != 0);
+    float lr = reparam_factor_lr(form, &d, a);
+    for (int i = 0; i < l->rl.n_f; i++) l->rl.f[i]->lr_scale = lr;
     l->cond_state = calloc(1, l->cond->state_size ? l->cond->state_size : 1);
     if (!l->cond_state) {
         snprintf(c->err, sizeof c->err, "out of memory");

@@ -66,7 +66,8 @@ void adam_step(struct adam *a, struct param_store *ps)
         struct tensor *t = ps->list[i];
         size_t off = (size_t)(t->data - ps->data);
         float *m = ps->m + off, *v = ps->v + off;
-        if (t->sparse) adam_rows(a, lr_t, eps_t, t, m, v);
-        else adam_dense(a, lr_t, eps_t, t->data, t->grad, m, v, t->size);
+        float lr = lr_t * t->lr_scale;
+        if (t->sparse) adam_rows(a, lr, eps_t, t, m, v);
+        else adam_dense(a, lr, eps_t, t->data, t->grad, m, v, t->size);
     }
 }

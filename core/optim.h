@@ -1,7 +1,8 @@
 /* Adam (Kingma & Ba) over a parameter store. Dense parameters are updated in full;
  * T_SPARSE embedding tables lazily: only the rows touched this step have their moments
  * and values updated (the rest keep theirs untouched), with the global step count in
- * the bias correction. Gradients are zeroed after the update. */
+ * the bias correction. Each parameter's step is multiplied by its lr_scale (1 unless a
+ * module sets it). Gradients are zeroed after the update. */
 #ifndef APG_OPTIM_H
 #define APG_OPTIM_H
 #include "params.h"

@@ -65,6 +65,7 @@ struct tensor *param_new(struct param_store *ps, const char *name, int ndim, con
         t->size *= shape[i];
     }
     t->flags = T_PARAM | T_NEEDS_GRAD | (sparse ? T_SPARSE : 0);
+    t->lr_scale = 1.0f;
     size_t len = strlen(name) + 1;
     char *nm = xmalloc(len);
     memcpy(nm, name, len);

@@ -37,6 +37,7 @@ struct tensor {
     float *cache;             /* forward scratch kept for backward (step arena) */
     struct sparse_rows *sparse;  /* T_SPARSE parameters only */
     unsigned flags;
+    float  lr_scale;          /* parameters: multiplier of the optimizer's step (1) */
     const char *name;         /* parameters: "mlp.0.w" etc. */
 };
 

@@ -23,6 +23,8 @@ const struct opt apg_opt_table[] = {
     { "apg-init", OPT_STR, O(m.apg.init), "KIND",
       "scaled (variance-preserving factors, G centred on a learned static part) or plain", 0, 0 },
     { "gen-scale", OPT_FLOAT, O(m.apg.gen_scale), "S", "scale of G's output weight initialisation", 0, 100 },
+    { "chain-lr", OPT_FLOAT, O(m.apg.chain_lr), "S",
+      "step multiplier of v6-v8's factor chains (0 = 1/sqrt(P) when scaled, 1 when plain)", 0, 100 },
     { NULL, 0, 0, NULL, NULL, 0, 0 },
 };
 #undef O

@@ -10,4 +10,5 @@ void apg_cfg_default(struct apg_cfg *c)
     c->gen_hidden = 64;
     c->init = "scaled";
     c->gen_scale = 0.1f;
+    c->chain_lr = 0.0f;
 }

@@ -1,4 +1,5 @@
 #include "reparam.h"
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -45,4 +46,12 @@ int reparam_check(const struct reparam_form *f, const struct reparam_dims *d, ch
         return -1;
     }
     return 0;
+}
+
+float reparam_factor_lr(const struct reparam_form *f, const struct reparam_dims *d,
+                        const struct apg_cfg *a)
+{
+    if (!f->collapse_to) return 1.0f;
+    if (a->chain_lr > 0) return a->chain_lr;
+    return strcmp(a->init, "plain") == 0 ? 1.0f : (float)(1.0 / sqrt((double)d->P));
 }

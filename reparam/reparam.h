@@ -53,6 +53,11 @@ const struct reparam_form *reparam_find(const char *name);
 int  reparam_count(void);
 const struct reparam_form *reparam_at(int i);
 const char *reparam_names(void);
+/* Step multiplier for the shared factors of form f: for an over-parameterised chain
+ * (v6-v8) a->chain_lr, or when that is 0, 1/sqrt(P) under the scaled init (see
+ * reparam/forms_overparam.c), 1 under plain; 1 for every other form. */
+float reparam_factor_lr(const struct reparam_form *f, const struct reparam_dims *d,
+                        const struct apg_cfg *a);
 /* Checks K <= min(N, M), P >= K where the form uses P; 0 or -1 with err listing what
  * is valid. */
 int  reparam_check(const struct reparam_form *f, const struct reparam_dims *d, char *err, size_t errlen);

@@ -69,6 +69,28 @@ static void test_adam_l2(void **state)
     params_free(&ps);
 }
 
+/* A parameter's lr_scale multiplies its step: at step 1 Adam moves by lr * sign(g). */
+static void test_adam_lr_scale(void **state)
+{
+    (void)state;
+    struct param_store ps;
+    struct rng rng;
+    rng_seed(&rng, 1);
+    params_init(&ps);
+    struct tensor *a = param_new(&ps, "a", 1, (int[]){ 1 }, INIT_CONST, 1.0f, 0);
+    struct tensor *b = param_new(&ps, "b", 1, (int[]){ 1 }, INIT_CONST, 1.0f, 0);
+    params_alloc(&ps, &rng);
+    assert_true(a->lr_scale == 1.0f);
+    b->lr_scale = 0.25f;
+    struct adam opt;
+    adam_init(&opt, 0.1f);
+    a->grad[0] = b->grad[0] = 0.3f;
+    adam_step(&opt, &ps);
+    assert_true(fabs(a->data[0] - 0.9) < 1e-6);
+    assert_true(fabs(b->data[0] - 0.975) < 1e-6);
+    params_free(&ps);
+}
+
 /* Only the rows a step gathered move; the others keep values and moments. */
 static void test_lazy_embedding_update(void **state)
 {
@@ -127,6 +149,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_adam_matches_hand_computation),
         cmocka_unit_test(test_adam_l2),
+        cmocka_unit_test(test_adam_lr_scale),
         cmocka_unit_test(test_lazy_embedding_update),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -187,6 +187,27 @@ static void test_scaled_init_matches_glorot_scale(void **state)
     }
 }
 
+/* v6-v8's chains step at 1/sqrt(P) under the scaled init (or --chain-lr); every other
+ * form, and the plain init, at 1. */
+static void test_chain_step_multiplier(void **state)
+{
+    (void)state;
+    struct apg_cfg a;
+    apg_cfg_default(&a);
+    struct reparam_dims d = { .N = 64, .M = 32, .K = 4, .P = 64 };
+    for (int i = 0; i < reparam_count(); i++) {
+        const struct reparam_form *f = reparam_at(i);
+        float want = f->collapse_to ? 0.125f : 1.0f;
+        assert_true(fabsf(reparam_factor_lr(f, &d, &a) - want) < 1e-7f);
+    }
+    a.chain_lr = 0.5f;
+    assert_true(reparam_factor_lr(reparam_find("v7"), &d, &a) == 0.5f);
+    assert_true(reparam_factor_lr(reparam_find("v3"), &d, &a) == 1.0f);
+    a.chain_lr = 0.0f;
+    a.init = "plain";
+    assert_true(reparam_factor_lr(reparam_find("v6"), &d, &a) == 1.0f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -195,6 +216,7 @@ int main(void)
         cmocka_unit_test(test_parameter_counts),
         cmocka_unit_test(test_check_rejects_bad_sizes),
         cmocka_unit_test(test_scaled_init_matches_glorot_scale),
+        cmocka_unit_test(test_chain_step_multiplier),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
