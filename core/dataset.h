@@ -41,6 +41,11 @@ const char *dataset_spec_names(void);
 void data_opts_default(struct data_opts *o);
 /* The option table for struct data_opts (shared by train, predict, data info). */
 extern const struct opt data_opt_table[];
+/* The train/validation/test split of d for options o (--split, --data-seed): seeded
+ * random 80/10/10, or the time split (split_time). Every command that trains or scores
+ * calls this, so `predict` sees the rows `train` reported on. 0, or -1 with err. */
+int  dataset_split(struct split *s, const struct dataset *d, const struct data_opts *o, char *err,
+                   size_t errlen);
 /* Loads o->dataset; on error prints nothing, returns -1 with err set. */
 int  dataset_load(struct dataset *d, const struct data_opts *o, char *err, size_t errlen);
 

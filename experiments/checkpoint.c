@@ -619,24 +619,6 @@ int ckpt_check_dataset(const struct ckpt_meta *cm, const struct dataset *d, char
     return 0;
 }
 
-int ckpt_split(struct split *s, const struct dataset *d, const struct data_opts *o, char *err, size_t errlen)
-{
-    if (strcmp(o->split, "time") == 0) {
-        char how[256];
-        if (split_time(s, d, 0.1, 0.1, how, sizeof how)) {
-            snprintf(err, errlen, "--split time: dataset %s: %s", d->name, how);
-            return -1;
-        }
-        return 0;
-    }
-    if (strcmp(o->split, "random") != 0) {
-        snprintf(err, errlen, "--split: expected random or time, got '%s'", o->split);
-        return -1;
-    }
-    split_random(s, d, 0.8, 0.1, o->data_seed);
-    return 0;
-}
-
 /* ---- inference-time collapse --------------------------------------------------- */
 
 static long layer_floats(const struct reparam_layer *rl)

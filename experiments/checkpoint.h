@@ -93,11 +93,6 @@ void ckpt_free(struct ckpt *ck);
  * was trained on. 0, or -1 with err naming the first difference. */
 int  ckpt_check_dataset(const struct ckpt_meta *cm, const struct dataset *d, char *err, size_t errlen);
 
-/* The split the training run used for data options o: seeded random 80/10/10 or the
- * time split (10% validation, 10% test). 0, or -1 with err. */
-int  ckpt_split(struct split *s, const struct dataset *d, const struct data_opts *o, char *err,
-                size_t errlen);
-
 /* The inference form of a model (paper 3.2.4): when from's APG form collapses (v6 - v8
  * fold into v3), builds `to` with the same options but that form (to_mo: from_mo with
  * the variant replaced; its strings are from_mo's or static), copies every parameter of

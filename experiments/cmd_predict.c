@@ -234,7 +234,7 @@ int cmd_predict(int argc, char **argv)
         rows = all;
         n = d.n_rows;
     } else {
-        if (ckpt_split(&s, &d, &o, err, sizeof err)) {
+        if (dataset_split(&s, &d, &o, err, sizeof err)) {
             fprintf(stderr, "apg predict: %s (score every row with --split all)\n", err);
             rc = 2;
             goto out;

@@ -132,15 +132,10 @@ int cmd_train(int argc, char **argv)
         return 1;
     }
     struct split s;
-    if (strcmp(o.split, "time") == 0) {
-        char how[256];
-        if (split_time(&s, &d, 0.1, 0.1, how, sizeof how)) {
-            fprintf(stderr, "apg train: --split time: %s\n", how);
-            dataset_free(&d);
-            return 2;
-        }
-    } else {
-        split_random(&s, &d, 0.8, 0.1, o.data_seed);
+    if (dataset_split(&s, &d, &o, err, sizeof err)) {
+        fprintf(stderr, "apg train: %s\n", err);
+        dataset_free(&d);
+        return 2;
     }
     printf("dataset %s: %d rows (train %d, val %d, test %d), %d fields, positive rate %.4f\n", d.name,
            d.n_rows, s.n_train, s.n_val, s.n_test, d.n_fields, dataset_pos_rate(&d));
@@ -166,5 +161,5 @@ int cmd_train(int argc, char **argv)
     }
     split_free(&s);
     dataset_free(&d);
-    return rc ? 1 : 0;
+    return rc == -2 ? 2 : rc ? 1 : 0;
 }

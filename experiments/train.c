@@ -79,7 +79,7 @@ int train_run(const struct train_cfg *c, const struct dataset *d, const struct s
     struct model m;
     if (model_init(&m, c->backbone, &c->model, d, &init_rng, err, errlen)) {
         model_free(&m);
-        return -1;
+        return -2;   /* the configuration does not fit the dataset */
     }
     r->param_bytes = params_bytes(&m.ps);
 

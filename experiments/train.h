@@ -39,7 +39,9 @@ struct train_result {
 };
 
 void train_cfg_default(struct train_cfg *c);
-/* Trains on s->train, selects on s->val, reports on s->test. 0, or -1 with err. */
+/* Trains on s->train, selects on s->val, reports on s->test. 0; -2 with err when the
+ * model cannot be built from the configuration for this dataset (K too large for a
+ * layer, an unknown field, ...); -1 with err on any other failure. */
 int train_run(const struct train_cfg *c, const struct dataset *d, const struct split *s,
               struct train_result *r, char *err, size_t errlen);
 
