@@ -1,5 +1,6 @@
 #include "backbone.h"
-#include <string.h>
+#include "registry.h"
+#include <stddef.h>
 
 static const struct backbone_ops *const table[] = {
 #define X(name) &backbone_##name,
@@ -7,12 +8,13 @@ static const struct backbone_ops *const table[] = {
 #undef X
 };
 #define N_BACKBONES ((int)(sizeof table / sizeof table[0]))
+_Static_assert(offsetof(struct backbone_ops, name) == 0, "registry entries start with their name");
+#define ENTRIES ((const void *const *)table)
 
 const struct backbone_ops *backbone_find(const char *name)
 {
-    for (int i = 0; i < N_BACKBONES; i++)
-        if (strcmp(table[i]->name, name) == 0) return table[i];
-    return NULL;
+    int i = registry_index(ENTRIES, N_BACKBONES, name);
+    return i < 0 ? NULL : table[i];
 }
 
 int backbone_count(void) { return N_BACKBONES; }
@@ -21,10 +23,5 @@ const struct backbone_ops *backbone_at(int i) { return table[i]; }
 const char *backbone_names(void)
 {
     static char buf[256];
-    buf[0] = '\0';
-    for (int i = 0; i < N_BACKBONES; i++) {
-        if (i) strncat(buf, ", ", sizeof buf - strlen(buf) - 1);
-        strncat(buf, table[i]->name, sizeof buf - strlen(buf) - 1);
-    }
-    return buf;
+    return registry_names(ENTRIES, N_BACKBONES, buf, sizeof buf);
 }

@@ -1,5 +1,6 @@
 /* Dataset registry (core/datasets.def) and the data options shared by every command. */
 #include "dataset.h"
+#include "registry.h"
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,11 +12,13 @@ static const struct dataset_spec *const spec_table[] = {
 };
 #define N_SPECS ((int)(sizeof spec_table / sizeof spec_table[0]))
 
+_Static_assert(offsetof(struct dataset_spec, name) == 0, "registry entries start with their name");
+#define ENTRIES ((const void *const *)spec_table)
+
 const struct dataset_spec *dataset_spec_find(const char *name)
 {
-    for (int i = 0; i < N_SPECS; i++)
-        if (strcmp(spec_table[i]->name, name) == 0) return spec_table[i];
-    return NULL;
+    int i = registry_index(ENTRIES, N_SPECS, name);
+    return i < 0 ? NULL : spec_table[i];
 }
 
 int dataset_spec_count(void) { return N_SPECS; }
@@ -24,12 +27,7 @@ const struct dataset_spec *dataset_spec_at(int i) { return spec_table[i]; }
 const char *dataset_spec_names(void)
 {
     static char buf[256];
-    buf[0] = '\0';
-    for (int i = 0; i < N_SPECS; i++) {
-        if (i) strncat(buf, ", ", sizeof buf - strlen(buf) - 1);
-        strncat(buf, spec_table[i]->name, sizeof buf - strlen(buf) - 1);
-    }
-    return buf;
+    return registry_names(ENTRIES, N_SPECS, buf, sizeof buf);
 }
 
 void data_opts_default(struct data_opts *o)

@@ -1,4 +1,6 @@
 #include "reparam.h"
+#include "registry.h"
+#include <stddef.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,12 +11,13 @@ static const struct reparam_form *const table[] = {
 #undef X
 };
 #define N_FORMS ((int)(sizeof table / sizeof table[0]))
+_Static_assert(offsetof(struct reparam_form, name) == 0, "registry entries start with their name");
+#define ENTRIES ((const void *const *)table)
 
 const struct reparam_form *reparam_find(const char *name)
 {
-    for (int i = 0; i < N_FORMS; i++)
-        if (strcmp(table[i]->name, name) == 0) return table[i];
-    return NULL;
+    int i = registry_index(ENTRIES, N_FORMS, name);
+    return i < 0 ? NULL : table[i];
 }
 
 int reparam_count(void) { return N_FORMS; }
@@ -23,12 +26,7 @@ const struct reparam_form *reparam_at(int i) { return table[i]; }
 const char *reparam_names(void)
 {
     static char buf[128];
-    buf[0] = '\0';
-    for (int i = 0; i < N_FORMS; i++) {
-        if (i) strncat(buf, ", ", sizeof buf - strlen(buf) - 1);
-        strncat(buf, table[i]->name, sizeof buf - strlen(buf) - 1);
-    }
-    return buf;
+    return registry_names(ENTRIES, N_FORMS, buf, sizeof buf);
 }
 
 /* Forms that never read K (v1, v5) accept any K. */
