@@ -1,5 +1,6 @@
 #include "backbone.h"
 #include "registry.h"
+#include <string.h>
 #include <stddef.h>
 
 static const struct backbone_ops *const table[] = {
@@ -24,4 +25,10 @@ const char *backbone_names(void)
 {
     static char buf[256];
     return registry_names(ENTRIES, N_BACKBONES, buf, sizeof buf);
+}
+
+void backbone_cfg_default(const struct backbone_ops *b, struct model_cfg *cfg)
+{
+    memset(cfg->bb_cfg, 0, sizeof cfg->bb_cfg);
+    if (b->cfg_default) b->cfg_default(cfg->bb_cfg);
 }

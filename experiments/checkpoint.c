@@ -47,11 +47,9 @@ uint64_t ckpt_rows_hash(const int32_t *rows, int n)
 
 static char *format_model_opts(const struct model_opts *mo, char *err, size_t errlen)
 {
-    const struct opt_group groups[] = {
-        { "model", model_opt_table, (void *)mo },
-        { "APG", apg_opt_table, (void *)mo },
-    };
-    return cli_format(groups, 2, err, errlen);
+    struct opt_group groups[MODEL_OPT_GROUPS];
+    int n = model_opts_groups((struct model_opts *)mo, groups);
+    return cli_format(groups, n, err, errlen);
 }
 
 int ckpt_meta_init(struct ckpt_meta *cm, const struct model_opts *mo, const struct data_opts *o,
@@ -452,12 +450,8 @@ static int rebuild_config(struct ckpt *ck, const char *path, char *err, size_t e
     }
     model_opts_default(&ck->mo);
     data_opts_default(&ck->data);
-    const struct opt_group mg[] = {
-        { "model", model_opt_table, &ck->mo },
-        { "APG", apg_opt_table, &ck->mo },
-    };
     const struct opt_group dg = { "data", data_opt_table, &ck->data };
-    if (cli_parse_lines(mg, 2, ck->mo_lines, why, sizeof why) || model_opts_finish(&ck->mo, why, sizeof why)) {
+    if (model_opts_parse_text(&ck->mo, ck->mo_lines, why, sizeof why)) {
         snprintf(err, errlen, "%s: stored model options: %s", path, why);
         return -1;
     }

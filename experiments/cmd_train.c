@@ -85,14 +85,15 @@ int cmd_train(int argc, char **argv)
     train_cfg_default(&a.t);
     model_opts_default(&mo);
     data_opts_default(&o);
-    const struct opt_group groups[] = {
-        { "model", model_opt_table, &mo },
-        { "APG", apg_opt_table, &mo },
-        { "training", train_opts, &a },
-        { "data", data_opt_table, &o },
-    };
-    const int n_groups = (int)(sizeof groups / sizeof groups[0]);
     char err[512];
+    if (model_opts_prescan(&mo, argc, argv, err, sizeof err)) {
+        fprintf(stderr, "apg train: %s\n", err);
+        return 2;
+    }
+    struct opt_group groups[MODEL_OPT_GROUPS + 2];
+    int n_groups = model_opts_groups(&mo, groups);
+    groups[n_groups++] = (struct opt_group){ "training", train_opts, &a };
+    groups[n_groups++] = (struct opt_group){ "data", data_opt_table, &o };
     char *pos[1];
     int n_pos, help;
     if (cli_parse(groups, n_groups, argc, argv, pos, 0, &n_pos, &help, err, sizeof err)) {
@@ -103,6 +104,8 @@ int cmd_train(int argc, char **argv)
         printf("usage: apg train [options]\n\nTrains one model and prints per-epoch train loss and validation AUC,\n"
                "then test AUC, logloss, gAUC (and the oracle AUC on synthetic data).\n");
         cli_help(stdout, groups, n_groups);
+        printf("\nThe options of each backbone (an option of another backbone than --backbone is an error):\n");
+        model_opts_help_backbones(stdout);
         return 0;
     }
     if (model_opts_finish(&mo, err, sizeof err)) {

@@ -32,9 +32,77 @@ const struct opt apg_opt_table[] = {
 void model_opts_default(struct model_opts *o)
 {
     memset(o, 0, sizeof *o);
-    o->backbone = "wdl";
     o->hidden = "256,128,64";
     model_cfg_default(&o->m);
+    model_opts_backbone(o, "wdl", NULL, 0);
+}
+
+int model_opts_backbone(struct model_opts *o, const char *name, char *err, size_t errlen)
+{
+    const struct backbone_ops *b = backbone_find(name);
+    if (!b) {
+        if (err) snprintf(err, errlen, "unknown backbone '%s' (valid: %s)", name, backbone_names());
+        return -1;
+    }
+    o->backbone = b->name;
+    backbone_cfg_default(b, &o->m);
+    return 0;
+}
+
+int model_opts_prescan(struct model_opts *o, int argc, char **argv, char *err, size_t errlen)
+{
+    const char *name = "wdl";
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--backbone") == 0 && i + 1 < argc) name = argv[++i];
+        else if (strncmp(argv[i], "--backbone=", 11) == 0) name = argv[i] + 11;
+    }
+    return model_opts_backbone(o, name, err, errlen);
+}
+
+static char bb_title[MODEL_OPT_GROUPS][48];
+
+int model_opts_groups(struct model_opts *o, struct opt_group *g)
+{
+    int n = 0;
+    g[n++] = (struct opt_group){ "model", model_opt_table, o };
+    g[n++] = (struct opt_group){ "APG", apg_opt_table, o };
+    const struct backbone_ops *b = backbone_find(o->backbone);
+    if (b && b->opts) {
+        snprintf(bb_title[0], sizeof bb_title[0], "backbone %s", b->name);
+        g[n++] = (struct opt_group){ bb_title[0], b->opts, o->m.bb_cfg };
+    }
+    return n;
+}
+
+void model_opts_help_backbones(FILE *f)
+{
+    for (int i = 0; i < backbone_count(); i++) {
+        const struct backbone_ops *b = backbone_at(i);
+        if (!b->opts) continue;
+        struct model_cfg c;
+        backbone_cfg_default(b, &c);
+        char title[64];
+        snprintf(title, sizeof title, "backbone %s (with --backbone %s)", b->name, b->name);
+        const struct opt_group g = { title, b->opts, c.bb_cfg };
+        cli_help(f, &g, 1);
+    }
+}
+
+int model_opts_parse_text(struct model_opts *o, char *text, char *err, size_t errlen)
+{
+    const char *name = "wdl";
+    char *p = strstr(text, "--backbone=");
+    char buf[64] = "";
+    if (p && (p == text || p[-1] == '\n')) {
+        size_t len = strcspn(p + 11, "\n");
+        snprintf(buf, sizeof buf, "%.*s", (int)len, p + 11);
+        name = buf;
+    }
+    if (model_opts_backbone(o, name, err, errlen)) return -1;
+    struct opt_group g[MODEL_OPT_GROUPS];
+    int n = model_opts_groups(o, g);
+    if (cli_parse_lines(g, n, text, err, errlen)) return -1;
+    return model_opts_finish(o, err, errlen);
 }
 
 int model_opts_finish(struct model_opts *o, char *err, size_t errlen)
