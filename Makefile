@@ -33,7 +33,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
 TEST_OBJ := $(TEST_SUPPORT:%.c=$(B)/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 
-.PHONY: all test test-asan bench clean deps
+.PHONY: all test test-asan bench clean deps golden
 .SECONDARY:
 all: apg
 
@@ -75,6 +75,12 @@ test-asan:
 
 bench: apg
 	@bash experiments/bench.sh
+
+# Regenerate the backbone golden files tests/golden/<name>.golden from their PyTorch
+# scripts (Debian's python3-torch; make test itself needs no Python).
+PYTHON ?= /usr/bin/python3
+golden:
+	@for f in tests/golden/*.py; do [ "$${f##*/}" = golden.py ] || $(PYTHON) "$$f" || exit 1; done
 
 clean:
 	rm -rf build apg
