@@ -6,7 +6,16 @@
 int domain_init(struct domain *dm, const struct dataset *d, const char *name, const char *opt,
                 char *err, size_t errlen)
 {
-    int f = name ? dataset_find_field(d, name) : -1;
+    int f;
+    if (name && strcmp(name, "item") == 0) {   /* the dataset's item field, whatever its name */
+        f = d->item_field;
+        if (f < 0) {
+            snprintf(err, errlen, "--%s item: dataset %s records no item field; name a field", opt, d->name);
+            return -1;
+        }
+    } else {
+        f = name ? dataset_find_field(d, name) : -1;
+    }
     if (f < 0 || d->fields[f].multi) {
         char list[400] = "";
         size_t k = 0;

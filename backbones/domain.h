@@ -1,6 +1,6 @@
 /* The domain of a row for the coarse-grained baselines of Appendix E (MMoE, Star): the
- * local id of one named single-valued field (item_id by default, so every item is a
- * domain). Parameters per domain are sparse tables of card(field) rows indexed by it. */
+ * local id of one named single-valued field ("item", the default, names the dataset's
+ * item field: item_id, movie_id, ..., so every item is a domain). Parameters per domain are sparse tables of card(field) rows indexed by it. */
 #ifndef APG_DOMAIN_H
 #define APG_DOMAIN_H
 #include <stddef.h>
@@ -14,7 +14,7 @@ struct domain {
     int32_t n;         /* domains = card(field): local ids in [0, n) */
 };
 
-/* Finds field name in d. 0, or -1 with err naming opt and listing the fields when it is
+/* Finds field name in d ("item": d->item_field). 0, or -1 with err naming opt and listing the fields when it is
  * absent or multi-valued. */
 int domain_init(struct domain *dm, const struct dataset *d, const char *name, const char *opt,
                 char *err, size_t errlen);

@@ -39,13 +39,13 @@ static void mmoe_cfg_default(void *p)
 {
     struct mmoe_cfg *c = p;
     c->experts = 4;
-    c->domain = "item_id";
+    c->domain = "item";
 }
 
 #define O(f) offsetof(struct mmoe_cfg, f)
 static const struct opt mmoe_opts[] = {
     { "mmoe-experts", OPT_INT, O(experts), "E", "number of experts (MLP towers of --hidden)", 1, MMOE_MAX_EXPERTS },
-    { "mmoe-domain", OPT_STR, O(domain), "FIELD", "field whose value selects the softmax gate (one gate per value)", 0, 0 },
+    { "mmoe-domain", OPT_STR, O(domain), "FIELD", "field whose value selects the softmax gate (one gate per value; item = the dataset's item field)", 0, 0 },
     { NULL, 0, 0, NULL, NULL, 0, 0 },
 };
 #undef O

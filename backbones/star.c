@@ -43,13 +43,13 @@ struct star {
 static void star_cfg_default(void *p)
 {
     struct star_cfg *c = p;
-    c->domain = "item_id";
+    c->domain = "item";
     c->hidden = "64,32";
 }
 
 #define O(f) offsetof(struct star_cfg, f)
 static const struct opt star_opts[] = {
-    { "star-domain", OPT_STR, O(domain), "FIELD", "field whose value selects the domain-specific FCN weights", 0, 0 },
+    { "star-domain", OPT_STR, O(domain), "FIELD", "field whose value selects the domain-specific FCN weights (item = the dataset's item field)", 0, 0 },
     { "star-hidden", OPT_STR, O(hidden), "L1,L2,..",
       "Star FCN widths (memory ~ domains x sum N*M; empty = --hidden)", 0, 0 },
     { NULL, 0, 0, NULL, NULL, 0, 0 },
