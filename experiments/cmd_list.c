@@ -15,8 +15,14 @@ int cmd_list(int argc, char **argv)
         return 0;
     }
     printf("backbones:\n");
-    for (int i = 0; i < backbone_count(); i++)
-        printf("  %-10s %s\n", backbone_at(i)->name, backbone_at(i)->help);
+    for (int i = 0; i < backbone_count(); i++) {
+        const struct backbone_ops *b = backbone_at(i);
+        printf("  %-10s %s\n", b->name, b->help);
+        if (!b->opts) continue;
+        printf("  %-10s options:", "");
+        for (const struct opt *o = b->opts; o->name; o++) printf(" --%s", o->name);
+        printf("  (apg train --help shows them with defaults)\n");
+    }
     printf("datasets:\n");
     for (int i = 0; i < dataset_spec_count(); i++)
         printf("  %-10s %s\n", dataset_spec_at(i)->name, dataset_spec_at(i)->help);

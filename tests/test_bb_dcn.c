@@ -28,7 +28,7 @@ static int setup(void **state)
     struct data_opts o;
     char err[256];
     data_opts_default(&o);
-    o.rows = 60000;
+    o.rows = 100000;
     return dataset_load(&data, &o, err, sizeof err);
 }
 
@@ -126,20 +126,24 @@ static void test_dcn_learns_synthetic(void **state)
     struct split s;
     char err[256];
     split_random(&s, &data, 0.8, 0.1, 1);
-    struct train_cfg c;
-    struct train_result r;
-    train_cfg_default(&c);
-    c.backbone = "dcn";
-    backbone_cfg_default(backbone_find("dcn"), &c.model);
-    c.epochs = 1;
-    c.threads = 2;
-    int rc = train_run(&c, &data, &s, &r, err, sizeof err);
-    if (rc) print_error("%s\n", err);
-    assert_int_equal(rc, 0);
-    print_message("   dcn: test auc %.4f (oracle %.4f), logloss %.4f\n", r.test_auc, r.oracle_auc,
-                  r.test_logloss);
-    assert_true(r.test_auc > r.oracle_auc - 0.06);
-    assert_true(r.test_logloss < 0.69);
+    const char *variants[2] = { "none", "v6" };   /* base and + APG v6 self-wise */
+    for (int v = 0; v < 2; v++) {
+        struct train_cfg c;
+        struct train_result r;
+        train_cfg_default(&c);
+        c.model.apg.variant = variants[v];
+        c.backbone = "dcn";
+        backbone_cfg_default(backbone_find("dcn"), &c.model);
+        c.epochs = 1;
+        c.threads = 2;
+        int rc = train_run(&c, &data, &s, &r, err, sizeof err);
+        if (rc) print_error("%s\n", err);
+        assert_int_equal(rc, 0);
+        print_message("   dcn + apg %s: test auc %.4f (oracle %.4f), logloss %.4f\n", variants[v], r.test_auc, r.oracle_auc,
+                      r.test_logloss);
+        assert_true(r.test_auc > r.oracle_auc - 0.06);
+        assert_true(r.test_logloss < 0.69);
+    }
     split_free(&s);
 }
 

@@ -52,22 +52,26 @@ static void test_deepfm_learns_synthetic(void **state)
     struct split s;
     char err[256];
     data_opts_default(&o);
-    o.rows = 60000;
+    o.rows = 100000;
     assert_int_equal(dataset_load(&d, &o, err, sizeof err), 0);
     split_random(&s, &d, 0.8, 0.1, o.data_seed);
-    struct train_cfg c;
-    struct train_result r;
-    train_cfg_default(&c);
-    c.backbone = "deepfm";
-    c.epochs = 1;
-    c.threads = 2;
-    int rc = train_run(&c, &d, &s, &r, err, sizeof err);
-    if (rc) print_error("%s\n", err);
-    assert_int_equal(rc, 0);
-    print_message("   deepfm: test auc %.4f (oracle %.4f), logloss %.4f\n", r.test_auc, r.oracle_auc,
-                  r.test_logloss);
-    assert_true(r.test_auc > r.oracle_auc - 0.06);
-    assert_true(r.test_logloss < 0.69);
+    const char *variants[2] = { "none", "v6" };   /* base and + APG v6 self-wise */
+    for (int v = 0; v < 2; v++) {
+        struct train_cfg c;
+        struct train_result r;
+        train_cfg_default(&c);
+        c.model.apg.variant = variants[v];
+        c.backbone = "deepfm";
+        c.epochs = 1;
+        c.threads = 2;
+        int rc = train_run(&c, &d, &s, &r, err, sizeof err);
+        if (rc) print_error("%s\n", err);
+        assert_int_equal(rc, 0);
+        print_message("   deepfm + apg %s: test auc %.4f (oracle %.4f), logloss %.4f\n", variants[v], r.test_auc, r.oracle_auc,
+                      r.test_logloss);
+        assert_true(r.test_auc > r.oracle_auc - 0.06);
+        assert_true(r.test_logloss < 0.69);
+    }
     split_free(&s);
     dataset_free(&d);
 }
