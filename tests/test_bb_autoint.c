@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "dataset.h"
+#include "bb_testutil.h"
 #include "golden.h"
 #include "model.h"
 #include "ops.h"
@@ -198,34 +199,7 @@ static void test_golden(void **state)
 }
 
 /* 100k synthetic rows, one epoch, 2 threads: test AUC within 0.06 of the oracle. */
-static void learn(const char *apg)
-{
-    struct data_opts o;
-    struct dataset d;
-    struct split s;
-    char err[256];
-    data_opts_default(&o);
-    o.rows = 100000;
-    assert_int_equal(dataset_load(&d, &o, err, sizeof err), 0);
-    split_random(&s, &d, 0.8, 0.1, o.data_seed);
-    struct train_cfg c;
-    struct train_result r;
-    train_cfg_default(&c);
-    c.backbone = BB;
-    backbone_cfg_default(backbone_find(BB), &c.model);
-    c.model.apg.variant = apg;
-    c.epochs = 1;
-    c.threads = 2;
-    int rc = train_run(&c, &d, &s, &r, err, sizeof err);
-    if (rc) fprintf(stderr, "train: %s\n", err);
-    assert_int_equal(rc, 0);
-    printf("   %s apg %s: test auc %.5f (oracle %.5f), logloss %.5f, %.2f s/epoch\n", BB, apg,
-           r.test_auc, r.oracle_auc, r.test_logloss, r.sec_per_epoch);
-    assert_true(r.test_auc > r.oracle_auc - 0.06);
-    assert_true(r.test_auc <= r.oracle_auc + 0.01);
-    split_free(&s);
-    dataset_free(&d);
-}
+static void learn(const char *apg) { bb_assert_learns(BB, apg); }
 
 static void test_learns_base(void **state) { (void)state; learn("none"); }
 static void test_learns_apg_v6(void **state) { (void)state; learn("v6"); }
