@@ -44,6 +44,9 @@ $(B)/libapg.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+# The run rows record the flags the binary was built with.
+$(B)/results/env.o: ALL_CFLAGS += -DAPG_BUILD_CFLAGS='"$(CC) $(CFLAGS)"'
+
 $(B)/%.o: %.c $(B)/.deps-ok
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<

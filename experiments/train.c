@@ -140,6 +140,7 @@ int train_run(const struct train_cfg *c, const struct dataset *d, const struct s
         infer_rows += s->n_val;
         gather_labels(d, s->val, s->n_val, labels);
         double val_auc = metrics_auc(scores, labels, s->n_val);
+        if (c->on_epoch) c->on_epoch(c->on_epoch_ctx, ep, r->last_train_loss, val_auc, ep_time);
         if (c->verbose)
             printf("epoch %d: train loss %.5f  val auc %.5f  (%.2f s, %.0f samples/s)\n", ep,
                    r->last_train_loss, val_auc, ep_time, (double)s->n_train / ep_time);
@@ -160,6 +161,7 @@ int train_run(const struct train_cfg *c, const struct dataset *d, const struct s
     infer_time += now_seconds() - t2;
     infer_rows += s->n_test;
     gather_labels(d, s->test, s->n_test, labels);
+    if (c->test_scores) memcpy(c->test_scores, scores, sizeof *scores * (size_t)s->n_test);
     r->val_auc = best_val;
     r->test_auc = metrics_auc(scores, labels, s->n_test);
     r->test_logloss = metrics_logloss(scores, labels, s->n_test);

@@ -26,6 +26,11 @@ struct train_cfg {
     int    (*on_trained)(void *ctx, struct model *m, const struct train_result *r,
                          char *err, size_t errlen);
     void    *on_trained_ctx;
+    /* Called after every epoch's validation pass (NULL = none). */
+    void   (*on_epoch)(void *ctx, int epoch, double train_loss, double val_auc, double seconds);
+    void    *on_epoch_ctx;
+    /* When not NULL: receives the n_test test scores (sigmoid) of the reported model. */
+    float   *test_scores;
 };
 
 struct train_result {

@@ -1,0 +1,38 @@
+/* The training side of a runner child process and the message it sends back: a fixed
+ * head (status, error text, the train_result, serving latency), then the per-epoch
+ * records, then the test scores. Both ends are this binary, so the head is sent as the
+ * struct's bytes. */
+#ifndef APG_RUN_CHILD_H
+#define APG_RUN_CHILD_H
+#include "runcfg.h"
+#include "store.h"
+
+struct child_head {
+    char   magic[8];               /* "APGRUN1" */
+    int    rc;                     /* 0 ok; else err holds why */
+    char   err[512];
+    struct train_result tr;
+    double latency_ms;             /* ms per 1024-row batch of the serving model */
+    char   serving_form[16];
+    int64_t serving_param_bytes;
+    int    n_epochs;
+    int64_t n_test;
+};
+
+struct child_result {
+    struct child_head head;
+    const struct run_epoch *epochs;   /* point into the message buffer */
+    const float *scores;
+};
+
+/* Trains rc with threads threads, writes the message to fd, exits the process. */
+_Noreturn void run_child_main(int fd, const struct run_cfg *rc, int threads);
+/* Parses a complete message of buf[0..len) for a split of n_test test rows: 0, or -1
+ * when truncated or malformed (pointers into buf). */
+int  child_result_parse(struct child_result *cr, const char *buf, size_t len, int64_t n_test);
+
+/* Inference latency of m: ms per batch of 1024 rows over up to 16 batches of rows,
+ * the best of 3 passes. */
+double run_latency_ms(struct model *m, const struct dataset *d, const int32_t *rows, int n);
+
+#endif

@@ -1,0 +1,424 @@
+/* The experiment runner's scheduling loop (experiments/runner.h). The parent claims a
+ * run in the DB, forks a child that trains it (inheriting the loaded datasets), reads
+ * the child's result from a pipe, and commits it; it refreshes its heartbeat while
+ * children work and stops them (marking their runs killed) on SIGINT/SIGTERM. */
+#define _GNU_SOURCE
+#include "runner.h"
+#include "checkpoint.h"
+#include "env.h"
+#include "metrics.h"
+#include "progress.h"
+#include "run_child.h"
+#include "threads.h"
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define RUNNER_GROUPS 10
+
+static volatile sig_atomic_t stop_signal;
+static void on_stop(int sig) { stop_signal = sig; }
+
+int runner_schedule(struct store *st, int64_t grid, struct run_cfg *runs, int n, char *err, size_t errlen)
+{
+    if (store_begin(st)) {
+        snprintf(err, errlen, "%s: cannot start a transaction (locked?)", st->path);
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        struct run_cfg *rc = &runs[i];
+        const struct run_data *rd = rc->data;
+        const struct apg_cfg *a = &rc->mo.m.apg;
+        struct run_plan p = {
+            .spec = rc->spec->name, .config_json = rc->config_json, .backbone = rc->mo.backbone,
+            .apg = a->variant, .condition = a->condition, .hidden = rc->mo.hidden, .apg_init = a->init,
+            .K = a->K, .P = a->P, .gen_layers = a->gen_layers, .gen_hidden = a->gen_hidden,
+            .emb_dim = rc->mo.m.emb_dim, .gen_scale = a->gen_scale, .chain_lr = a->chain_lr,
+            .epochs_max = rc->t.epochs, .patience = rc->t.patience, .batch = rc->t.batch, .lr = rc->t.lr,
+            .l2 = rc->t.l2, .seed = rc->t.seed, .dataset = rd->d.name, .data_kind = rd->kind,
+            .data_note = rd->note, .dataset_rows = rd->d.n_rows, .dataset_checksum = rd->checksum,
+            .label_rule = rd->d.label_rule, .split = rd->o.split, .n_train = rd->s.n_train,
+            .n_val = rd->s.n_val, .n_test = rd->s.n_test,
+        };
+        memcpy(p.key, rc->key, sizeof p.key);
+        if (store_schedule(st, &p, err, errlen) ||
+            store_grid_link(st, grid, rc->cell->row, rc->cell->col, rc->seed, rc->K, rc->P, rc->key, err, errlen)) {
+            store_rollback(st);
+            return -1;
+        }
+    }
+    if (store_commit(st)) {
+        snprintf(err, errlen, "%s: commit failed", st->path);
+        store_rollback(st);
+        return -1;
+    }
+    return 0;
+}
+
+struct user_order { int32_t id, freq; };
+static int user_order_cmp(const void *a, const void *b)
+{
+    const struct user_order *x = a, *y = b;
+    if (x->freq != y->freq) return x->freq < y->freq ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+int32_t *runner_user_groups(const struct dataset *d, const struct split *s, int n_groups)
+{
+    if (d->user_field < 0 || d->fields[d->user_field].multi) return NULL;
+    const struct field *uf = &d->fields[d->user_field];
+    int32_t card = uf->card;
+    int32_t *freq = calloc((size_t)card, sizeof *freq), *group = malloc((size_t)card * sizeof *group);
+    struct user_order *u = malloc((size_t)card * sizeof *u);
+    if (!freq || !group || !u) {
+        free(freq); free(group); free(u);
+        return NULL;
+    }
+    for (int i = 0; i < s->n_train; i++) freq[uf->ids[s->train[i]]]++;
+    int n = 0;
+    for (int32_t id = 1; id < card; id++) {
+        group[id] = -1;
+        if (freq[id] > 0) u[n++] = (struct user_order){ id, freq[id] };
+    }
+    group[0] = -1;
+    qsort(u, (size_t)n, sizeof *u, user_order_cmp);
+    for (int k = 0; k < n; k++) group[u[k].id] = (int32_t)((int64_t)k * n_groups / n);
+    free(freq);
+    free(u);
+    return group;
+}
+
+/* Per-group test metrics of one run's scores (groups[RUNNER_GROUPS]). */
+static int group_metrics(const struct run_data *rd, const int32_t *group_of, const float *scores,
+                         const float *labels, struct run_group *out)
+{
+    if (!group_of) return 0;
+    const struct field *uf = &rd->d.fields[rd->d.user_field];
+    int n = rd->s.n_test;
+    float *gs = malloc(sizeof *gs * (size_t)n), *gl = malloc(sizeof *gl * (size_t)n);
+    int64_t users[RUNNER_GROUPS] = { 0 };
+    for (int32_t id = 1; id < uf->card; id++)
+        if (group_of[id] >= 0) users[group_of[id]]++;
+    int ng = 0;
+    for (int g = 0; g < RUNNER_GROUPS && gs && gl; g++) {
+        int m = 0;
+        double pred = 0, pos = 0;
+        for (int i = 0; i < n; i++) {
+            if (group_of[uf->ids[rd->s.test[i]]] != g) continue;
+            gs[m] = scores[i];
+            gl[m] = labels[i];
+            pred += scores[i];
+            pos += labels[i] > 0.5f;
+            m++;
+        }
+        out[ng++] = (struct run_group){ .group = g, .users = users[g], .instances = m, .positives = (int64_t)pos,
+                                        .auc = m ? metrics_auc(gs, gl, m) : NAN, .ctr = m ? pos / m : NAN,
+                                        .mean_pred = m ? pred / m : NAN };
+    }
+    free(gs);
+    free(gl);
+    return ng;
+}
+
+/* One child at work. */
+struct slot {
+    pid_t pid;
+    int   fd, run;
+    char *buf;
+    size_t len, cap;
+    double t0;
+    int   eof;
+};
+
+static int slot_read(struct slot *sl)
+{
+    if (sl->len + 65536 > sl->cap) {
+        size_t cap = sl->cap ? 2 * sl->cap : 1 << 20;
+        while (cap < sl->len + 65536) cap *= 2;
+        char *b = realloc(sl->buf, cap);
+        if (!b) return -1;
+        sl->buf = b;
+        sl->cap = cap;
+    }
+    ssize_t r = read(sl->fd, sl->buf + sl->len, sl->cap - sl->len);
+    if (r > 0) sl->len += (size_t)r;
+    else if (r == 0) sl->eof = 1;
+    else if (errno != EINTR && errno != EAGAIN) sl->eof = 1;
+    return 0;
+}
+
+static void fmt_duration(char *out, size_t n, double s)
+{
+    if (s < 0 || s != s) snprintf(out, n, "?");
+    else if (s < 90) snprintf(out, n, "%.0f s", s);
+    else if (s < 5400) snprintf(out, n, "%d min %02d s", (int)(s / 60), (int)s % 60);
+    else snprintf(out, n, "%.1f h", s / 3600);
+}
+
+static double estimate_seconds(struct store *st, const struct run_cfg *rc)
+{
+    double v = store_mean_duration(st, rc->mo.backbone, rc->mo.m.apg.variant, rc->data->d.name, rc->data->d.n_rows);
+    if (v > 0) return v;
+    /* no history: ~60k samples/s per epoch for a base model on one thread; forms that
+     * generate or materialise whole matrices cost about ten times more */
+    const char *f = rc->mo.m.apg.variant;
+    double mult = (!strcmp(f, "v1") || !strcmp(f, "v2") || !strcmp(f, "v5")) ? 10 : !strcmp(f, "none") ? 1 : 1.5;
+    return 1.0 + mult * (double)rc->data->s.n_train * rc->t.epochs / 60000.0;
+}
+
+/* Commits the outcome of a finished child. Returns the run's final status. */
+static int settle(struct store *st, struct run_cfg *rc, struct slot *sl, int wstatus, int32_t *group_of,
+                  double wall, int idx, int total, const struct runner_opts *ro, char *err, size_t errlen)
+{
+    struct child_result cr;
+    char why[640];
+    int parsed = child_result_parse(&cr, sl->buf, sl->len, rc->data->s.n_test);
+    const char *name = rc->cell->row, *col = rc->cell->col;
+    int status;
+    if (WIFSIGNALED(wstatus)) {
+        int sig = WTERMSIG(wstatus);
+        snprintf(why, sizeof why, "the training process died of signal %d (%s)", sig, strsignal(sig));
+        status = sig == SIGKILL || sig == SIGTERM || sig == SIGINT ? RUN_KILLED : RUN_FAILED;
+    } else if (parsed != 0) {
+        snprintf(why, sizeof why, "the training process exited with status %d without a complete result",
+                 WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1);
+        status = RUN_FAILED;
+    } else if (cr.head.rc != 0) {
+        snprintf(why, sizeof why, "%s", cr.head.err);
+        status = RUN_FAILED;
+    } else {
+        status = RUN_DONE;
+    }
+    if (status != RUN_DONE) {
+        if (store_fail(st, rc->key, status, why, err, errlen)) return -1;
+        if (!ro->quiet)
+            printf("[%d/%d] %s %s | %s seed %d: %s: %s\n", idx, total, rc->spec->name, name, col, rc->seed,
+                   run_status_name(status), why);
+        return status;
+    }
+    int n = rc->data->s.n_test;
+    float *labels = malloc(sizeof *labels * (size_t)n);
+    if (!labels) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (int i = 0; i < n; i++) labels[i] = rc->data->d.label[rc->data->s.test[i]];
+    struct run_group groups[RUNNER_GROUPS];
+    const struct train_result *tr = &cr.head.tr;
+    struct run_result r = {
+        .test_auc = tr->test_auc, .val_auc = tr->val_auc, .test_logloss = tr->test_logloss,
+        .test_gauc = tr->test_gauc, .oracle_auc = tr->oracle_auc, .best_epoch = tr->best_epoch,
+        .epochs_run = tr->epochs_run, .train_seconds = tr->train_seconds, .sec_per_epoch = tr->sec_per_epoch,
+        .train_samples_per_s = tr->train_samples_per_s,
+        .infer_us_per_sample = tr->infer_samples_per_s > 0 ? 1e6 / tr->infer_samples_per_s : NAN,
+        .latency_ms_1024 = cr.head.latency_ms, .serving_form = cr.head.serving_form,
+        .param_bytes = (int64_t)tr->param_bytes, .serving_param_bytes = cr.head.serving_param_bytes,
+        .peak_rss_bytes = tr->peak_rss_bytes, .n_epochs = cr.head.n_epochs, .epochs = cr.epochs,
+        .n_groups = group_metrics(rc->data, group_of, cr.scores, labels, groups), .groups = groups,
+        .n_test = n, .scores = cr.scores, .labels = labels, .rows_hash = rc->data->test_hash,
+    };
+    int rc_db = store_finish(st, rc->key, &r, err, errlen);
+    free(labels);
+    if (rc_db) return -1;
+    if (!ro->quiet)
+        printf("[%d/%d] %s %s | %s seed %d%s: test AUC %.5f (val %.5f, best epoch %d/%d) %.1f s\n", idx, total,
+               rc->spec->name, name, col, rc->seed, "", tr->test_auc, tr->val_auc, tr->best_epoch, tr->epochs_run, wall);
+    return RUN_DONE;
+}
+
+int runner_execute(struct store *st, struct run_cfg *runs, int n, const struct runner_opts *ro,
+                   struct runner_stats *stats, char *err, size_t errlen)
+{
+    memset(stats, 0, sizeof *stats);
+    stats->total = n;
+    struct host_env he;
+    host_env_read(&he);
+    struct run_env env = { he.host, he.cpu_model, he.compiler, he.cflags, he.blis_arch, he.git_rev,
+                           he.git_dirty, ro->threads, (int)getpid() };
+    int reaped = store_reap(st, he.host, ro->stale_s, err, errlen);
+    if (reaped < 0) return -1;
+    if (reaped > 0) printf("marked %d stale running run%s killed (their runner is gone); they are redone\n",
+                           reaped, reaped == 1 ? "" : "s");
+
+    /* What is to do. */
+    int *todo = malloc(sizeof *todo * (size_t)(n ? n : 1));
+    if (!todo) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int n_todo = 0;
+    double est = 0;
+    for (int i = 0; i < n; i++) {
+        int s = store_run_status(st, runs[i].key);
+        if (s == RUN_DONE) stats->done_before++;
+        else if (s == RUN_FAILED && !ro->retry_failed) stats->skipped_failed++;
+        else if (s == RUN_RUNNING) stats->elsewhere++;
+        else {
+            todo[n_todo++] = i;
+            est += estimate_seconds(st, &runs[i]);
+        }
+    }
+    stats->to_run = n_todo;
+    char eta[48];
+    fmt_duration(eta, sizeof eta, est / (ro->jobs > 0 ? ro->jobs : 1));
+    printf("%d runs: %d to train, %d already stored, %d failed before (%s), %d running elsewhere; "
+           "estimated %s with %d job%s x %d thread%s\n", n, n_todo, stats->done_before, stats->skipped_failed,
+           ro->retry_failed ? "retried" : "kept; --retry-failed reruns them", stats->elsewhere, eta, ro->jobs,
+           ro->jobs == 1 ? "" : "s", ro->threads, ro->threads == 1 ? "" : "s");
+    if (ro->dry_run) {
+        for (int i = 0; i < n; i++) {
+            int s = store_run_status(st, runs[i].key);
+            printf("  %.16s  %-9s  %s %s | %s seed %d K %d P %d\n", runs[i].key, s < 0 ? "new" : run_status_name(s),
+                   runs[i].spec->name, runs[i].cell->row, runs[i].cell->col, runs[i].seed, runs[i].K, runs[i].P);
+        }
+        free(todo);
+        return 0;
+    }
+
+    /* User groups per dataset (Fig 8), computed once. */
+    struct { const struct run_data *rd; int32_t *g; } groups[SPEC_N_DATA * 4];
+    int n_gr = 0;
+
+    struct sigaction sa = { 0 }, old_int, old_term;
+    sa.sa_handler = on_stop;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    stop_signal = 0;
+
+    int jobs = ro->jobs > 0 ? ro->jobs : 1;
+    struct slot *slots = calloc((size_t)jobs, sizeof *slots);
+    int next = 0, active = 0, finished = 0, rc = 0;
+    double t_start = now_seconds(), last_hb = t_start, busy = 0;
+    if (!slots) {
+        snprintf(err, errlen, "out of memory");
+        rc = -1;
+    }
+    fflush(stdout);
+    while (rc == 0 && (next < n_todo || active > 0)) {
+        if (stop_signal) break;
+        /* Fill free slots. */
+        for (int j = 0; j < jobs && next < n_todo && !stop_signal; j++) {
+            if (slots[j].pid) continue;
+            struct run_cfg *r = &runs[todo[next]];
+            int c = store_claim(st, r->key, &env, ro->retry_failed, err, errlen);
+            if (c < 0) { rc = -1; break; }
+            next++;
+            if (c == 0) {   /* taken (or finished) by another runner meanwhile */
+                stats->elsewhere++;
+                continue;
+            }
+            int fds[2];
+            if (pipe(fds)) {
+                snprintf(err, errlen, "pipe: %s", strerror(errno));
+                store_fail(st, r->key, RUN_KILLED, "the runner could not start it (pipe)", err, errlen);
+                rc = -1;
+                break;
+            }
+            fflush(stdout);
+            fflush(stderr);
+            pid_t pid = fork();
+            if (pid < 0) {
+                snprintf(err, errlen, "fork: %s", strerror(errno));
+                close(fds[0]);
+                close(fds[1]);
+                store_fail(st, r->key, RUN_KILLED, "the runner could not start it (fork)", err, errlen);
+                rc = -1;
+                break;
+            }
+            if (pid == 0) {
+                close(fds[0]);
+                for (int k = 0; k < jobs; k++)
+                    if (slots[k].pid) close(slots[k].fd);
+                signal(SIGINT, SIG_DFL);
+                signal(SIGTERM, SIG_DFL);
+                run_child_main(fds[1], r, ro->threads);   /* never returns */
+            }
+            close(fds[1]);
+            slots[j] = (struct slot){ .pid = pid, .fd = fds[0], .run = todo[next - 1], .t0 = now_seconds() };
+            active++;
+        }
+        if (rc) break;
+        if (active == 0) continue;
+        /* Wait for output or exits. */
+        struct pollfd pf[64];
+        int map[64], np = 0;
+        for (int j = 0; j < jobs && np < 64; j++)
+            if (slots[j].pid && !slots[j].eof) {
+                pf[np] = (struct pollfd){ .fd = slots[j].fd, .events = POLLIN };
+                map[np++] = j;
+            }
+        int pr = np ? poll(pf, (nfds_t)np, 1000) : 0;
+        for (int k = 0; pr > 0 && k < np; k++)
+            if (pf[k].revents & (POLLIN | POLLHUP | POLLERR)) slot_read(&slots[map[k]]);
+        double now = now_seconds();
+        if (now - last_hb > 5) {
+            store_heartbeat(st, he.host, env.pid);
+            last_hb = now;
+        }
+        for (int j = 0; j < jobs; j++) {
+            struct slot *sl = &slots[j];
+            if (!sl->pid || !sl->eof) continue;
+            int ws;
+            if (waitpid(sl->pid, &ws, 0) < 0) ws = 0;
+            close(sl->fd);
+            struct run_cfg *r = &runs[sl->run];
+            int32_t *g = NULL;
+            for (int k = 0; k < n_gr; k++)
+                if (groups[k].rd == r->data) g = groups[k].g;
+            if (!g && n_gr < (int)(sizeof groups / sizeof groups[0])) {
+                g = runner_user_groups(&r->data->d, &r->data->s, RUNNER_GROUPS);
+                groups[n_gr].rd = r->data;
+                groups[n_gr++].g = g;
+            }
+            double wall = now - sl->t0;
+            busy += wall;
+            finished++;
+            int st_run = settle(st, r, sl, ws, g, wall, stats->done_before + finished, n, ro, err, errlen);
+            if (st_run < 0) rc = -1;
+            else if (st_run == RUN_DONE) stats->ran_ok++;
+            else if (st_run == RUN_KILLED) stats->killed++;
+            else stats->ran_failed++;
+            free(sl->buf);
+            *sl = (struct slot){ 0 };
+            active--;
+            if (!ro->quiet && next < n_todo) {
+                double left = busy / finished * (n_todo - finished) / jobs;
+                fmt_duration(eta, sizeof eta, left);
+                printf("      %d of %d to train left, ETA %s\n", n_todo - finished, n_todo, eta);
+            }
+            fflush(stdout);
+        }
+    }
+    int interrupted = stop_signal != 0;
+    /* Stop what still runs (interrupt or DB error) and mark it killed. */
+    for (int j = 0; slots && j < jobs; j++) {
+        if (!slots[j].pid) continue;
+        kill(slots[j].pid, SIGKILL);
+        waitpid(slots[j].pid, NULL, 0);
+        close(slots[j].fd);
+        free(slots[j].buf);
+        char why[96], e2[256];
+        snprintf(why, sizeof why, "killed: the runner was interrupted (%s)",
+                 interrupted ? strsignal(stop_signal) : "error");
+        store_fail(st, runs[slots[j].run].key, RUN_KILLED, why, e2, sizeof e2);
+        stats->killed++;
+    }
+    free(slots);
+    for (int k = 0; k < n_gr; k++) free(groups[k].g);
+    free(todo);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    if (interrupted) {
+        printf("interrupted by %s: running runs marked killed; run the same command again to resume\n",
+               strsignal(stop_signal));
+        return 1;
+    }
+    (void)t_start;
+    return rc;
+}
