@@ -67,7 +67,12 @@ void dense_init(struct dense *l, struct layer_ctx *c, const char *name, int in, 
     l->out = out;
     l->act = act;
     snprintf(l->name, sizeof l->name, "%s", name);
-    if (c->dense && c->n_dense < LAYER_MAX_DENSE) c->dense[c->n_dense++] = l;
+    if (c->dense && c->n_dense < LAYER_MAX_DENSE) {
+        c->dense[c->n_dense++] = l;
+    } else if (c->dense && !c->err[0]) {
+        snprintf(c->err, sizeof c->err, "layer %s: the model has more than %d dense layers "
+                 "(LAYER_MAX_DENSE in backbones/layers.h)", name, LAYER_MAX_DENSE);
+    }
     if (adaptive && apg_enabled(c->apg) && !c->err[0]) {
         if (dense_init_apg(l, c) == 0) {
             snprintf(nm, sizeof nm, "%s.b", name);
@@ -92,8 +97,8 @@ struct tensor *dense_forward(const struct dense *l, struct fwd_ctx *f, struct te
 {
     struct graph *g = f->g;
     if (!l->rl.form) return apply_act(g, t_linear(g, x, l->w, l->b), l->act);
-    struct tensor *gen = l->cond->generate(l->cond_state, f, x);
-    struct tensor *y = l->rl.form->forward(&l->rl, g, x, gen);
+    struct tensor *y = l->cond->apply ? l->cond->apply(l->cond_state, f, &l->rl, x)
+                                      : l->rl.form->forward(&l->rl, g, x, l->cond->generate(l->cond_state, f, x));
     return apply_act(g, t_add(g, y, l->b), l->act);
 }
 

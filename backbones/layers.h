@@ -10,7 +10,11 @@
 #include "reparam.h"
 
 struct dense;
-#define LAYER_MAX_DENSE 64
+/* The most dense layers a model records (struct model's list, which export, the
+ * collapse and model_free walk). The largest model the backbones build, MMoE with 16
+ * experts of 8 layers plus its output layer, has 129. dense_init refuses a layer past
+ * the limit (layer_ctx.err, reported by model_init): never a silently shorter list. */
+#define LAYER_MAX_DENSE 256
 
 enum act { ACT_NONE, ACT_RELU, ACT_SIGMOID, ACT_TANH };
 
@@ -22,7 +26,8 @@ struct layer_ctx {
     float emb_init;         /* std of the N(0, s^2) embedding initialisation */
     const struct apg_cfg *apg;      /* NULL or variant "none": every layer static */
     const struct dataset *data;     /* field names, for group / mix-wise conditions */
-    struct dense **dense;           /* every dense layer built, in order (model-owned) */
+    struct dense **dense;           /* NULL, or room for LAYER_MAX_DENSE: every dense layer
+                                       built, in order (model-owned) */
     int   n_dense;
     char  err[512];                 /* the first APG configuration error, if any */
 };
@@ -50,8 +55,9 @@ struct dense {
     void *cond_state;                   /* its private state (freed by dense_free) */
 };
 /* adaptive = 1: route through APG when c->apg enables it (MLP hidden layers);
- * 0: always static (output layers, generators). An invalid APG configuration is
- * recorded in c->err (the layer stays static) and reported by model_init. */
+ * 0: always static (output layers, generators). An invalid APG configuration, or a
+ * layer past LAYER_MAX_DENSE in c->dense, is recorded in c->err (the layer stays
+ * static) and reported by model_init. */
 void dense_init(struct dense *l, struct layer_ctx *c, const char *name, int in, int out,
                 enum act act, int adaptive);
 void dense_free(struct dense *l);

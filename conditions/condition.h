@@ -6,6 +6,7 @@
  *   group:F       z_i = e_F, the embedding of field F (user, item, ...)    (3.1.1)
  *   mix-in:A:F,.. z_i = A(e_F1, e_F2, ..), then one G                     (3.1.2, input aggregation)
  *   mix-out:A:F,.. gen_i = A(G_1(e_F1), G_2(e_F2), ..)                    (3.1.2, output aggregation)
+ *                  (v4: W_i x = A(W_i1 x, W_i2 x, ..), W_ij = the form of G_j(e_Fj))
  * with A in mean | concat | attention (output: concat = concat then a learned projection;
  * attention: alpha_ij = softmax_j(w^T v_ij + c_j) over the k conditions, sum_j alpha_ij v_ij,
  * v = the embeddings (mix-in) or the generated parameters (mix-out); see mix.c). */
@@ -34,8 +35,14 @@ struct condition_ops {
     /* spec: the text after "name:" (NULL when none). 0, or -1 with err listing what is
      * valid (fields of the dataset, aggregations). */
     int (*init)(void *state, const char *spec, const struct cond_args *a, char *err, size_t errlen);
-    /* x: the layer input (B, M) -> generated parameters (B, gen). */
+    /* x: the layer input (B, M) -> generated parameters (B, gen). NULL where apply is
+     * set and the condition has no single gen_i (mix-out under a gen_product form). */
     struct tensor *(*generate)(void *state, struct fwd_ctx *f, struct tensor *x);
+    /* Optional (NULL: rl->form->forward(x, generate(x))): x (B, M) -> W_i x (B, N)
+     * without the bias, for a condition that may mix layer outputs instead of
+     * generated parameters (mix-out). dense_forward calls it when set. */
+    struct tensor *(*apply)(void *state, struct fwd_ctx *f, const struct reparam_layer *rl,
+                            struct tensor *x);
 };
 
 #define X(name, sym) extern const struct condition_ops condition_##sym;

@@ -12,6 +12,14 @@
  *              static projection; scaled init P = [I/k .. I/k], p = 0, so it starts as mean)
  *   attention  s_ij = w^T gen_ij + c_j,  alpha_ij = softmax_j(s_ij),
  *              gen_i = sum_j alpha_ij gen_ij                          (w (gen), c (k))
+ * The paper aggregates the per-condition weights W_ij. For every form whose W_i is
+ * linear in gen (all but v4) the aggregate of the gen_ij is exactly that. v4 generates
+ * gen = [U_i | S_i | V_i] and W_i = U_i S_i V_i is a product of them, so there the
+ * per-condition layer outputs y_ij = U_ij S_ij V_ij x_i (B, N) are aggregated instead,
+ * exact for mean and attention (sum_j alpha_ij W_ij x_i; alpha from the gen_ij as
+ * above); concat becomes y_i = P [y_i1 .. y_ik], P (N, k N), a learned projection of
+ * the per-condition outputs (no p: the layer bias b is already there), which mixes
+ * whole W_ij instead of entries of different factors.
  * c_j is one learned bias per condition (a shared scalar would cancel in the softmax).
  * Scaled init: w = c = 0 (attention starts as the mean); every G_j starts on the same
  * centre (generator_init_like). Plain init: w, c, P, p ~ U(+-1/sqrt(fan_in)).
@@ -37,12 +45,14 @@ struct cond_mix {
     int k, field[COND_MAX_FIELDS];
     int contiguous;                  /* fields are f0, f0+1, ..: one slice stacks them */
     int dim;                         /* width aggregated: E (mix-in) or gen (mix-out) */
+    int layers;                      /* mix-out under a gen_product form (v4): mix the
+                                        per-condition layer outputs (B, N) instead */
     struct tensor *att_w, *att_c;    /* attention: (1, dim), (k) */
-    struct tensor *proj_w, *proj_b;  /* mix-out concat: (gen, k gen), (gen) */
+    struct tensor *proj_w, *proj_b;  /* mix-out concat: (gen, k gen), (gen); layers: (N, k N), - */
     struct generator G[COND_MAX_FIELDS];   /* mix-in: G[0] only */
 };
 
-/* P = [I/k .. I/k]: (gen, k gen). */
+/* P = [I/k .. I/k]: (gen, k gen), or (N, k N) when mixing layer outputs. */
 static void mix_proj_mean(struct tensor *t, struct rng *rng, const void *ctx)
 {
     int gen = t->shape[0], cols = t->shape[1], k = cols / gen;
@@ -90,10 +100,12 @@ static int mix_init(struct cond_mix *s, int out, const char *spec, const struct 
     s->contiguous = 1;
     for (int j = 1; j < k; j++) s->contiguous &= s->field[j] == s->field[0] + j;
     s->dim = out ? gen : E;
-    if (out && s->agg == MIX_CONCAT && (long)k * gen * gen > MIX_PROJ_MAX) {
+    s->layers = out && a->rl->form->gen_product;
+    int pdim = s->layers ? a->rl->dims.N : gen;      /* rows of the concat projection */
+    if (out && s->agg == MIX_CONCAT && (long)k * pdim * pdim > MIX_PROJ_MAX) {
         snprintf(err, errlen, "mix-out:concat projection of %d x %d = %ld floats exceeds %ld "
                  "(use mix-out:mean|attention, mix-in, or a form generating only S_i)",
-                 gen, k * gen, (long)k * gen * gen, MIX_PROJ_MAX);
+                 pdim, k * pdim, (long)k * pdim * pdim, MIX_PROJ_MAX);
         return -1;
     }
     if (!out) {
@@ -114,12 +126,13 @@ static int mix_init(struct cond_mix *s, int out, const char *spec, const struct 
         s->att_c = param_new(ps, nm, 1, (int[]){ k }, plain ? INIT_UNIFORM : INIT_ZEROS, r, 0);
     }
     if (out && s->agg == MIX_CONCAT) {
-        float r = 1.0f / sqrtf((float)(k * gen));
+        float r = 1.0f / sqrtf((float)(k * pdim));
         snprintf(nm, sizeof nm, "%s.proj.w", a->name);
-        s->proj_w = plain ? param_new(ps, nm, 2, (int[]){ gen, k * gen }, INIT_UNIFORM, r, 0)
-                          : param_new_fn(ps, nm, 2, (int[]){ gen, k * gen }, mix_proj_mean, NULL);
+        s->proj_w = plain ? param_new(ps, nm, 2, (int[]){ pdim, k * pdim }, INIT_UNIFORM, r, 0)
+                          : param_new_fn(ps, nm, 2, (int[]){ pdim, k * pdim }, mix_proj_mean, NULL);
         snprintf(nm, sizeof nm, "%s.proj.b", a->name);
-        s->proj_b = param_new(ps, nm, 1, (int[]){ gen }, plain ? INIT_UNIFORM : INIT_ZEROS, r, 0);
+        if (!s->layers)
+            s->proj_b = param_new(ps, nm, 1, (int[]){ gen }, plain ? INIT_UNIFORM : INIT_ZEROS, r, 0);
     }
     return 0;
 }
@@ -144,7 +157,7 @@ static struct tensor *mix_attention(const struct cond_mix *s, struct graph *g, s
 
 /* sum_j alpha_ij v_ij: v (B, k*dim) -> (B, dim). alpha NULL: the mean (1/k each). */
 static struct tensor *mix_weighted_sum(const struct cond_mix *s, struct graph *g, struct tensor *v,
-                                       struct tensor *alpha)
+                                       struct tensor *alpha, int dim)
 {
     if (!alpha) {
         int B = tensor_rows(v);
@@ -152,40 +165,73 @@ static struct tensor *mix_weighted_sum(const struct cond_mix *s, struct graph *g
         float w = 1.0f / (float)s->k;
         for (int i = 0; i < alpha->size; i++) alpha->data[i] = w;
     }
-    return t_rowmv(g, v, alpha, s->k, s->dim, 1);
+    return t_rowmv(g, v, alpha, s->k, dim, 1);
 }
 
 /* The aggregation of v (B, k*dim), the k stacked vectors per row. */
 static struct tensor *mix_aggregate(const struct cond_mix *s, struct graph *g, struct tensor *v)
 {
     switch (s->agg) {
-    case MIX_MEAN: return mix_weighted_sum(s, g, v, NULL);
-    case MIX_ATTENTION: return mix_weighted_sum(s, g, v, mix_attention(s, g, v));
+    case MIX_MEAN: return mix_weighted_sum(s, g, v, NULL, s->dim);
+    case MIX_ATTENTION: return mix_weighted_sum(s, g, v, mix_attention(s, g, v), s->dim);
     case MIX_CONCAT: return s->out ? t_linear(g, v, s->proj_w, s->proj_b) : v;
     case MIX_AGG_COUNT: break;
     }
     return NULL;
 }
 
+/* The stacked generated parameters of the k conditions: (B, k*gen) = [G_j(e_ij)]_j. */
+static struct tensor *mix_out_stack(const struct cond_mix *s, struct fwd_ctx *f, struct tensor **part)
+{
+    struct graph *g = f->g;
+    int B = f->emb->shape[0], F = f->emb->shape[1], E = f->emb->shape[2];
+    struct tensor *flat = t_reshape2(g, f->emb, B, F * E);
+    for (int j = 0; j < s->k; j++)
+        part[j] = generator_forward(&s->G[j], g, t_slice(g, flat, s->field[j] * E, E));
+    return t_concat(g, s->k, part);
+}
+
 static struct tensor *mix_generate(void *state, struct fwd_ctx *f, struct tensor *x)
 {
     const struct cond_mix *s = state;
     struct graph *g = f->g;
+    struct tensor *part[COND_MAX_FIELDS];
+    if (s->layers) return NULL;             /* no single gen_i: see mix_out_apply */
+    if (s->out) return mix_aggregate(s, g, mix_out_stack(s, f, part));   /* (B, k*gen) -> (B, gen) */
     int B = f->emb->shape[0], F = f->emb->shape[1], E = f->emb->shape[2], k = s->k;
-    struct tensor *flat = t_reshape2(g, f->emb, B, F * E), *part[COND_MAX_FIELDS];
-    if (!s->out) {
-        struct tensor *stack;      /* (B, k*E) = [e_i1 .. e_ik] */
-        if (s->contiguous) {
-            stack = t_slice(g, flat, s->field[0] * E, k * E);
-        } else {
-            for (int j = 0; j < k; j++) part[j] = t_slice(g, flat, s->field[j] * E, E);
-            stack = t_concat(g, k, part);
-        }
-        return generator_forward(&s->G[0], g, mix_aggregate(s, g, stack));
+    struct tensor *flat = t_reshape2(g, f->emb, B, F * E), *stack;      /* (B, k*E) = [e_i1 .. e_ik] */
+    if (s->contiguous) {
+        stack = t_slice(g, flat, s->field[0] * E, k * E);
+    } else {
+        for (int j = 0; j < k; j++) part[j] = t_slice(g, flat, s->field[j] * E, E);
+        stack = t_concat(g, k, part);
     }
-    for (int j = 0; j < k; j++)
-        part[j] = generator_forward(&s->G[j], g, t_slice(g, flat, s->field[j] * E, E));
-    return mix_aggregate(s, g, t_concat(g, k, part));    /* (B, k*gen) -> (B, gen) */
+    return generator_forward(&s->G[0], g, mix_aggregate(s, g, stack));
+}
+
+/* Mix-out's W_i x (B, N). Linear forms: the form applied to the aggregated gen_i.
+ * layers (v4): y_ij = W_ij x_i from each gen_ij, stacked (B, k*N), then
+ *   mean       1/k sum_j y_ij
+ *   attention  sum_j alpha_ij y_ij, alpha_ij = softmax_j(w^T gen_ij + c_j)
+ *   concat     P [y_i1 .. y_ik], P (N, k N). */
+static struct tensor *mix_out_apply(void *state, struct fwd_ctx *f, const struct reparam_layer *rl,
+                                    struct tensor *x)
+{
+    const struct cond_mix *s = state;
+    struct graph *g = f->g;
+    if (!s->layers) return rl->form->forward(rl, g, x, mix_generate(state, f, x));
+    struct tensor *part[COND_MAX_FIELDS], *y[COND_MAX_FIELDS];
+    struct tensor *gens = mix_out_stack(s, f, part);
+    for (int j = 0; j < s->k; j++) y[j] = rl->form->forward(rl, g, x, part[j]);
+    struct tensor *ys = t_concat(g, s->k, y);
+    int N = rl->dims.N;
+    switch (s->agg) {
+    case MIX_MEAN: return mix_weighted_sum(s, g, ys, NULL, N);
+    case MIX_ATTENTION: return mix_weighted_sum(s, g, ys, mix_attention(s, g, gens), N);
+    case MIX_CONCAT: return t_linear(g, ys, s->proj_w, NULL);
+    case MIX_AGG_COUNT: break;
+    }
+    return NULL;
 }
 
 const struct condition_ops condition_mix_in = {
@@ -204,4 +250,5 @@ const struct condition_ops condition_mix_out = {
     .state_size = sizeof(struct cond_mix),
     .init = mix_out_init,
     .generate = mix_generate,
+    .apply = mix_out_apply,
 };

@@ -83,7 +83,6 @@ uint64_t cache_hash_common(uint64_t h, const struct cache_key *k, const struct d
         h = cache_hash_str(h, real ? real : k->paths[i]);
         free(real);
     }
-    h = cache_hash_i64(h, o->min_count > 1 ? o->min_count : 1);
     h = cache_hash_i64(h, o->skip_bad_rows);
     h = cache_hash_i64(h, o->drop_neutral);
     return cache_hash_i64(h, o->min_item_count > 1 ? o->min_item_count : 1);

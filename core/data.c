@@ -35,6 +35,8 @@ void dataset_init(struct dataset *d, const char *name, int n_rows, int n_fields)
 void dataset_free(struct dataset *d)
 {
     if (d->map) {                         /* the columns live in the cache file mapping */
+        for (int f = 0; d->fields && f < d->n_fields; f++)
+            if (d->fields[f].own) free(d->fields[f].multi ? (void *)d->fields[f].mids : (void *)d->fields[f].ids);
         munmap(d->map, d->map_len);
     } else {
         for (int f = 0; d->fields && f < d->n_fields; f++) {
@@ -62,6 +64,56 @@ int dataset_has_multi(const struct dataset *d)
 {
     for (int f = 0; f < d->n_fields; f++)
         if (d->fields[f].multi) return 1;
+    return 0;
+}
+
+int dataset_apply_min_count(struct dataset *d, const int32_t *train, int n_train, int64_t min_count,
+                            char *err, size_t errlen)
+{
+    if (min_count <= 1) return 0;
+    for (int f = 0; f < d->n_fields; f++) {
+        struct field *fl = &d->fields[f];
+        int32_t card = fl->card, *col = fl->multi ? fl->mids : fl->ids;
+        size_t len = fl->multi ? (size_t)fl->offs[d->n_rows] : (size_t)d->n_rows;
+        int64_t *count = calloc((size_t)card, sizeof *count);
+        int32_t *remap = malloc((size_t)card * sizeof *remap);
+        int32_t *out = d->map && !fl->own ? malloc(len ? len * sizeof *out : 1) : col;
+        int bad = !count || !remap || !out;
+        if (bad) snprintf(err, errlen, "--min-count: out of memory");
+        for (size_t i = 0; !bad && i < len; i++)
+            if (col[i] < 0 || col[i] >= card) {
+                snprintf(err, errlen, "--min-count: field %s holds id %d outside [0, %d)", fl->name,
+                         (int)col[i], (int)card);
+                bad = 1;
+            }
+        for (int j = 0; !bad && j < n_train; j++) {        /* counts over the training rows */
+            int32_t r = train[j];
+            if (!fl->multi) count[col[r]]++;
+            else for (int64_t e = fl->offs[r]; e < fl->offs[r + 1]; e++) count[col[e]]++;
+        }
+        int32_t next = 1;
+        if (!bad) {
+            for (int32_t v = 0; v < card; v++) remap[v] = -1;
+            remap[0] = 0;
+            for (size_t i = 0; i < len; i++) {
+                int32_t v = col[i];
+                if (remap[v] < 0) remap[v] = count[v] >= min_count ? next++ : 0;
+                out[i] = remap[v];
+            }
+        }
+        free(count);
+        free(remap);
+        if (bad) {
+            if (out != col) free(out);
+            return -1;
+        }
+        if (out != col) {
+            if (fl->multi) fl->mids = out;
+            else fl->ids = out;
+            fl->own = 1;
+        }
+        fl->card = next;
+    }
     return 0;
 }
 

@@ -19,6 +19,8 @@ struct field {
     int32_t *ids;         /* single-valued: n_rows ids */
     int64_t *offs;        /* multi-valued: n_rows + 1 offsets into mids */
     int32_t *mids;        /* multi-valued: offs[n_rows] ids */
+    int      own;         /* ids (or mids) is a malloc'ed copy even when the dataset's
+                             other columns live in d->map (dataset_apply_min_count) */
 };
 
 struct dataset {
@@ -44,6 +46,16 @@ struct dataset {
 void dataset_init(struct dataset *d, const char *name, int n_rows, int n_fields);
 void dataset_free(struct dataset *d);
 int  dataset_find_field(const struct dataset *d, const char *name);   /* index or -1 */
+/* --min-count over the training rows (paper: ids of too few training instances share
+ * the OOV embedding): in every field, the ids that occur fewer than min_count times in
+ * the rows train[0..n_train) (a multi-valued field: in their lists) become 0, the
+ * others are renumbered 1.. in order of first appearance over all rows, and card =
+ * kept + 1. Validation and test rows are remapped the same way but never counted, so
+ * an id seen only outside training is OOV. min_count <= 1: nothing changes. Columns in
+ * a cache mapping are replaced by private copies (field.own). 0, or -1 with err (out
+ * of memory, an id outside [0, card); d is then partly remapped: free it). */
+int  dataset_apply_min_count(struct dataset *d, const int32_t *train, int n_train, int64_t min_count,
+                             char *err, size_t errlen);
 int  dataset_has_multi(const struct dataset *d);
 /* Positive rate of the label. */
 double dataset_pos_rate(const struct dataset *d);

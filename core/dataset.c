@@ -49,10 +49,10 @@ const struct opt data_opt_table[] = {
     { "like", OPT_STR, O(like), "PRESET", "synthetic: cardinalities shaped like ml1m | amazon | iaac", 0, 0 },
     { "rows", OPT_I64, O(rows), "N", "synthetic: rows to generate (0 = the preset's size)", 0, 2e9 },
     { "data-seed", OPT_U64, O(data_seed), "S", "seed of the synthetic generator and of the random train/val/test split", 0, 0 },
-    { "min-count", OPT_INT, O(min_count), "N", "ids seen fewer than N times map to the OOV id 0", 0, 1e9 },
+    { "min-count", OPT_INT, O(min_count), "N", "ids seen fewer than N times in the training rows of the split map to the OOV id 0, so do ids seen only outside them (0, 1: keep every id)", 0, 1e9 },
     { "skip-bad-rows", OPT_FLAG, O(skip_bad_rows), NULL, "skip (and count) malformed rows instead of failing", 0, 0 },
     { "drop-neutral", OPT_FLAG, O(drop_neutral), NULL, "MovieLens: drop rating-3 rows instead of labelling them 0", 0, 0 },
-    { "min-item-count", OPT_INT, O(min_item_count), "N", "drop rows whose item has fewer than N rows (0 keeps all)", 0, 1e9 },
+    { "min-item-count", OPT_INT, O(min_item_count), "N", "drop rows whose item has fewer than N rows in the whole dataset, before the split (the paper's Amazon thinning; 0 keeps all)", 0, 1e9 },
     { "label", OPT_STR, O(label_col), "COL", "csv: label column: COL (0/1), or COL>T / COL>=T", 0, 0 },
     { "fields", OPT_STR, O(fields), "A,B,..", "csv: categorical columns", 0, 0 },
     { "multi", OPT_STR, O(multi), "COL:SEP", "csv: multi-valued column and its list separator", 0, 0 },
@@ -72,7 +72,21 @@ int dataset_load(struct dataset *d, const struct data_opts *o, char *err, size_t
         snprintf(err, errlen, "unknown dataset '%s' (valid: %s)", o->dataset, dataset_spec_names());
         return -1;
     }
-    return s->load(d, o, err, errlen);
+    if (s->load(d, o, err, errlen)) return -1;
+    if (o->min_count <= 1) return 0;
+    /* --min-count counts the training rows of the split the caller will draw: the split
+     * depends only on n_rows, time and the options, which the remap leaves alone. */
+    struct split sp;
+    char why[400];
+    int rc = -1;
+    if (dataset_split(&sp, d, o, why, sizeof why)) {
+        snprintf(err, errlen, "--min-count counts the training rows of the split: %s", why);
+    } else {
+        rc = dataset_apply_min_count(d, sp.train, sp.n_train, o->min_count, err, errlen);
+        split_free(&sp);
+    }
+    if (rc) dataset_free(d);
+    return rc;
 }
 
 int dataset_split(struct split *s, const struct dataset *d, const struct data_opts *o, char *err,

@@ -12,10 +12,10 @@ struct data_opts {
     const char *like;         /* synthetic: ml1m | amazon | iaac */
     int64_t     rows;         /* synthetic: rows to generate (0 = preset default) */
     uint64_t    data_seed;    /* synthetic: generator seed */
-    int         min_count;    /* ids seen fewer times map to OOV (0) */
+    int         min_count;    /* ids seen fewer times in the training rows map to OOV (0) */
     int         skip_bad_rows;
     int         drop_neutral; /* MovieLens: drop rating 3 */
-    int         min_item_count;
+    int         min_item_count; /* dataset filter: drop rows of items with fewer rows */
     const char *label_col, *fields, *multi, *delim, *file;   /* csv spec */
     const char *cache_dir;    /* binary cache folder (default out/cache) */
     int         no_cache;
@@ -46,7 +46,9 @@ extern const struct opt data_opt_table[];
  * calls this, so `predict` sees the rows `train` reported on. 0, or -1 with err. */
 int  dataset_split(struct split *s, const struct dataset *d, const struct data_opts *o, char *err,
                    size_t errlen);
-/* Loads o->dataset; on error prints nothing, returns -1 with err set. */
+/* Loads o->dataset; on error prints nothing, returns -1 with err set. o->min_count > 1
+ * is applied over the training rows of dataset_split(d, o) (dataset_apply_min_count),
+ * so train, predict and data info see one mapping for the same options. */
 int  dataset_load(struct dataset *d, const struct data_opts *o, char *err, size_t errlen);
 
 #endif

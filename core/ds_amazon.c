@@ -201,7 +201,7 @@ static int az_build(struct dataset *d, void *ctx, int *n_skipped, char *err, siz
     int rc = j->has_meta ? az_read_meta(&c, j->meta, err, errlen) : 0;
     if (!rc) rc = csvread_file(j->ratings, &ro, az_row, &c, err, errlen);
     free(c.cat);
-    if (!rc) rc = tbuild_finish(&t, d, "amazon", AZ_ITEM, j->o->min_count, j->o->min_item_count, err, errlen);
+    if (!rc) rc = tbuild_finish(&t, d, "amazon", AZ_ITEM, j->o->min_item_count, err, errlen);
     tbuild_free(&t);
     if (rc) return -1;
     d->user_field = AZ_USER;

@@ -222,7 +222,7 @@ static int csv_build(struct dataset *d, void *ctx, int *n_skipped, char *err, si
     const char *base = strrchr(j->path, '/');
     char name[64];
     snprintf(name, sizeof name, "csv:%.59s", base ? base + 1 : j->path);
-    if (!rc) rc = tbuild_finish(&c.t, d, name, c.item_f, j->o->min_count, j->o->min_item_count, err, errlen);
+    if (!rc) rc = tbuild_finish(&c.t, d, name, c.item_f, j->o->min_item_count, err, errlen);
     if (c.built) tbuild_free(&c.t);
     for (int i = 0; c.hdr && i < c.n_cols; i++) free(c.hdr[i]);
     free(c.hdr);

@@ -163,7 +163,7 @@ static int iaac_build(struct dataset *d, void *ctx, int *n_skipped, char *err, s
         snprintf(err, errlen, "%s: empty file (expected a header line and rows)", j->path);
         rc = -1;
     }
-    if (!rc) rc = tbuild_finish(&t, d, "iaac", IAAC_ITEM, j->o->min_count, j->o->min_item_count, err, errlen);
+    if (!rc) rc = tbuild_finish(&t, d, "iaac", IAAC_ITEM, j->o->min_item_count, err, errlen);
     tbuild_free(&t);
     if (rc) return -1;
     d->user_field = IAAC_USER;

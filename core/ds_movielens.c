@@ -262,7 +262,7 @@ static int ml_build(struct dataset *d, void *ctx, int *n_skipped, char *err, siz
     if (!rc) rc = ml_read_movies(&s, &t, j->movies, j->ml100k, &bad, err, errlen);
     if (!rc) rc = csvread_file(j->ratings, &ro, ml_rating_row, &c, err, errlen);
     ml_side_free(&s);
-    if (!rc) rc = tbuild_finish(&t, d, j->spec, ML_MOVIE, j->o->min_count, j->o->min_item_count, err, errlen);
+    if (!rc) rc = tbuild_finish(&t, d, j->spec, ML_MOVIE, j->o->min_item_count, err, errlen);
     tbuild_free(&t);
     if (rc) return -1;
     d->user_field = ML_USER;

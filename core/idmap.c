@@ -289,7 +289,7 @@ static void *tbuild_shrink(void *p, size_t bytes)
 }
 
 int tbuild_finish(struct tbuild *t, struct dataset *d, const char *name, int item_field,
-                  int64_t min_count, int64_t min_item_count, char *err, size_t errlen)
+                  int64_t min_item_count, char *err, size_t errlen)
 {
     if (t->oom) {
         snprintf(err, errlen, "%s: out of memory while parsing", name);
@@ -317,7 +317,7 @@ int tbuild_finish(struct tbuild *t, struct dataset *d, const char *name, int ite
     }
     for (int f = 0; f < t->n_fields; f++) {
         struct tcol *c = &t->cols[f];
-        int32_t card = idmap_compact(c->ids, c->n_ids, c->map.n + 1, min_count);
+        int32_t card = idmap_compact(c->ids, c->n_ids, c->map.n + 1, 1);
         if (card < 0) {
             snprintf(err, errlen, "%s: out of memory", name);
             return -1;

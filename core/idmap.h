@@ -4,8 +4,8 @@
  * starting at 1 (id 0 is padding / OOV). tbuild: per-field id columns (single or
  * multi-valued), labels and optional timestamps, grown row by row; a half-built row
  * can be discarded (bad-row skipping). tbuild_finish renumbers every field in order
- * of first appearance in the kept rows, maps values seen fewer than min_count times
- * to 0, and moves the columns into a struct dataset. */
+ * of first appearance in the kept rows and moves the columns into a struct dataset
+ * (--min-count is applied later, over the training rows: dataset_apply_min_count). */
 #ifndef APG_IDMAP_H
 #define APG_IDMAP_H
 #include <stddef.h>
@@ -69,10 +69,11 @@ void    tbuild_add(struct tbuild *t, int f, const char *s, size_t len);
 void    tbuild_row(struct tbuild *t, float label, int64_t time);
 /* Drops whatever the current row pushed so far. */
 void    tbuild_discard(struct tbuild *t);
-/* min_item_count > 0: drops the rows whose item_field value occurs fewer times.
- * Then compacts every field (idmap_compact with min_count) and moves the columns into
- * d (dataset_init(d, name, ...)); t is left empty. 0, or -1 with err set. */
+/* min_item_count > 1: drops the rows whose item_field value occurs fewer times in the
+ * whole file (a dataset filter, before any split: the paper's thinning of Amazon).
+ * Then compacts every field (idmap_compact, every value kept) and moves the columns
+ * into d (dataset_init(d, name, ...)); t is left empty. 0, or -1 with err set. */
 int     tbuild_finish(struct tbuild *t, struct dataset *d, const char *name, int item_field,
-                      int64_t min_count, int64_t min_item_count, char *err, size_t errlen);
+                      int64_t min_item_count, char *err, size_t errlen);
 
 #endif

@@ -115,7 +115,7 @@ double metrics_logloss(const float *p, const float *label, int64_t n)
 }
 
 /* Sorts rows by score, then (stably) by user, so each user's rows form one run
- * in score order; then one Mann-Whitney pass per run. */
+ * in score order; then one Mann-Whitney pass per run, the run of user 0 left out. */
 double metrics_gauc(const float *score, const float *label, const int32_t *user, int64_t n,
                     int64_t *n_users_used)
 {
@@ -141,7 +141,7 @@ double metrics_gauc(const float *score, const float *label, const int32_t *user,
         while (j < m && key[j] == key[i]) j++;
         double np, nn;
         double u = metrics_u_sorted(skey + i, pos + i, j - i, &np, &nn);
-        if (np > 0.0 && nn > 0.0) {
+        if (key[i] != 0 && np > 0.0 && nn > 0.0) {     /* key 0: the OOV pseudo-user */
             wsum += (double)(j - i) * (u / (np * nn));
             w += (double)(j - i);
             used++;

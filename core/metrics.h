@@ -15,9 +15,11 @@ double metrics_auc(const float *score, const float *label, int64_t n);
  * [1e-7, 1 - 1e-7]. Returns NAN for n == 0. */
 double metrics_logloss(const float *p, const float *label, int64_t n);
 
-/* Group AUC: sum_u n_u AUC_u / sum_u n_u over the users u (user[i], any int32 id)
- * whose rows hold both classes; n_u = the user's rows (impressions). Returns NAN when
- * no user has both classes. If n_users_used is not NULL it receives that user count. */
+/* Group AUC: sum_u n_u AUC_u / sum_u n_u over the users u (user[i], any int32 id
+ * except 0) whose rows hold both classes; n_u = the user's rows (impressions). Rows of
+ * user 0 are left out: id 0 is the OOV id that every rare (--min-count) or unseen user
+ * shares, no one user, so grouping them would make one large pseudo-user. Returns NAN
+ * when no user has both classes. If n_users_used is not NULL it receives that count. */
 double metrics_gauc(const float *score, const float *label, const int32_t *user, int64_t n,
                     int64_t *n_users_used);
 

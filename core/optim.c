@@ -1,6 +1,9 @@
 #include "optim.h"
 #include "threads.h"
 #include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void adam_init(struct adam *a, float lr)
@@ -13,7 +16,7 @@ void adam_init(struct adam *a, float lr)
     a->t = 0;
 }
 
-/* One Adam update of value i:
+/* One Adam update of value i (l2: the coefficient, times k for an embedding row):
  *   g' = g + l2 p;  m = b1 m + (1-b1) g';  v = b2 v + (1-b2) g'^2;
  *   p -= lr_t m / (sqrt(v) + eps_t), lr_t = lr sqrt(1-b2^t)/(1-b1^t), eps_t = eps sqrt(1-b2^t)
  * (the bias-corrected form of Kingma & Ba's update, folded into lr_t). Zeroes g. */
@@ -39,19 +42,42 @@ static void adam_dense(const struct adam *a, float lr_t, float eps_t, float *res
     }
 }
 
-/* The touched rows of a row-sparse table, serially (rows are short). */
+/* The step of each row's last update (allocated zeroed on first use, aborts on OOM). */
+static int32_t *adam_last(struct tensor *t)
+{
+    struct sparse_rows *sr = t->sparse;
+    if (!sr->last) {
+        sr->last = calloc((size_t)tensor_rows(t), sizeof *sr->last);
+        if (!sr->last) {
+            fprintf(stderr, "apg: out of memory (L2 step counts of %s)\n", t->name ? t->name : "a table");
+            abort();
+        }
+    }
+    return sr->last;
+}
+
+/* The touched rows of a row-sparse table, serially (rows are short). With L2, row r's
+ * penalty is l2 k p, k = a->t - last[r] >= 1 (the steps since its last update). */
 static void adam_rows(const struct adam *a, float lr_t, float eps_t, struct tensor *t,
                       float *restrict mslab, float *restrict vslab)
 {
-    const float b1 = a->beta1, b2 = a->beta2, l2 = a->l2;
+    const float b1 = a->beta1, b2 = a->beta2;
     int cols = tensor_cols(t);
     struct sparse_rows *sr = t->sparse;
+    int32_t *last = a->l2 != 0.0f ? adam_last(t) : NULL;
     for (int j = 0; j < sr->n; j++) {
-        size_t r = (size_t)sr->rows[j] * (size_t)cols;
+        int32_t row = sr->rows[j];
+        size_t r = (size_t)row * (size_t)cols;
         float *restrict p = t->data + r, *restrict g = t->grad + r;
         float *restrict m = mslab + r, *restrict v = vslab + r;
+        float l2 = 0.0f;
+        if (last) {
+            long k = a->t - last[row];
+            l2 = a->l2 * (float)(k > 1 ? k : 1);    /* k < 1 only under a new optimizer */
+            last[row] = a->t < INT32_MAX ? (int32_t)a->t : INT32_MAX;
+        }
         for (int i = 0; i < cols; i++) ADAM_ONE(i);
-        sr->mark[sr->rows[j]] = 0;
+        sr->mark[row] = 0;
     }
     sr->n = 0;
 }

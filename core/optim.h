@@ -2,14 +2,23 @@
  * T_SPARSE embedding tables lazily: only the rows touched this step have their moments
  * and values updated (the rest keep theirs untouched), with the global step count in
  * the bias correction. Each parameter's step is multiplied by its lr_scale (1 unless a
- * module sets it). Gradients are zeroed after the update. */
+ * module sets it). Gradients are zeroed after the update.
+ *
+ * L2 (l2 > 0): the penalty l2/2 |p|^2 of every parameter on every step, as gradient.
+ * A dense parameter adds l2 p to its gradient at every step. An embedding row, which
+ * is updated only at the steps it appears in, adds at such a step t
+ *     g' = g + l2 k p,   k = t - t_last (t_last: the step of its previous update, 0 if none),
+ * the penalty gradients of the k - 1 steps it missed plus this one's, at once (p did
+ * not move in between). So every row is penalised per elapsed step, not per appearance
+ * (no frequency weighting); the penalty of the steps after a row's last appearance is
+ * never applied, and Adam normalises the caught-up gradient like any other. */
 #ifndef APG_OPTIM_H
 #define APG_OPTIM_H
 #include "params.h"
 
 struct adam {
     float lr, beta1, beta2, eps;
-    float l2;          /* L2 penalty coefficient added to the gradient (0 = off) */
+    float l2;          /* L2 penalty coefficient (0 = off; the rule above) */
     long  t;           /* steps taken */
 };
 

@@ -23,6 +23,7 @@ void params_free(struct param_store *ps)
         if (t->sparse) {
             free(t->sparse->rows);
             free(t->sparse->mark);
+            free(t->sparse->last);
             free(t->sparse);
         }
         free((char *)t->name);
@@ -162,6 +163,7 @@ void params_alloc(struct param_store *ps, struct rng *rng)
             t->sparse->mark = xmalloc((size_t)rows);
             memset(t->sparse->mark, 0, (size_t)rows);
             t->sparse->n = 0;
+            t->sparse->last = NULL;
         }
         if (ps->init[i] == INIT_FN) ps->init_fn[i](t, rng, ps->init_ctx[i]);
         else init_values(t, ps->init[i], ps->init_scale[i], rng);

@@ -18,6 +18,8 @@ struct sparse_rows {
     int32_t *rows;       /* touched row indices, first-touch order */
     int      n;
     uint8_t *mark;       /* mark[r] = 1 when r is in rows[] */
+    int32_t *last;       /* Adam with L2: the step of row r's last update (0: none yet);
+                            NULL until the first step with l2 > 0 (core/optim.c) */
 };
 
 struct tensor {

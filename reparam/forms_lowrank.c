@@ -110,5 +110,5 @@ static struct tensor *v4_forward(const struct reparam_layer *l, struct graph *g,
 const struct reparam_form reparam_v4 = {
     .name = "v4", .formula = "U_i(S_i(V_i x))", .generated = "U_i (N x K), S_i (K x K), V_i (K x M)",
     .gen_size = v4_gen_size, .shared_size = v4_shared_size, .init = v4_init,
-    .gen_center = v4_center, .forward = v4_forward,
+    .gen_center = v4_center, .forward = v4_forward, .gen_product = 1,
 };

@@ -43,6 +43,10 @@ struct reparam_form {
      * fold itself (to's factors written from from's). NULL when the form is final. */
     const char *collapse_to;
     void (*collapse)(const struct reparam_layer *from, struct reparam_layer *to);
+    /* 1 when W_i multiplies several generated factors (v4: U_i S_i V_i), so W_i is not
+     * linear in gen and the W_i of a mixture of gens is not the mixture of the W_i:
+     * mix-out then mixes the per-condition layer outputs (conditions/mix.c). */
+    int gen_product;
 };
 
 #define X(name) extern const struct reparam_form reparam_##name;

@@ -291,16 +291,17 @@ static void test_group_and_self_wise(void **state)
     }
 }
 
-/* generate() of cond under form at its initial state (seed 5) into out; its size. */
-static int initial_gen(const char *form, const char *cond, float *out)
+/* The layer's output (B, N) under form and cond at its initial state (seed 5) into
+ * out; its size. (The output, not generate(): mix-out under v4 mixes layer outputs.) */
+static int initial_out(const char *form, const char *cond, float *out)
 {
     struct fx x;
     struct graph g;
     if (fx_init(&x, form, cond, 1, 1, "scaled", 5, T_M, T_N)) fail_msg("%s", x.c.err);
     graph_init(&g, 1 << 16);
-    struct tensor *gen = fx_generate(&x, &g);
-    memcpy(out, gen->data, sizeof(float) * (size_t)gen->size);
-    int n = gen->size;
+    struct tensor *y = fx_forward(&x, &g);
+    memcpy(out, y->data, sizeof(float) * (size_t)y->size);
+    int n = y->size;
     graph_free(&g);
     fx_free(&x);
     return n;
@@ -308,7 +309,7 @@ static int initial_gen(const char *form, const char *cond, float *out)
 
 /* Scaled init: the aggregations with parameters start as the mean (attention w = c = 0,
  * projection [I/k .. I/k], p = 0). The parameters declared before them (the G's) take
- * the same draws, so the outputs agree. */
+ * the same draws, so the layer outputs agree. */
 static void test_aggregations_start_as_mean(void **state)
 {
     (void)state;
@@ -319,15 +320,120 @@ static void test_aggregations_start_as_mean(void **state)
     };
     for (int i = 0; i < reparam_count(); i++)
         for (int p = 0; p < 3; p++) {
-            float a[T_B * 64], b[T_B * 64];
-            if (reparam_at(i)->gen_size(&(struct reparam_dims){ T_N, T_M, T_K, T_P }) > 64) continue;
-            int n = initial_gen(reparam_at(i)->name, pairs[p][0], a);
-            assert_int_equal(initial_gen(reparam_at(i)->name, pairs[p][1], b), n);
+            float a[T_B * T_N], b[T_B * T_N];
+            int n = initial_out(reparam_at(i)->name, pairs[p][0], a);
+            assert_int_equal(initial_out(reparam_at(i)->name, pairs[p][1], b), n);
             for (int j = 0; j < n; j++)
                 if (fabsf(a[j] - b[j]) > 1e-5f)
                     fail_msg("%s: %s vs %s at %d: %g vs %g", reparam_at(i)->name, pairs[p][0],
                              pairs[p][1], j, a[j], b[j]);
         }
+}
+
+/* y = U (S (V x)) in double: gen = [U (N x K) | S (K x K) | V (K x M)], row-major. */
+static void naive_v4(const double *gen, const float *x, double *y)
+{
+    const double *U = gen, *S = gen + T_N * T_K, *V = S + T_K * T_K;
+    double h[T_K], h2[T_K];
+    for (int a = 0; a < T_K; a++) {
+        h[a] = 0.0;
+        for (int m = 0; m < T_M; m++) h[a] += V[a * T_M + m] * x[m];
+    }
+    for (int a = 0; a < T_K; a++) {
+        h2[a] = 0.0;
+        for (int b = 0; b < T_K; b++) h2[a] += S[a * T_K + b] * h[b];
+    }
+    for (int n = 0; n < T_N; n++) {
+        y[n] = 0.0;
+        for (int a = 0; a < T_K; a++) y[n] += U[n * T_K + a] * h2[a];
+    }
+}
+
+/* Mix-out under v4 (every factor generated) mixes the per-condition weights, as the
+ * paper aggregates W_ij: for every row i, with gen_ij = G_j(e_ij) computed naively in
+ * double and y_ij = U_ij S_ij V_ij x_i,
+ *   mean: 1/k sum_j y_ij;  attention: sum_j softmax_j(w^T gen_ij + c_j) y_ij;
+ *   concat: P [y_i1 .. y_ik], P (N, k N);
+ * and the layer is tanh(that + b). Not U(mean gen) S(mean gen) V(mean gen) x (checked
+ * to differ, so the test can tell). Parameters perturbed off their initial state. */
+static void test_mix_out_v4_mixes_layers(void **state)
+{
+    (void)state;
+    static const char *const conds[3] = { "mix-out:mean:user_id,item_id,category",
+                                          "mix-out:attention:user_id,item_id,category",
+                                          "mix-out:concat:user_id,item_id,category" };
+    static const char *const fname[3] = { "user_id", "item_id", "category" };
+    enum { K3 = 3, GEN = (T_N + T_K + T_M) * T_K };
+    for (int c = 0; c < 3; c++) {
+        struct fx x;
+        if (fx_init(&x, "v4", conds[c], 0, 1, "scaled", 21, T_M, T_N)) fail_msg("%s: %s", conds[c], x.c.err);
+        for (int i = 0; i < x.ps.n; i++) {
+            struct tensor *p = x.ps.list[i];
+            for (int j = 0; j < p->size; j++) p->data[j] += rng_uniform(&x.rng, -0.3f, 0.3f);
+        }
+        struct graph g;
+        graph_init(&g, 1 << 16);
+        struct tensor *y = fx_forward(&x, &g);
+        assert_int_equal(y->shape[0], T_B);
+        assert_int_equal(y->shape[1], T_N);
+        const float *bias = params_find(&x.ps, "t.b")->data;
+        const struct tensor *att_w = params_find(&x.ps, "t.att.w"), *att_c = params_find(&x.ps, "t.att.c");
+        const struct tensor *proj = params_find(&x.ps, "t.proj.w");
+        if (c == 2) {
+            assert_non_null(proj);
+            assert_int_equal(proj->shape[0], T_N);
+            assert_int_equal(proj->shape[1], K3 * T_N);
+            assert_null(params_find(&x.ps, "t.proj.b"));
+        }
+        double max_err = 0.0, max_old = 0.0;
+        for (int i = 0; i < T_B; i++) {
+            double gen[K3][GEN], yj[K3][T_N], mean_gen[GEN] = { 0 }, alpha[K3];
+            const float *xi = x.x->data + i * T_M;
+            for (int j = 0; j < K3; j++) {
+                char nm[48];
+                snprintf(nm, sizeof nm, "t.G.%s.0.w", fname[j]);
+                const struct tensor *w = params_find(&x.ps, nm);
+                snprintf(nm, sizeof nm, "t.G.%s.0.b", fname[j]);
+                const struct tensor *b = params_find(&x.ps, nm);
+                assert_non_null(w);
+                assert_non_null(b);
+                const float *e = x.emb->data + (x.base[j] + x.d.fields[j].ids[i]) * T_E;
+                for (int o = 0; o < GEN; o++) {
+                    gen[j][o] = b->data[o];
+                    for (int q = 0; q < T_E; q++) gen[j][o] += (double)w->data[o * T_E + q] * e[q];
+                    mean_gen[o] += gen[j][o] / K3;
+                }
+                naive_v4(gen[j], xi, yj[j]);
+                alpha[j] = 1.0 / K3;
+                if (c == 1) {
+                    alpha[j] = att_c->data[j];
+                    for (int o = 0; o < GEN; o++) alpha[j] += (double)att_w->data[o] * gen[j][o];
+                }
+            }
+            if (c == 1) {
+                double mx = fmax(alpha[0], fmax(alpha[1], alpha[2])), z = 0.0;
+                for (int j = 0; j < K3; j++) z += alpha[j] = exp(alpha[j] - mx);
+                for (int j = 0; j < K3; j++) alpha[j] /= z;
+            }
+            double old[T_N];
+            naive_v4(mean_gen, xi, old);
+            for (int n = 0; n < T_N; n++) {
+                double v = 0.0;
+                for (int j = 0; j < K3; j++)
+                    for (int q = 0; q < T_N; q++) {
+                        if (c == 2) v += (double)proj->data[n * K3 * T_N + j * T_N + q] * yj[j][q];
+                        else if (q == n) v += alpha[j] * yj[j][q];
+                    }
+                double want = tanh(v + bias[n]);
+                max_err = fmax(max_err, fabs(y->data[i * T_N + n] - want));
+                if (c == 0) max_old = fmax(max_old, fabs(want - tanh(old[n] + bias[n])));
+            }
+        }
+        if (max_err > 1e-5) fail_msg("%s: max |layer - naive| = %g", conds[c], max_err);
+        if (c == 0) assert_true(max_old > 1e-3);   /* mean of the factors is another layer */
+        graph_free(&g);
+        fx_free(&x);
+    }
 }
 
 /* Scaled init: every mix-out G_j's output bias is the same centre; plain init: G's
@@ -449,6 +555,7 @@ int main(void)
     }
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_group_and_self_wise);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_aggregations_start_as_mean);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_mix_out_v4_mixes_layers);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_generator_init);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_registry);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_errors);

@@ -165,12 +165,36 @@ static void test_gauc_matches_per_user_brute_force(void **state)
         for (int i = 0; i < n; i++)
             if (u[i] == k * 1000 - 7000) { us[m] = s[i]; uy[m] = y[i]; m++; }
         double a = brute_auc(us, uy, m);
-        if (m > 0 && !isnan(a)) { wsum += m * a; w += m; want_used++; }
+        if (k * 1000 - 7000 != 0 && m > 0 && !isnan(a)) {      /* user 0 (k = 7): OOV, left out */ wsum += m * a; w += m; want_used++; }
     }
     double got = metrics_gauc(s, y, u, n, &used);
     assert_int_equal(used, want_used);
     assert_true(fabs(got - wsum / w) < 1e-12);
     free(s); free(y); free(u); free(us); free(uy);
+}
+
+/* Rows of user 0 (the OOV id every rare or unseen user shares) are no one user's:
+ * gAUC leaves them out, whatever their scores. Users 1 and 2 hold 2 + 4 rows,
+ * AUC 1 and 3/4; user 0 holds 6 rows scored against their labels (AUC 0), which as
+ * one pseudo-user would pull gAUC from (2 + 3) / 6 down to (2 + 3 + 0) / 12. */
+static void test_gauc_skips_oov_user(void **state)
+{
+    (void)state;
+    const int32_t user[12] = { 1, 0, 2, 0, 1, 2, 0, 2, 0, 2, 0, 0 };
+    const float s[12] = { 0.9f, 0.9f, 0.8f, 0.1f, 0.2f, 0.65f, 0.8f, 0.6f, 0.2f, 0.7f, 0.7f, 0.3f };
+    const float y[12] = { 1, 0, 1, 1, 0, 1, 0, 0, 1, 0, 0, 1 };
+    int64_t used = -1;
+    double g = metrics_gauc(s, y, user, 12, &used);
+    assert_int_equal(used, 2);
+    assert_true(fabs(g - 5.0 / 6.0) < 1e-12);
+    /* the same as scoring the rows of users 1 and 2 alone */
+    const int32_t u12[6] = { 1, 2, 1, 2, 2, 2 };
+    const float s12[6] = { 0.9f, 0.8f, 0.2f, 0.65f, 0.6f, 0.7f }, y12[6] = { 1, 1, 0, 1, 0, 0 };
+    assert_true(fabs(metrics_gauc(s12, y12, u12, 6, NULL) - g) < 1e-12);
+    /* only OOV rows: no user */
+    const int32_t zero[4] = { 0, 0, 0, 0 };
+    assert_true(isnan(metrics_gauc(s, y, zero, 4, &used)));
+    assert_int_equal(used, 0);
 }
 
 int main(void)
@@ -182,6 +206,7 @@ int main(void)
         cmocka_unit_test(test_logloss_hand_values),
         cmocka_unit_test(test_gauc_hand_example),
         cmocka_unit_test(test_gauc_matches_per_user_brute_force),
+        cmocka_unit_test(test_gauc_skips_oov_user),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -144,6 +144,76 @@ static void test_lazy_embedding_update(void **state)
     params_free(&ps);
 }
 
+/* Textbook lazy Adam of one value with the L2 rule of core/optim.h: touched[t-1] says
+ * whether the value's row appears at step t (gradient g[t-1]); at such a step the
+ * gradient is g + l2 k p, k = steps since the row's previous update (k_mul = 0 replaces
+ * k by 1: the frequency-weighted rule, for the test's own sensitivity check). */
+static double ref_lazy_l2(double p, const double *g, const int *touched, int steps, double lr, double l2,
+                          int k_mul)
+{
+    double m = 0, v = 0, b1 = 0.9, b2 = 0.999, eps = 1e-8;
+    int last = 0;
+    for (int t = 1; t <= steps; t++) {
+        if (!touched[t - 1]) continue;
+        double gi = g[t - 1] + l2 * (k_mul ? t - last : 1) * p;
+        last = t;
+        m = b1 * m + (1 - b1) * gi;
+        v = b2 * v + (1 - b2) * gi * gi;
+        double mh = m / (1 - pow(b1, t)), vh = v / (1 - pow(b2, t));
+        p -= lr * mh / (sqrt(vh) + eps);
+    }
+    return p;
+}
+
+/* L2 on embedding rows: a row unseen for 3 steps takes the penalty of the steps it
+ * missed when it next appears (l2 k p, k = 4), a row seen every step l2 p each step, a
+ * row first seen at step 3 the penalty of steps 1-3, a row never seen does not move. */
+static void test_lazy_l2_catches_up(void **state)
+{
+    (void)state;
+    struct param_store ps;
+    struct rng rng;
+    rng_seed(&rng, 1);
+    params_init(&ps);
+    struct tensor *tab = param_new(&ps, "emb", 2, (int[]){ 4, 2 }, INIT_CONST, 0.0f, 1);
+    params_alloc(&ps, &rng);
+    const float p0[4][2] = { { 0.5f, -0.25f }, { 1.0f, -2.0f }, { -1.5f, 0.75f }, { 2.0f, 1.0f } };
+    memcpy(tab->data, p0, sizeof p0);
+    enum { STEPS = 6 };
+    /* rows 0 (never), 1 (steps 1, 5, 6), 2 (every step), 3 (from step 3 on) */
+    static const int touched[4][STEPS] = {
+        { 0, 0, 0, 0, 0, 0 }, { 1, 0, 0, 0, 1, 1 }, { 1, 1, 1, 1, 1, 1 }, { 0, 0, 1, 1, 0, 1 },
+    };
+    double g[4][2][STEPS];
+    for (int r = 0; r < 4; r++)
+        for (int c = 0; c < 2; c++)
+            for (int t = 0; t < STEPS; t++) g[r][c][t] = 0.05 * (1 + r + c) * (t % 2 ? -1 : 1);
+    struct adam opt;
+    adam_init(&opt, 0.01f);
+    opt.l2 = 0.2f;
+    for (int t = 0; t < STEPS; t++) {
+        for (int r = 0; r < 4; r++) {
+            if (!touched[r][t]) continue;
+            for (int c = 0; c < 2; c++) tab->grad[r * 2 + c] = (float)g[r][c][t];
+            tab->sparse->rows[tab->sparse->n++] = r;
+            tab->sparse->mark[r] = 1;
+        }
+        adam_step(&opt, &ps);
+    }
+    assert_memory_equal(tab->data, p0[0], sizeof p0[0]);          /* row 0 never seen */
+    for (int r = 1; r < 4; r++)
+        for (int c = 0; c < 2; c++) {
+            double want = ref_lazy_l2(p0[r][c], g[r][c], touched[r], STEPS, 0.01, 0.2, 1);
+            double freq = ref_lazy_l2(p0[r][c], g[r][c], touched[r], STEPS, 0.01, 0.2, 0);
+            double got = tab->data[r * 2 + c];
+            if (fabs(got - want) > 1e-6)
+                fail_msg("row %d col %d: %.8f, the rule gives %.8f (frequency-weighted: %.8f)", r, c, got,
+                         want, freq);
+            if (r != 2) assert_true(fabs(want - freq) > 1e-4);       /* the rules differ here */
+        }
+    params_free(&ps);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -151,6 +221,7 @@ int main(void)
         cmocka_unit_test(test_adam_l2),
         cmocka_unit_test(test_adam_lr_scale),
         cmocka_unit_test(test_lazy_embedding_update),
+        cmocka_unit_test(test_lazy_l2_catches_up),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
