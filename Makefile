@@ -33,7 +33,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
 TEST_OBJ := $(TEST_SUPPORT:%.c=$(B)/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 
-.PHONY: all test test-asan bench clean deps golden
+.PHONY: all test test-asan bench clean deps golden reproduce-all
 .SECONDARY:
 all: apg
 
@@ -84,6 +84,33 @@ bench: apg
 PYTHON ?= /usr/bin/python3
 golden:
 	@for f in tests/golden/*.py; do [ "$${f##*/}" = golden.py ] || $(PYTHON) "$$f" || exit 1; done
+
+# Paper tables: `make reproduce-table3` .. `make reproduce-table11`, `make reproduce-all`.
+# Installs missing Debian packages (scripts/install-deps.sh), builds ./apg, trains what
+# out/results.db lacks, prints the table. DATA= folder of real datasets (missing ones
+# fall back to synthetic stand-ins, announced), SEEDS=, JOBS= x THREADS= (<= cores),
+# FULL=1 (the paper's K x P grid, full-size stand-ins, 10 epochs), ARGS= more options.
+DATA    ?= data
+SEEDS   ?= 3
+JOBS    ?= 2
+THREADS ?= 1
+DB      ?= out/results.db
+REPRO_FLAGS = --data $(DATA) --seeds $(SEEDS) --jobs $(JOBS) --threads $(THREADS) --db $(DB) $(if $(FULL),--full) $(ARGS)
+REPRO_SPECS := table3 table4 table5 table6 table7 table9 table10 table11
+.PHONY: $(REPRO_SPECS:%=reproduce-%)
+
+deps:
+	@bash scripts/install-deps.sh
+
+$(REPRO_SPECS:%=reproduce-%): reproduce-%:
+	@bash scripts/install-deps.sh
+	@$(MAKE) --no-print-directory apg
+	./apg reproduce $* $(REPRO_FLAGS)
+
+reproduce-all:
+	@bash scripts/install-deps.sh
+	@$(MAKE) --no-print-directory apg
+	./apg reproduce all $(REPRO_FLAGS)
 
 clean:
 	rm -rf build apg

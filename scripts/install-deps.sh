@@ -2,7 +2,7 @@
 # Installs the Debian packages APG-C builds and runs with. Idempotent: does nothing
 # when every package is already installed.
 set -euo pipefail
-PKGS=(build-essential pkg-config libblis-dev libcsv-dev libsqlite3-dev libcmocka-dev gnuplot-nox)
+PKGS=(build-essential pkg-config libblis-dev libcsv-dev libsqlite3-dev libcmocka-dev gnuplot-nox sqlite3)
 
 missing=()
 for p in "${PKGS[@]}"; do
