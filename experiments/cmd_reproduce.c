@@ -38,6 +38,20 @@ static const struct opt repro_opts[] = {
 };
 #undef O
 
+#define QUICK_ROWS 100000   /* quick mode's stand-in rows (a table may ask for fewer) */
+#define POOL_MAX (2 * SPEC_N_DATA)
+
+/* The loaded dataset that stands where probe resolves to: the same column and source
+ * (and, for a stand-in, the same size); -1 if none. */
+static int data_find(const struct run_data *pool, int n, const struct run_data *probe)
+{
+    for (int i = 0; i < n; i++)
+        if (pool[i].which == probe->which && strcmp(pool[i].o.dataset, probe->o.dataset) == 0 &&
+            pool[i].o.rows == probe->o.rows)
+            return i;
+    return -1;
+}
+
 static const int grid_K[] = { 2, 4, 6, 8 };
 static const int grid_P[] = { 32, 64, 128, 256, 512 };
 
@@ -119,35 +133,36 @@ int cmd_reproduce(int argc, char **argv)
     struct run_defaults def = { .max_epochs = a.max_epochs ? a.max_epochs : a.full ? 10 : 3,
                                 .patience = a.patience ? a.patience : a.full ? 2 : 1,
                                 .batch = 1024, .lr = 0.005f, .l2 = 0 };
-    int64_t stand_in = a.rows ? a.rows : a.full ? 0 : 100000;
 
     struct store st;
     if (store_open(&st, a.db, 0, err, sizeof err)) {
         fprintf(stderr, "apg reproduce: %s\n", err);
         return 1;
     }
-    /* Datasets: each column the tables use, resolved and loaded once. */
-    static struct run_data data[SPEC_N_DATA];
-    int need[SPEC_N_DATA] = { 0 };
-    for (int i = 0; i < n_specs; i++)
-        for (int c = 0; c < specs[i]->n_cells; c++) need[specs[i]->cells[c].data] = 1;
-    int rc = 0, n_fallback = 0;
-    for (int d = 0; d < SPEC_N_DATA && rc == 0; d++) {
-        if (!need[d]) continue;
-        run_data_resolve(&data[d], (enum spec_data)d, a.data_dir, a.cache_dir, stand_in, a.data_seed);
-        if (run_data_load(&data[d], err, sizeof err)) {
-            fprintf(stderr, "apg reproduce: %s\n", err);
-            rc = 1;
-            break;
+    /* Datasets: each (column, stand-in size) the tables use, resolved and loaded once. */
+    static struct run_data data[POOL_MAX];
+    int n_data = 0, rc = 0, n_fallback = 0;
+    for (int i = 0; i < n_specs && rc == 0; i++)
+        for (int c = 0; c < specs[i]->n_cells && rc == 0; c++) {
+            struct run_data probe;
+            int64_t rows = a.rows ? a.rows : a.full ? 0 : specs[i]->quick_rows ? specs[i]->quick_rows : QUICK_ROWS;
+            run_data_resolve(&probe, specs[i]->cells[c].data, a.data_dir, a.cache_dir, rows, a.data_seed);
+            if (data_find(data, n_data, &probe) >= 0 || n_data == POOL_MAX) continue;
+            data[n_data] = probe;
+            struct run_data *rd = &data[n_data++];
+            if (run_data_load(rd, err, sizeof err)) {
+                fprintf(stderr, "apg reproduce: %s\n", err);
+                rc = 1;
+                break;
+            }
+            printf("%-9s %s: %d rows (train %d, val %d, test %d), %s\n", spec_data_name(rd->which), rd->d.name,
+                   rd->d.n_rows, rd->s.n_train, rd->s.n_val, rd->s.n_test, rd->kind);
+            if (rd->note[0]) n_fallback++;
         }
-        printf("%-9s %s: %d rows (train %d, val %d, test %d), %s\n", spec_data_name((enum spec_data)d),
-               data[d].d.name, data[d].d.n_rows, data[d].s.n_train, data[d].s.n_val, data[d].s.n_test, data[d].kind);
-        if (data[d].note[0]) n_fallback++;
-    }
     if (n_fallback) {
         printf("**************************************************************************\n");
-        for (int d = 0; d < SPEC_N_DATA; d++)
-            if (need[d] && data[d].note[0]) printf("WARNING: %s\n", data[d].note);
+        for (int d = 0; d < n_data; d++)
+            if (data[d].note[0]) printf("WARNING: %s\n", data[d].note);
         printf("**************************************************************************\n");
     }
     /* Runs: cells x seeds x grid points, per table. */
@@ -166,8 +181,12 @@ int cmd_reproduce(int argc, char **argv)
                 for (int seed = 1; rc == 0 && seed <= a.seeds; seed++) {
                     int K, P;
                     grid_point(cell, a.full, p, &K, &P);
-                    if (run_cfg_build(&runs[n], specs[i], cell, &data[cell->data], &def, seed, K, P, err,
-                                      sizeof err)) {
+                    struct run_data probe;
+                    int64_t rows = a.rows ? a.rows : a.full ? 0 : specs[i]->quick_rows ? specs[i]->quick_rows : QUICK_ROWS;
+                    run_data_resolve(&probe, cell->data, a.data_dir, a.cache_dir, rows, a.data_seed);
+                    int di = data_find(data, n_data, &probe);
+                    if (di < 0 || run_cfg_build(&runs[n], specs[i], cell, &data[di], &def, seed, K, P, err,
+                                                sizeof err)) {
                         fprintf(stderr, "apg reproduce: %s\n", err);
                         rc = 1;
                     } else {
@@ -235,7 +254,7 @@ int cmd_reproduce(int argc, char **argv)
     for (int i = 0; i < n; i++) run_cfg_free(&runs[i]);
     free(runs);
     free(spec_begin);
-    for (int d = 0; d < SPEC_N_DATA; d++) run_data_free(&data[d]);
+    for (int d = 0; d < n_data; d++) run_data_free(&data[d]);
     store_close(&st);
     return rc;
 }

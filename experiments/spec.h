@@ -50,6 +50,7 @@ struct spec_table {
     const char *note;          /* printed under the table: how our runs differ from the paper's */
     unsigned    metrics;       /* SPEC_BIT()s of the metrics the table shows */
     int         ratios;        /* 1: time and memory also as ratios to base_row (Table 5) */
+    long        quick_rows;    /* quick mode's stand-in rows for this table (0: the runner's default) */
     const struct spec_cell *cells;
     int         n_cells;
 };
@@ -71,6 +72,18 @@ const char *spec_data_name(enum spec_data d);            /* "MovieLens", "Amazon
 #define P_AUC_T_M(a, t, m)  { [SPEC_AUC] = (a), [SPEC_SEC_EPOCH] = (t), [SPEC_MEM_MB] = (m), [SPEC_LATENCY_MS] = NAN }
 #define P_AUC_M(a, m)       { [SPEC_AUC] = (a), [SPEC_SEC_EPOCH] = NAN, [SPEC_MEM_MB] = (m), [SPEC_LATENCY_MS] = NAN }
 #define P_LAT(l)            { [SPEC_AUC] = NAN, [SPEC_SEC_EPOCH] = NAN, [SPEC_MEM_MB] = NAN, [SPEC_LATENCY_MS] = (l) }
+/* One cell; a row of the three dataset columns with the same options (paper values per
+ * column); Base, the WDL base row of most tables. */
+#define SPEC_CELL(ROW, COL, DATA, ARGS, BASE, GRID, ...) \
+    { .row = (ROW), .col = (COL), .data = (DATA), .args = (ARGS), .base_row = (BASE), .grid = (GRID), \
+      .paper = __VA_ARGS__ }
+#define SPEC_ROW3P(ROW, ARGS, BASE, GRID, PML, PAM, PIA) \
+    SPEC_CELL(ROW, "MovieLens", SPEC_MOVIELENS, ARGS, BASE, GRID, PML), \
+    SPEC_CELL(ROW, "Amazon", SPEC_AMAZON, ARGS, BASE, GRID, PAM), \
+    SPEC_CELL(ROW, "IAAC", SPEC_IAAC, ARGS, BASE, GRID, PIA)
+#define SPEC_ROW3(ROW, ARGS, BASE, GRID, ML, AM, IA) \
+    SPEC_ROW3P(ROW, ARGS, BASE, GRID, P_AUC(ML), P_AUC(AM), P_AUC(IA))
+#define SPEC_BASE3 SPEC_ROW3("Base", "", NULL, SPEC_GRID_NONE, 79.21, 69.15, 65.17)
 #define SPEC_CELLS(a) .cells = (a), .n_cells = (int)(sizeof(a) / sizeof((a)[0]))
 
 #endif

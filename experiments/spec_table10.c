@@ -4,34 +4,14 @@
 #include <stddef.h>
 
 static const struct spec_cell cells[] = {
-    /* Base */
-    { .row = "Base", .col = "MovieLens", .data = SPEC_MOVIELENS, .args = "",
-      .base_row = NULL, .grid = SPEC_GRID_NONE, .paper = P_AUC_M(79.21, 61.5) },
-    { .row = "Base", .col = "Amazon", .data = SPEC_AMAZON, .args = "",
-      .base_row = NULL, .grid = SPEC_GRID_NONE, .paper = P_AUC_M(69.15, 150.6) },
-    { .row = "Base", .col = "IAAC", .data = SPEC_IAAC, .args = "",
-      .base_row = NULL, .grid = SPEC_GRID_NONE, .paper = P_AUC_M(65.17, 27.7) },
-    /* Base+MMoE */
-    { .row = "Base+MMoE", .col = "MovieLens", .data = SPEC_MOVIELENS, .args = "--backbone mmoe",
-      .base_row = "Base", .grid = SPEC_GRID_NONE, .paper = P_AUC_M(79.31, 186.5) },
-    { .row = "Base+MMoE", .col = "Amazon", .data = SPEC_AMAZON, .args = "--backbone mmoe",
-      .base_row = "Base", .grid = SPEC_GRID_NONE, .paper = P_AUC_M(69.17, 465.4) },
-    { .row = "Base+MMoE", .col = "IAAC", .data = SPEC_IAAC, .args = "--backbone mmoe",
-      .base_row = "Base", .grid = SPEC_GRID_NONE, .paper = P_AUC_M(65.22, 361.1) },
-    /* Base+Star */
-    { .row = "Base+Star", .col = "MovieLens", .data = SPEC_MOVIELENS, .args = "--backbone star",
-      .base_row = "Base", .grid = SPEC_GRID_NONE, .paper = P_AUC_M(79.28, 3848.6) },
-    { .row = "Base+Star", .col = "Amazon", .data = SPEC_AMAZON, .args = "--backbone star",
-      .base_row = "Base", .grid = SPEC_GRID_NONE, .paper = P_AUC_M(69.20, 11195.0) },
-    { .row = "Base+Star", .col = "IAAC", .data = SPEC_IAAC, .args = "--backbone star",
-      .base_row = "Base", .grid = SPEC_GRID_NONE, .paper = P_AUC_M(65.36, 13815.2) },
-    /* Base+APG */
-    { .row = "Base+APG", .col = "MovieLens", .data = SPEC_MOVIELENS, .args = "--apg v6 --condition group:{I}",
-      .base_row = "Base", .grid = SPEC_GRID_KP, .paper = P_AUC_M(79.58, 60.6) },
-    { .row = "Base+APG", .col = "Amazon", .data = SPEC_AMAZON, .args = "--apg v6 --condition group:{I}",
-      .base_row = "Base", .grid = SPEC_GRID_KP, .paper = P_AUC_M(69.35, 149.5) },
-    { .row = "Base+APG", .col = "IAAC", .data = SPEC_IAAC, .args = "--apg v6 --condition group:{I}",
-      .base_row = "Base", .grid = SPEC_GRID_KP, .paper = P_AUC_M(65.76, 27.4) },
+    SPEC_ROW3P("Base", "", NULL, SPEC_GRID_NONE,
+               P_AUC_M(79.21, 61.5), P_AUC_M(69.15, 150.6), P_AUC_M(65.17, 27.7)),
+    SPEC_ROW3P("Base+MMoE", "--backbone mmoe", "Base", SPEC_GRID_NONE,
+               P_AUC_M(79.31, 186.5), P_AUC_M(69.17, 465.4), P_AUC_M(65.22, 361.1)),
+    SPEC_ROW3P("Base+Star", "--backbone star", "Base", SPEC_GRID_NONE,
+               P_AUC_M(79.28, 3848.6), P_AUC_M(69.20, 11195.0), P_AUC_M(65.36, 13815.2)),
+    SPEC_ROW3P("Base+APG", "--apg v6 --condition group:{I}", "Base", SPEC_GRID_KP,
+               P_AUC_M(79.58, 60.6), P_AUC_M(69.35, 149.5), P_AUC_M(65.76, 27.4)),
 };
 
 const struct spec_table spec_table10 = {

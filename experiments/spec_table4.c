@@ -5,41 +5,11 @@
 #include <stddef.h>
 
 static const struct spec_cell cells[] = {
-    /* Base */
-    { .row = "Base", .col = "MovieLens", .data = SPEC_MOVIELENS, .args = "",
-      .base_row = NULL, .grid = SPEC_GRID_NONE, .paper = P_AUC(79.21) },
-    { .row = "Base", .col = "Amazon", .data = SPEC_AMAZON, .args = "",
-      .base_row = NULL, .grid = SPEC_GRID_NONE, .paper = P_AUC(69.15) },
-    { .row = "Base", .col = "IAAC", .data = SPEC_IAAC, .args = "",
-      .base_row = NULL, .grid = SPEC_GRID_NONE, .paper = P_AUC(65.17) },
-    /* Group-wise U */
-    { .row = "Group-wise U", .col = "MovieLens", .data = SPEC_MOVIELENS, .args = "--apg v6 --condition group:{U}",
-      .base_row = "Base", .grid = SPEC_GRID_KP, .paper = P_AUC(79.58) },
-    { .row = "Group-wise U", .col = "Amazon", .data = SPEC_AMAZON, .args = "--apg v6 --condition group:{U}",
-      .base_row = "Base", .grid = SPEC_GRID_KP, .paper = P_AUC(69.28) },
-    { .row = "Group-wise U", .col = "IAAC", .data = SPEC_IAAC, .args = "--apg v6 --condition group:{U}",
-      .base_row = "Base", .grid = SPEC_GRID_KP, .paper = P_AUC(65.80) },
-    /* Group-wise I */
-    { .row = "Group-wise I", .col = "MovieLens", .data = SPEC_MOVIELENS, .args = "--apg v6 --condition group:{I}",
-      .base_row = "Base", .grid = SPEC_GRID_KP, .paper = P_AUC(79.58) },
-    { .row = "Group-wise I", .col = "Amazon", .data = SPEC_AMAZON, .args = "--apg v6 --condition group:{I}",
-      .base_row = "Base", .grid = SPEC_GRID_KP, .paper = P_AUC(69.35) },
-    { .row = "Group-wise I", .col = "IAAC", .data = SPEC_IAAC, .args = "--apg v6 --condition group:{I}",
-      .base_row = "Base", .grid = SPEC_GRID_KP, .paper = P_AUC(65.76) },
-    /* Mix-wise U,I,C */
-    { .row = "Mix-wise U,I,C", .col = "MovieLens", .data = SPEC_MOVIELENS, .args = "--apg v6 --condition mix-in:attention:{U},{I},{C}",
-      .base_row = "Base", .grid = SPEC_GRID_KP, .paper = P_AUC(79.45) },
-    { .row = "Mix-wise U,I,C", .col = "Amazon", .data = SPEC_AMAZON, .args = "--apg v6 --condition mix-in:attention:{U},{I},{C}",
-      .base_row = "Base", .grid = SPEC_GRID_KP, .paper = P_AUC(69.31) },
-    { .row = "Mix-wise U,I,C", .col = "IAAC", .data = SPEC_IAAC, .args = "--apg v6 --condition mix-in:attention:{U},{I},{C}",
-      .base_row = "Base", .grid = SPEC_GRID_KP, .paper = P_AUC(65.90) },
-    /* Self-wise x_i */
-    { .row = "Self-wise x_i", .col = "MovieLens", .data = SPEC_MOVIELENS, .args = "--apg v6 --condition self",
-      .base_row = "Base", .grid = SPEC_GRID_KP, .paper = P_AUC(79.60) },
-    { .row = "Self-wise x_i", .col = "Amazon", .data = SPEC_AMAZON, .args = "--apg v6 --condition self",
-      .base_row = "Base", .grid = SPEC_GRID_KP, .paper = P_AUC(69.37) },
-    { .row = "Self-wise x_i", .col = "IAAC", .data = SPEC_IAAC, .args = "--apg v6 --condition self",
-      .base_row = "Base", .grid = SPEC_GRID_KP, .paper = P_AUC(65.86) },
+    SPEC_BASE3,
+    SPEC_ROW3("Group-wise U", "--apg v6 --condition group:{U}", "Base", SPEC_GRID_KP, 79.58, 69.28, 65.80),
+    SPEC_ROW3("Group-wise I", "--apg v6 --condition group:{I}", "Base", SPEC_GRID_KP, 79.58, 69.35, 65.76),
+    SPEC_ROW3("Mix-wise U,I,C", "--apg v6 --condition mix-in:attention:{U},{I},{C}", "Base", SPEC_GRID_KP, 79.45, 69.31, 65.90),
+    SPEC_ROW3("Self-wise x_i", "--apg v6 --condition self", "Base", SPEC_GRID_KP, 79.60, 69.37, 65.86),
 };
 
 const struct spec_table spec_table4 = {

@@ -4,27 +4,9 @@
 #include <stddef.h>
 
 static const struct spec_cell cells[] = {
-    /* Base */
-    { .row = "Base", .col = "MovieLens", .data = SPEC_MOVIELENS, .args = "",
-      .base_row = NULL, .grid = SPEC_GRID_NONE, .paper = P_AUC(79.21) },
-    { .row = "Base", .col = "Amazon", .data = SPEC_AMAZON, .args = "",
-      .base_row = NULL, .grid = SPEC_GRID_NONE, .paper = P_AUC(69.15) },
-    { .row = "Base", .col = "IAAC", .data = SPEC_IAAC, .args = "",
-      .base_row = NULL, .grid = SPEC_GRID_NONE, .paper = P_AUC(65.17) },
-    /* v3 */
-    { .row = "v3", .col = "MovieLens", .data = SPEC_MOVIELENS, .args = "--apg v3",
-      .base_row = "Base", .grid = SPEC_GRID_K, .paper = P_AUC(79.56) },
-    { .row = "v3", .col = "Amazon", .data = SPEC_AMAZON, .args = "--apg v3",
-      .base_row = "Base", .grid = SPEC_GRID_K, .paper = P_AUC(69.34) },
-    { .row = "v3", .col = "IAAC", .data = SPEC_IAAC, .args = "--apg v3",
-      .base_row = "Base", .grid = SPEC_GRID_K, .paper = P_AUC(65.67) },
-    /* v6 */
-    { .row = "v6", .col = "MovieLens", .data = SPEC_MOVIELENS, .args = "--apg v6",
-      .base_row = "Base", .grid = SPEC_GRID_KP, .paper = P_AUC(79.60) },
-    { .row = "v6", .col = "Amazon", .data = SPEC_AMAZON, .args = "--apg v6",
-      .base_row = "Base", .grid = SPEC_GRID_KP, .paper = P_AUC(69.37) },
-    { .row = "v6", .col = "IAAC", .data = SPEC_IAAC, .args = "--apg v6",
-      .base_row = "Base", .grid = SPEC_GRID_KP, .paper = P_AUC(65.86) },
+    SPEC_BASE3,
+    SPEC_ROW3("v3", "--apg v3", "Base", SPEC_GRID_K, 79.56, 69.34, 65.67),
+    SPEC_ROW3("v6", "--apg v6", "Base", SPEC_GRID_KP, 79.60, 69.37, 65.86),
 };
 
 const struct spec_table spec_table6 = {

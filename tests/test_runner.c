@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "commands.h"
+#include "db_testutil.h"
 #include "runner.h"
 #include "table.h"
 
@@ -28,8 +29,7 @@ static struct run_data data;   /* a synthetic stand-in shared by the runner test
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/apg_runner_XXXXXX");
-    if (!mkdtemp(dir)) return -1;
+    if (db_test_mkdir(dir, "apg_runner_")) return -1;
     static char cache[96];
     snprintf(cache, sizeof cache, "%s/cache", dir);
     run_data_resolve(&data, SPEC_MOVIELENS, "/nonexistent-apg-data", cache, 12000, 1);
@@ -45,19 +45,8 @@ static int teardown(void **state)
 {
     (void)state;
     run_data_free(&data);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+    db_test_rmdir(dir);
     return 0;
-}
-
-static long long query_int(struct store *st, const char *sql)
-{
-    sqlite3_stmt *s;
-    assert_int_equal(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL), SQLITE_OK);
-    long long v = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
-    sqlite3_finalize(s);
-    return v;
 }
 
 /* ---- configuration and keys --------------------------------------------------- */
@@ -186,8 +175,8 @@ static void test_kill9_resume(void **state)
     /* wait until two runs are done and a third is training, then kill the runner */
     int ok = 0;
     for (int i = 0; i < 6000 && !ok; i++) {
-        ok = query_int(&st, "SELECT COUNT(*) FROM runs WHERE status = 'done'") >= 2 &&
-             query_int(&st, "SELECT COUNT(*) FROM runs WHERE status = 'running'") == 1;
+        ok = db_query_int(&st, "SELECT COUNT(*) FROM runs WHERE status = 'done'") >= 2 &&
+             db_query_int(&st, "SELECT COUNT(*) FROM runs WHERE status = 'running'") == 1;
         if (!ok) nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
     }
     assert_true(ok);
@@ -195,10 +184,10 @@ static void test_kill9_resume(void **state)
     int ws;
     waitpid(pid, &ws, 0);
     assert_true(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL);
-    long long done_before = query_int(&st, "SELECT COUNT(*) FROM runs WHERE status = 'done'");
+    long long done_before = db_query_int(&st, "SELECT COUNT(*) FROM runs WHERE status = 'done'");
     assert_true(done_before >= 2 && done_before < R_RUNS);
     /* the run in training when the signal came (none if it hit between two runs) */
-    long long held = query_int(&st, "SELECT COUNT(*) FROM runs WHERE status = 'running'");
+    long long held = db_query_int(&st, "SELECT COUNT(*) FROM runs WHERE status = 'running'");
     assert_true(held <= 1);
     double sum_finished;
     {
@@ -215,13 +204,13 @@ static void test_kill9_resume(void **state)
     assert_int_equal(runner_execute(&st, runs, R_RUNS, &ro, &rs, err, sizeof err), 0);
     assert_int_equal(rs.done_before, done_before);
     assert_int_equal(rs.ran_ok, R_RUNS - done_before);
-    assert_int_equal(query_int(&st, "SELECT COUNT(*) FROM runs"), R_RUNS);
-    assert_int_equal(query_int(&st, "SELECT COUNT(*) FROM runs WHERE status = 'done'"), R_RUNS);
-    assert_int_equal(query_int(&st, "SELECT COUNT(*) FROM runs WHERE attempts = 2"), held);
-    assert_int_equal(query_int(&st, "SELECT COUNT(*) FROM runs WHERE attempts > 2"), 0);
-    assert_int_equal(query_int(&st, "SELECT COUNT(*) FROM predictions"), R_RUNS);
-    assert_int_equal(query_int(&st, "SELECT COUNT(DISTINCT run_key) FROM epochs"), R_RUNS);
-    assert_int_equal(query_int(&st, "SELECT COUNT(*) FROM epochs WHERE epoch > 4"), 0);
+    assert_int_equal(db_query_int(&st, "SELECT COUNT(*) FROM runs"), R_RUNS);
+    assert_int_equal(db_query_int(&st, "SELECT COUNT(*) FROM runs WHERE status = 'done'"), R_RUNS);
+    assert_int_equal(db_query_int(&st, "SELECT COUNT(*) FROM runs WHERE attempts = 2"), held);
+    assert_int_equal(db_query_int(&st, "SELECT COUNT(*) FROM runs WHERE attempts > 2"), 0);
+    assert_int_equal(db_query_int(&st, "SELECT COUNT(*) FROM predictions"), R_RUNS);
+    assert_int_equal(db_query_int(&st, "SELECT COUNT(DISTINCT run_key) FROM epochs"), R_RUNS);
+    assert_int_equal(db_query_int(&st, "SELECT COUNT(*) FROM epochs WHERE epoch > 4"), 0);
     /* the runs done before the kill are untouched */
     {
         sqlite3_stmt *s;
@@ -259,12 +248,12 @@ static void test_two_runners(void **state)
     assert_true(WIFEXITED(wa) && WEXITSTATUS(wa) == 0);
     assert_true(WIFEXITED(wb) && WEXITSTATUS(wb) == 0);
     /* every run done once: no row lost, none trained twice */
-    assert_int_equal(query_int(&st, "SELECT COUNT(*) FROM runs"), R_RUNS);
-    assert_int_equal(query_int(&st, "SELECT COUNT(*) FROM runs WHERE status = 'done' AND attempts = 1"), R_RUNS);
-    assert_int_equal(query_int(&st, "SELECT COUNT(*) FROM predictions"), R_RUNS);
-    assert_int_equal(query_int(&st, "SELECT COUNT(*) FROM grid_runs"), R_RUNS);
+    assert_int_equal(db_query_int(&st, "SELECT COUNT(*) FROM runs"), R_RUNS);
+    assert_int_equal(db_query_int(&st, "SELECT COUNT(*) FROM runs WHERE status = 'done' AND attempts = 1"), R_RUNS);
+    assert_int_equal(db_query_int(&st, "SELECT COUNT(*) FROM predictions"), R_RUNS);
+    assert_int_equal(db_query_int(&st, "SELECT COUNT(*) FROM grid_runs"), R_RUNS);
     /* the APG cell learned (its runs are real trainings, not placeholders) */
-    assert_true(query_int(&st, "SELECT MIN(test_auc) > 0.6 FROM runs") == 1);
+    assert_true(db_query_int(&st, "SELECT MIN(test_auc) > 0.6 FROM runs") == 1);
     store_close(&st);
     for (int i = 0; i < R_RUNS; i++) run_cfg_free(&runs[i]);
 }
@@ -405,13 +394,13 @@ static void test_e2e_two_specs(void **state)
     struct store st;
     char err[512];
     assert_int_equal(store_open(&st, db, 1, err, sizeof err), 0);
-    assert_int_equal(query_int(&st, "SELECT COUNT(*) FROM runs WHERE status = 'done'"), 15);
-    assert_int_equal(query_int(&st, "SELECT COUNT(*) FROM grid_runs"), 21);
-    assert_int_equal(query_int(&st, "SELECT COUNT(*) FROM grids"), 2);
-    assert_int_equal(query_int(&st, "SELECT COUNT(*) FROM runs WHERE data_kind = 'synthetic-fallback' AND "
+    assert_int_equal(db_query_int(&st, "SELECT COUNT(*) FROM runs WHERE status = 'done'"), 15);
+    assert_int_equal(db_query_int(&st, "SELECT COUNT(*) FROM grid_runs"), 21);
+    assert_int_equal(db_query_int(&st, "SELECT COUNT(*) FROM grids"), 2);
+    assert_int_equal(db_query_int(&st, "SELECT COUNT(*) FROM runs WHERE data_kind = 'synthetic-fallback' AND "
                                     "data_note LIKE '%SYNTHETIC%'"), 15);
-    assert_int_equal(query_int(&st, "SELECT COUNT(*) FROM runs WHERE test_auc > 0.55 AND latency_ms_1024 > 0"), 15);
-    assert_int_equal(query_int(&st, "SELECT COUNT(*) FROM group_metrics WHERE grp = 9"), 15);
+    assert_int_equal(db_query_int(&st, "SELECT COUNT(*) FROM runs WHERE test_auc > 0.55 AND latency_ms_1024 > 0"), 15);
+    assert_int_equal(db_query_int(&st, "SELECT COUNT(*) FROM group_metrics WHERE grp = 9"), 15);
     store_close(&st);
     /* again: nothing to train, the same tables */
     assert_int_equal(reproduce(argv, argc, out), 0);

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "commands.h"
+#include "db_testutil.h"
 #include "store.h"
 
 static char dir[64];
@@ -23,16 +24,13 @@ static char dir[64];
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/apg_store_XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
+    return db_test_mkdir(dir, "apg_store_");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+    db_test_rmdir(dir);
     return 0;
 }
 
@@ -54,15 +52,6 @@ static struct run_plan plan(const char *key_char)
 }
 
 static const struct run_env env = { "testhost", "cpu", "cc", "-O2", "skx", "deadbeef", 0, 1, 0 };
-
-static long long query_int(struct store *st, const char *sql)
-{
-    sqlite3_stmt *s;
-    assert_int_equal(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL), SQLITE_OK);
-    long long v = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
-    sqlite3_finalize(s);
-    return v;
-}
 
 static void test_create_and_upgrade(void **state)
 {
@@ -86,9 +75,9 @@ static void test_create_and_upgrade(void **state)
     /* opened for writing: upgraded in place, the run kept */
     assert_int_equal(store_open(&st, path, 0, err, sizeof err), 0);
     assert_int_equal(store_schema_version(&st), STORE_SCHEMA_VERSION);
-    assert_int_equal(query_int(&st, "SELECT COUNT(*) FROM runs WHERE key = 'k1' AND test_auc = 0.75"), 1);
-    assert_int_equal(query_int(&st, "SELECT COUNT(*) FROM grids"), 0);
-    assert_int_equal(query_int(&st, "SELECT COUNT(*) FROM predictions"), 0);
+    assert_int_equal(db_query_int(&st, "SELECT COUNT(*) FROM runs WHERE key = 'k1' AND test_auc = 0.75"), 1);
+    assert_int_equal(db_query_int(&st, "SELECT COUNT(*) FROM grids"), 0);
+    assert_int_equal(db_query_int(&st, "SELECT COUNT(*) FROM predictions"), 0);
     store_close(&st);
     /* a fresh DB is created at the current version, its folder too */
     db_path(path, sizeof path, "sub/dir/new.db");
@@ -107,7 +96,7 @@ static void test_round_trip(void **state)
     struct run_plan p = plan("a");
     assert_int_equal(store_schedule(&st, &p, err, sizeof err), 0);
     assert_int_equal(store_schedule(&st, &p, err, sizeof err), 0);   /* idempotent */
-    assert_int_equal(query_int(&st, "SELECT COUNT(*) FROM runs"), 1);
+    assert_int_equal(db_query_int(&st, "SELECT COUNT(*) FROM runs"), 1);
     assert_int_equal(store_run_status(&st, p.key), RUN_SCHEDULED);
     struct run_env e = env;
     e.pid = (int)getpid();
@@ -156,9 +145,9 @@ static void test_round_trip(void **state)
     assert_int_equal(sqlite3_column_int(s, 21), 1);
     assert_string_equal((const char *)sqlite3_column_text(s, 22), "{\"apg\":\"v6\"}");
     sqlite3_finalize(s);
-    assert_int_equal(query_int(&st, "SELECT COUNT(*) FROM epochs WHERE epoch = 2 AND train_loss = 0.45 AND "
+    assert_int_equal(db_query_int(&st, "SELECT COUNT(*) FROM epochs WHERE epoch = 2 AND train_loss = 0.45 AND "
                                     "val_auc = 0.71 AND seconds = 1.25"), 1);
-    assert_int_equal(query_int(&st, "SELECT COUNT(*) FROM group_metrics WHERE grp = 1 AND instances = 60 AND "
+    assert_int_equal(db_query_int(&st, "SELECT COUNT(*) FROM group_metrics WHERE grp = 1 AND instances = 60 AND "
                                     "positives = 30 AND auc IS NULL"), 1);
     float *sc, *lb;
     int64_t n;
@@ -207,9 +196,9 @@ static void test_lifecycle(void **state)
     assert_int_equal(store_claim(&st, a.key, &e, 0, err, sizeof err), 1);
     assert_int_equal(store_fail(&st, a.key, RUN_FAILED, "K 9 exceeds min(N, M)", err, sizeof err), 0);
     assert_int_equal(store_claim(&st, a.key, &e, 0, err, sizeof err), 0);
-    assert_int_equal(query_int(&st, "SELECT COUNT(*) FROM runs WHERE error = 'K 9 exceeds min(N, M)'"), 1);
+    assert_int_equal(db_query_int(&st, "SELECT COUNT(*) FROM runs WHERE error = 'K 9 exceeds min(N, M)'"), 1);
     assert_int_equal(store_claim(&st, a.key, &e, 1, err, sizeof err), 1);
-    assert_int_equal(query_int(&st, "SELECT attempts FROM runs WHERE status = 'running'"), 3);
+    assert_int_equal(db_query_int(&st, "SELECT attempts FROM runs WHERE status = 'running'"), 3);
     store_close(&st);
 }
 
@@ -313,8 +302,8 @@ static void test_sql_refuses_writes(void **state)
     char *bad[] = { "--db", path, "--sql", "SELEKT nothing" };
     assert_int_equal(run_results(bad, 4), 1);
     assert_int_equal(store_open(&st, path, 1, err, sizeof err), 0);
-    assert_int_equal(query_int(&st, "SELECT COUNT(*) FROM runs WHERE status = 'scheduled'"), 1);
-    assert_int_equal(query_int(&st, "SELECT COUNT(*) FROM grids"), 0);
+    assert_int_equal(db_query_int(&st, "SELECT COUNT(*) FROM runs WHERE status = 'scheduled'"), 1);
+    assert_int_equal(db_query_int(&st, "SELECT COUNT(*) FROM grids"), 0);
     store_close(&st);
 }
 
