@@ -258,6 +258,56 @@ static void test_two_runners(void **state)
     for (int i = 0; i < R_RUNS; i++) run_cfg_free(&runs[i]);
 }
 
+static const struct spec_cell f_cells[] = {
+    { .row = "Base", .col = "M", .data = SPEC_MOVIELENS, .args = "" },
+    { .row = "Bad", .col = "M", .data = SPEC_MOVIELENS, .args = "--apg v3 --K 100", .base_row = "Base" },
+};
+static const struct spec_table f_spec = { .name = "ftest", .title = "failing runs", .metrics = SPEC_BIT(SPEC_AUC),
+                                          SPEC_CELLS(f_cells) };
+
+/* A run the model cannot be built for fails with its reason, stays failed, and is
+ * retried only on request; the table shows it as failed with the reason below. */
+static void test_failed_run_kept(void **state)
+{
+    (void)state;
+    char path[128], err[512];
+    snprintf(path, sizeof path, "%s/fail.db", dir);
+    struct store st;
+    assert_int_equal(store_open(&st, path, 0, err, sizeof err), 0);
+    struct run_defaults def = { 1, 1, 1024, 0.005f, 0 };
+    struct run_cfg runs[2];
+    for (int c = 0; c < 2; c++)
+        assert_int_equal(run_cfg_build(&runs[c], &f_spec, &f_cells[c], &data, &def, 1, 0, 0, err, sizeof err), 0);
+    struct run_env env = { .host = "h", .git_rev = "r" };
+    int64_t grid = store_grid_begin(&st, "ftest", "quick", "", "1..1", &env, err, sizeof err);
+    assert_int_equal(runner_schedule(&st, grid, runs, 2, err, sizeof err), 0);
+    struct runner_opts ro = { .jobs = 1, .threads = 1, .stale_s = 600, .quiet = 1 };
+    struct runner_stats rs;
+    assert_int_equal(runner_execute(&st, runs, 2, &ro, &rs, err, sizeof err), 0);
+    assert_int_equal(rs.ran_ok, 1);
+    assert_int_equal(rs.ran_failed, 1);
+    assert_int_equal(db_query_int(&st, "SELECT COUNT(*) FROM runs WHERE status = 'failed' AND error LIKE '%K%100%'"), 1);
+    assert_int_equal(runner_execute(&st, runs, 2, &ro, &rs, err, sizeof err), 0);
+    assert_int_equal(rs.to_run, 0);
+    assert_int_equal(rs.skipped_failed, 1);
+    ro.retry_failed = 1;
+    assert_int_equal(runner_execute(&st, runs, 2, &ro, &rs, err, sizeof err), 0);
+    assert_int_equal(rs.to_run, 1);
+    assert_int_equal(rs.ran_failed, 1);
+    assert_int_equal(db_query_int(&st, "SELECT attempts FROM runs WHERE status = 'failed'"), 2);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_int_equal(table_print(f, &st, &f_spec, grid, TABLE_TEXT, err, sizeof err), 0);
+    fclose(f);
+    assert_non_null(strstr(buf, "Bad   ours      failed\n"));
+    assert_non_null(strstr(buf, "failed runs (apg reproduce ftest --retry-failed reruns them):"));
+    assert_non_null(strstr(buf, "  Bad | M: "));
+    free(buf);
+    store_close(&st);
+    for (int c = 0; c < 2; c++) run_cfg_free(&runs[c]);
+}
+
 /* ---- the table printer on a fixture DB ---------------------------------------- */
 
 static const struct spec_cell t_cells[] = {
@@ -421,6 +471,7 @@ int main(void)
         cmocka_unit_test(test_config_key),
         cmocka_unit_test(test_kill9_resume),
         cmocka_unit_test(test_two_runners),
+        cmocka_unit_test(test_failed_run_kept),
         cmocka_unit_test(test_table_fixture),
         cmocka_unit_test(test_e2e_two_specs),
     };
