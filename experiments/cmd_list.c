@@ -1,17 +1,18 @@
-/* apg list: every registry (backbones, datasets, ops). */
+/* apg list: every registry (backbones, datasets, APG forms and conditions, paper tables, ops). */
 #include "backbone.h"
 #include "commands.h"
 #include "condition.h"
 #include "reparam.h"
 #include "dataset.h"
 #include "op.h"
+#include "spec.h"
 #include <stdio.h>
 
 int cmd_list(int argc, char **argv)
 {
     (void)argv;
     if (argc > 0) {
-        printf("usage: apg list\n\nPrints every registry: backbones, datasets, autodiff ops.\n");
+        printf("usage: apg list\n\nPrints every registry: backbones, datasets, APG forms and conditions, paper tables, autodiff ops.\n");
         return 0;
     }
     printf("backbones:\n");
@@ -35,6 +36,9 @@ int cmd_list(int argc, char **argv)
     printf("APG conditions (--condition):\n");
     for (int i = 0; i < condition_count(); i++)
         printf("  %-34s %s\n", condition_at(i)->syntax, condition_at(i)->help);
+    printf("paper tables (apg reproduce NAME, apg results NAME):\n");
+    for (int i = 0; i < spec_count(); i++)
+        printf("  %-8s %3d cells  %s\n", spec_at(i)->name, spec_at(i)->n_cells, spec_at(i)->title);
     printf("ops:\n ");
     for (int i = 1; i < OP_COUNT; i++) printf(" %s", op_table[i].name);
     printf("\n");
