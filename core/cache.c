@@ -3,6 +3,8 @@
 #define _XOPEN_SOURCE 700          /* realpath */
 #define _DEFAULT_SOURCE            /* MAP_POPULATE */
 #include "cache.h"
+#include "csvread.h"
+#include "sha256.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -12,7 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-struct cache_src { uint64_t size; int64_t mtime_s, mtime_ns; uint64_t path_hash; };
+/* A source file: its size, SHA-256 of every byte, and a hash of its real path. */
+struct cache_src { uint64_t size, path_hash; uint8_t sha256[32]; };
 
 struct cache_header {
     char     magic[8];
@@ -24,7 +27,7 @@ struct cache_header {
     uint64_t payload_bytes, payload_sum;
     uint64_t header_sum;                   /* cache_checksum of every byte above */
 };
-_Static_assert(sizeof(struct cache_header) == 64 + 32 * CACHE_MAX_SOURCES + 24, "cache header padding");
+_Static_assert(sizeof(struct cache_header) == 64 + 48 * CACHE_MAX_SOURCES + 24, "cache header padding");
 
 /* Payload, at CACHE_PAYLOAD_AT: meta, field table, then per field ids (n_rows int32)
  * or offs (n_rows+1 int64) + mids (n_mids int32), then label (float), time (int64),
@@ -90,6 +93,30 @@ uint64_t cache_hash_common(uint64_t h, const struct cache_key *k, const struct d
 
 /* ---- header -------------------------------------------------------------------- */
 
+/* Size and SHA-256 of path's bytes (opened without blocking; a regular file only). */
+static int cache_hash_source(const char *path, struct cache_src *src, char *err, size_t errlen)
+{
+    FILE *fp = csvread_open(path, err, errlen);
+    if (!fp) return -1;
+    enum { CHUNK = 1 << 20 };
+    unsigned char *buf = malloc(CHUNK);
+    struct sha256_ctx c;
+    sha256_init(&c);
+    uint64_t size = 0;
+    size_t n;
+    while (buf && (n = fread(buf, 1, CHUNK, fp)) > 0) {
+        sha256_update(&c, buf, n);
+        size += n;
+    }
+    int bad = !buf || ferror(fp);
+    if (bad) snprintf(err, errlen, "%s: %s", path, buf ? "read error" : "out of memory");
+    free(buf);
+    fclose(fp);
+    sha256_final(&c, src->sha256);
+    src->size = size;
+    return bad ? -1 : 0;
+}
+
 static int cache_fill_header(struct cache_header *h, const struct cache_key *k, char *err, size_t errlen)
 {
     memset(h, 0, sizeof *h);
@@ -100,14 +127,7 @@ static int cache_fill_header(struct cache_header *h, const struct cache_key *k, 
     h->opts_hash = k->opts_hash;
     h->n_sources = (uint32_t)k->n_paths;
     for (int i = 0; i < k->n_paths && i < CACHE_MAX_SOURCES; i++) {
-        struct stat st;
-        if (stat(k->paths[i], &st) != 0) {
-            snprintf(err, errlen, "%s: %s", k->paths[i], strerror(errno));
-            return -1;
-        }
-        h->src[i].size = (uint64_t)st.st_size;
-        h->src[i].mtime_s = (int64_t)st.st_mtim.tv_sec;
-        h->src[i].mtime_ns = (int64_t)st.st_mtim.tv_nsec;
+        if (cache_hash_source(k->paths[i], &h->src[i], err, errlen)) return -1;
         char *real = realpath(k->paths[i], NULL);      /* any spelling of the same file */
         h->src[i].path_hash = cache_hash_str(CACHE_HASH_SEED, real ? real : k->paths[i]);
         free(real);
@@ -184,15 +204,15 @@ static int cache_parts(const struct dataset *d, struct cache_meta *m, struct cac
     return np;
 }
 
-int cache_save(const char *path, const struct dataset *d, const struct cache_key *k, int n_skipped,
-               char *err, size_t errlen)
+/* Writes d under the source header src (cache_fill_header, taken before d was built). */
+static int cache_save_h(const char *path, const struct dataset *d, const struct cache_header *src, int n_skipped,
+                        char *err, size_t errlen)
 {
-    if (d->n_fields > CACHE_MAX_FIELDS || k->n_paths > CACHE_MAX_SOURCES) {
-        snprintf(err, errlen, "%s: too many fields or sources to cache", path);
+    if (d->n_fields > CACHE_MAX_FIELDS) {
+        snprintf(err, errlen, "%s: too many fields to cache", path);
         return -1;
     }
-    struct cache_header h;
-    if (cache_fill_header(&h, k, err, errlen)) return -1;
+    struct cache_header h = *src;
     struct cache_meta m;
     struct cache_field *ft = calloc((size_t)d->n_fields + 1, sizeof *ft);
     struct cache_part *parts = malloc(((size_t)2 * d->n_fields + 6) * sizeof *parts);
@@ -225,7 +245,13 @@ int cache_save(const char *path, const struct dataset *d, const struct cache_key
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
     int rc = -1;
     FILE *fp = NULL;
-    if (cache_mkdirs(path) != 0 || !(fp = fopen(tmp, "wb"))) {
+    int fd = -1;
+    if (cache_mkdirs(path) == 0) {
+        unlink(tmp);                      /* a leftover (or a FIFO planted there) never blocks us */
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0666);
+        if (fd >= 0 && !(fp = fdopen(fd, "wb"))) close(fd);
+    }
+    if (!fp) {
         snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
         goto out;
     }
@@ -248,6 +274,18 @@ out:
     return rc;
 }
 
+int cache_save(const char *path, const struct dataset *d, const struct cache_key *k, int n_skipped,
+               char *err, size_t errlen)
+{
+    struct cache_header h;
+    if (k->n_paths > CACHE_MAX_SOURCES) {
+        snprintf(err, errlen, "%s: too many sources to cache", path);
+        return -1;
+    }
+    if (cache_fill_header(&h, k, err, errlen)) return -1;
+    return cache_save_h(path, d, &h, n_skipped, err, errlen);
+}
+
 /* ---- load ---------------------------------------------------------------------- */
 
 /* Walks the mapped payload: cache_take hands out the next part of n bytes (and skips
@@ -263,20 +301,85 @@ static const void *cache_take(struct cache_cursor *c, uint64_t n)
     return p;
 }
 
-int cache_load(const char *path, struct dataset *d, const struct cache_key *k, int *n_skipped,
-               char *why, size_t whylen)
+/* What the format allows, checked on every load (a cache is input like any other: a
+ * file from elsewhere can carry a matching checksum over impossible contents).
+ * 0, or -1 with why saying which field, row and value broke which bound. */
+static int cache_check(const struct dataset *d, const struct cache_meta *m, char *why, size_t whylen)
+{
+    int64_t n = d->n_rows, total = 0;
+    if ((m->has_time | m->has_prob | m->day_split | m->synthetic_fallback) & ~1 || m->n_skipped < 0 ||
+        m->day_offset_s <= -86400 || m->day_offset_s >= 86400) {
+        snprintf(why, whylen, "invalid contents (bad dataset flags)");
+        return -1;
+    }
+    const int32_t roles[3] = { m->user_field, m->item_field, m->category_field };
+    for (int i = 0; i < 3; i++)
+        if (roles[i] < -1 || roles[i] >= d->n_fields) {
+            snprintf(why, whylen, "invalid contents (%s field index %d outside [-1, %d))",
+                     i == 0 ? "user" : i == 1 ? "item" : "category", (int)roles[i], d->n_fields);
+            return -1;
+        }
+    for (int f = 0; f < d->n_fields; f++) {
+        const struct field *fl = &d->fields[f];
+        int64_t len = fl->multi ? fl->offs[n] : n, card = fl->card;
+        /* ids are renumbered densely when a cache is built: every id 1..card-1 occurs,
+         * and a single-valued field of a non-empty dataset has one real value at least */
+        int32_t min_card = !fl->multi && n > 0 ? 2 : 1;
+        if (card < min_card || card > len + 1 || (total += card) > INT32_MAX) {
+            snprintf(why, whylen, "invalid contents (field %s: cardinality %lld for %lld values%s)", fl->name,
+                     (long long)card, (long long)len, total > INT32_MAX ? ", ids past 2^31 in all" : "");
+            return -1;
+        }
+        if (fl->multi)
+            for (int64_t r = 0; r < n; r++)
+                if (fl->offs[r + 1] < fl->offs[r]) {
+                    snprintf(why, whylen, "invalid contents (field %s: list offsets decrease at row %lld: "
+                             "%lld then %lld)", fl->name, (long long)r, (long long)fl->offs[r],
+                             (long long)fl->offs[r + 1]);
+                    return -1;
+                }
+        const int32_t *col = fl->multi ? fl->mids : fl->ids;
+        for (int64_t i = 0; i < len; i++)
+            if (col[i] < 0 || col[i] >= card) {
+                snprintf(why, whylen, "invalid contents (field %s: id %d at %s %lld outside [0, %lld))",
+                         fl->name, (int)col[i], fl->multi ? "list entry" : "row", (long long)i, (long long)card);
+                return -1;
+            }
+    }
+    for (int64_t r = 0; r < n; r++)
+        if (d->label[r] != 0.0f && d->label[r] != 1.0f) {
+            snprintf(why, whylen, "invalid contents (label %g at row %lld is not 0 or 1)", (double)d->label[r],
+                     (long long)r);
+            return -1;
+        }
+    for (int64_t r = 0; d->prob && r < n; r++)
+        if (!(d->prob[r] >= 0.0f && d->prob[r] <= 1.0f)) {
+            snprintf(why, whylen, "invalid contents (probability %g at row %lld outside [0, 1])",
+                     (double)d->prob[r], (long long)r);
+            return -1;
+        }
+    return 0;
+}
+
+/* cache_load against the source header want (cache_fill_header of k). */
+static int cache_load_h(const char *path, struct dataset *d, const struct cache_key *k,
+                        const struct cache_header *want, int *n_skipped, char *why, size_t whylen)
 {
     memset(d, 0, sizeof *d);
     d->user_field = d->item_field = d->category_field = -1;
-    int fd = open(path, O_RDONLY);
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY);     /* a FIFO must not block */
     if (fd < 0) {
         if (errno == ENOENT) return 1;
         snprintf(why, whylen, "cannot open: %s", strerror(errno));
         return -1;
     }
     struct stat st = { 0 };
-    struct cache_header h, want;
-    char err[256];
+    struct cache_header h;
+    if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+        snprintf(why, whylen, "not a regular file (%s)", S_ISFIFO(st.st_mode) ? "a FIFO" :
+                 S_ISDIR(st.st_mode) ? "a folder" : "a device or socket");
+        goto fail;
+    }
     if (fstat(fd, &st) != 0 || pread(fd, &h, sizeof h, 0) != (ssize_t)sizeof h) {
         snprintf(why, whylen, "truncated header (%lld bytes)", (long long)st.st_size);
         goto fail;
@@ -293,18 +396,16 @@ int cache_load(const char *path, struct dataset *d, const struct cache_key *k, i
         snprintf(why, whylen, "cache version %u, this build writes %u", h.version, CACHE_VERSION);
         goto fail;
     }
-    if (cache_fill_header(&want, k, err, sizeof err)) {
-        snprintf(why, whylen, "%s", err);
-        goto fail;
-    }
-    if (strncmp(h.spec, want.spec, sizeof h.spec) != 0 || h.opts_hash != want.opts_hash ||
-        h.n_sources != want.n_sources) {
+    if (strncmp(h.spec, want->spec, sizeof h.spec) != 0 || h.opts_hash != want->opts_hash ||
+        h.n_sources != want->n_sources) {
         snprintf(why, whylen, "written for other options (%.32s)", h.spec);
         goto fail;
     }
     for (int i = 0; i < k->n_paths; i++)
-        if (memcmp(&h.src[i], &want.src[i], sizeof h.src[i]) != 0) {
-            snprintf(why, whylen, "stale: %s changed since the cache was written (size or mtime)", k->paths[i]);
+        if (memcmp(&h.src[i], &want->src[i], sizeof h.src[i]) != 0) {
+            snprintf(why, whylen, "stale: %s changed since the cache was written (%s)", k->paths[i],
+                     h.src[i].path_hash != want->src[i].path_hash ? "another file" :
+                     h.src[i].size != want->src[i].size ? "size" : "SHA-256 of its bytes");
             goto fail;
         }
     uint64_t size = (uint64_t)st.st_size;
@@ -387,12 +488,32 @@ int cache_load(const char *path, struct dataset *d, const struct cache_key *k, i
         snprintf(why, whylen, "corrupted payload (sizes do not add up)");
         goto fail;
     }
+    if (cache_check(d, &m, why, whylen)) goto fail;
     if (n_skipped) *n_skipped = m.n_skipped;
     return 0;
 fail:
     if (fd >= 0) close(fd);
     dataset_free(d);
     return -1;
+}
+
+int cache_load(const char *path, struct dataset *d, const struct cache_key *k, int *n_skipped,
+               char *why, size_t whylen)
+{
+    struct cache_header want;
+    char err[512];
+    if (access(path, F_OK) != 0 && errno == ENOENT) {
+        memset(d, 0, sizeof *d);
+        d->user_field = d->item_field = d->category_field = -1;
+        return 1;
+    }
+    if (k->n_paths > CACHE_MAX_SOURCES || cache_fill_header(&want, k, err, sizeof err)) {
+        memset(d, 0, sizeof *d);
+        d->user_field = d->item_field = d->category_field = -1;
+        snprintf(why, whylen, "%s", k->n_paths > CACHE_MAX_SOURCES ? "too many sources" : err);
+        return -1;
+    }
+    return cache_load_h(path, d, k, &want, n_skipped, why, whylen);
 }
 
 /* ---- load or build ------------------------------------------------------------- */
@@ -407,7 +528,15 @@ int cache_load_or_build(struct dataset *d, const struct data_opts *o, const stru
     }
     char path[4096], why[512];
     cache_path(path, sizeof path, o->cache_dir, k);
-    int rc = cache_load(path, d, k, &skipped, why, sizeof why);
+    /* the sources are hashed once, before the build: a file edited while it is parsed
+     * leaves a cache that the next run finds stale */
+    struct cache_header want;
+    if (k->n_paths > CACHE_MAX_SOURCES || cache_fill_header(&want, k, why, sizeof why)) {
+        fprintf(stderr, "apg: cache %s: cannot hash the sources (%s); continuing without the cache\n", path,
+                k->n_paths > CACHE_MAX_SOURCES ? "too many" : why);
+        return build(d, ctx, &skipped, err, errlen) ? -1 : 0;
+    }
+    int rc = cache_load_h(path, d, k, &want, &skipped, why, sizeof why);
     if (rc == 0) {
         if (skipped)
             fprintf(stderr, "%s: %d bad rows were skipped when %s was built\n", k->spec, skipped, path);
@@ -416,7 +545,7 @@ int cache_load_or_build(struct dataset *d, const struct data_opts *o, const stru
     if (rc < 0) fprintf(stderr, "apg: cache %s: %s; rebuilding\n", path, why);
     if (build(d, ctx, &skipped, err, errlen)) return -1;
     char werr[512];
-    if (cache_save(path, d, k, skipped, werr, sizeof werr))
+    if (cache_save_h(path, d, &want, skipped, werr, sizeof werr))
         fprintf(stderr, "apg: cannot write the cache (%s); continuing without it\n", werr);
     return 0;
 }

@@ -1,15 +1,29 @@
 /* Binary cache of parsed datasets (under --cache-dir, default out/cache).
  *
  * File CACHE_DIR/SPEC-OPTSHASH.apgcache = a fixed header (magic "APGCACHE", version,
- * byte-order mark, spec name, a hash of every option that changes the parse, size and
- * mtime of each source file, payload length and checksum, header checksum) followed
- * by the payload (dataset metadata, field table, then the raw columns, each part
- * starting on a 64-byte boundary of the file). The checksum is FNV-1a 64 taken over
- * 64-bit little-endian words (bytewise for a tail). A cache whose header, sources,
- * length or checksum does not match is reported on stderr in one line and rebuilt; it
- * is written to a temporary file and renamed into place, so a file once complete never
- * changes. Loading maps the file read-only and points the dataset's columns into the
- * mapping (d->map): no copy, and the checksum is still verified on every load. */
+ * byte-order mark, spec name, a hash of every option that changes the parse, for each
+ * source file its real path's hash, its size and the SHA-256 of all its bytes, payload
+ * length and checksum, header checksum) followed by the payload (dataset metadata,
+ * field table, then the raw columns, each part starting on a 64-byte boundary of the
+ * file). The checksum is FNV-1a 64 taken over 64-bit little-endian words (bytewise for
+ * a tail). What a load checks, in order, each failure one stderr line and a rebuild:
+ *   - the file is a regular file (opened O_NONBLOCK: a FIFO or device never blocks);
+ *   - magic, byte order, header checksum, CACHE_VERSION;
+ *   - spec, option hash, and per source: same real path, same size, same SHA-256 of
+ *     its bytes (mtime is not used: a file edited with its size and mtime restored is
+ *     stale, a `touch`ed or copied one is not); the sources are hashed before a build,
+ *     so a file edited while it is parsed leaves a stale cache, never a wrong one;
+ *   - file length = header + payload, zero padding, payload checksum, part sizes;
+ *   - the contents, as a file from elsewhere can carry a matching checksum: every id
+ *     in [0, card) and card in [1 or 2, values + 1] (ids are dense; a single-valued
+ *     field of a non-empty set has a real value), the cards summing to under 2^31,
+ *     list offsets non-decreasing from 0 to the list total, labels exactly 0 or 1,
+ *     probabilities in [0, 1], user/item/category field indices in [-1, n_fields),
+ *     flags 0/1, the day offset within a day.
+ * A cache is written to a temporary file and renamed into place, so a file once
+ * complete never changes. Loading maps the file read-only and points the dataset's
+ * columns into the mapping (d->map): no copy, and all of the above runs every load
+ * (hashing the sources reads them once: about a second per 250 MB). */
 #ifndef APG_CACHE_H
 #define APG_CACHE_H
 #include <stddef.h>
@@ -18,7 +32,7 @@
 #include "dataset.h"
 
 #define CACHE_MAGIC      "APGCACHE"
-#define CACHE_VERSION    3      /* 3: --min-count no longer applied before caching */
+#define CACHE_VERSION    4      /* 4: sources identified by size + SHA-256 of their bytes (3: by mtime) */
 #define CACHE_MAX_SOURCES 8
 
 /* What a cached dataset was parsed from. */

@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define CSVREAD_CHUNK (1u << 20)
 #define CSVREAD_US 0x1F   /* what "::" becomes */
@@ -34,6 +36,7 @@ struct csvread_state {
     long nl_in_fields;      /* newlines inside this record's quoted fields */
     int prev_cr;            /* the last record/blank line ended with '\r' */
     int stop;               /* nonzero: the callback's result, or -1 on out-of-memory */
+    size_t max_record;      /* bytes one record may hold */
 };
 
 static int csvread_no_space(unsigned char c) { (void)c; return 0; }
@@ -42,6 +45,18 @@ static void csvread_field(void *field, size_t n, void *data)
 {
     struct csvread_state *s = data;
     if (s->stop) return;
+    if (s->buf_len + n > s->max_record) {      /* a runaway line: not a text data file */
+        snprintf(s->err, s->errlen, "%s:%ld: field %d: the line is longer than %zu bytes (not a text data file?)",
+                 s->path, s->line, s->n + 1, s->max_record);
+        s->stop = -1;
+        return;
+    }
+    if (n && memchr(field, '\0', n)) {         /* would cut the field short at the NUL */
+        snprintf(s->err, s->errlen, "%s:%ld: field %d: NUL byte inside the field (a binary or damaged file?)",
+                 s->path, s->line, s->n + 1);
+        s->stop = -1;
+        return;
+    }
     if (s->n == s->cap) {
         int cap = s->cap ? 2 * s->cap : 32;
         size_t *off = realloc(s->off, (size_t)cap * sizeof *off);
@@ -122,14 +137,46 @@ static size_t csvread_dcolon(const char *in, size_t n, char *out, int *pend)
     return k;
 }
 
+static const char *csvread_kind(mode_t m)
+{
+    return S_ISFIFO(m) ? "a FIFO" : S_ISCHR(m) ? "a character device" : S_ISBLK(m) ? "a block device" :
+           S_ISDIR(m) ? "a folder" : S_ISSOCK(m) ? "a socket" : "not a plain file";
+}
+
+FILE *csvread_open(const char *path, char *err, size_t errlen)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        if (fd >= 0) close(fd);
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "%s: not a regular file (%s)", path, csvread_kind(st.st_mode));
+        close(fd);
+        return NULL;
+    }
+    if ((long long)st.st_size > CSVREAD_MAX_FILE) {
+        snprintf(err, errlen, "%s: %lld bytes, over the %lld-byte limit of a data file", path,
+                 (long long)st.st_size, CSVREAD_MAX_FILE);
+        close(fd);
+        return NULL;
+    }
+    int fl = fcntl(fd, F_GETFL);
+    FILE *fp = fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0 ? NULL : fdopen(fd, "rb");
+    if (!fp) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        close(fd);
+    }
+    return fp;
+}
+
 int csvread_file(const char *path, const struct csvread_opts *o, csvread_fn fn, void *ctx,
                  char *err, size_t errlen)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
-    }
+    FILE *fp = csvread_open(path, err, errlen);
+    if (!fp) return -1;
     struct csv_parser p;
     if (csv_init(&p, CSV_REPALL_NL) != 0) {
         fclose(fp);
@@ -143,7 +190,9 @@ int csvread_file(const char *path, const struct csvread_opts *o, csvread_fn fn, 
     csv_set_blk_size(&p, 4096);
 
     struct csvread_state s = { .o = o, .fn = fn, .ctx = ctx, .path = path, .err = err,
-                               .errlen = errlen, .line = 1 };
+                               .errlen = errlen, .line = 1,
+                               .max_record = o->max_record ? o->max_record : CSVREAD_MAX_RECORD };
+    long long total = 0;
     char *in = malloc(CSVREAD_CHUNK), *tr = dcolon ? malloc(CSVREAD_CHUNK + 1) : NULL;
     int rc = 0, pend = 0;
     if (!in || (dcolon && !tr)) {
@@ -159,6 +208,11 @@ int csvread_file(const char *path, const struct csvread_opts *o, csvread_fn fn, 
             }
             break;
         }
+        if ((total += (long long)n) > CSVREAD_MAX_FILE) {      /* the file grew while being read */
+            snprintf(err, errlen, "%s: more than %lld bytes, the limit of a data file", path, CSVREAD_MAX_FILE);
+            rc = -1;
+            break;
+        }
         const char *feed = in;
         if (dcolon) {
             n = csvread_dcolon(in, n, tr, &pend);
@@ -169,6 +223,11 @@ int csvread_file(const char *path, const struct csvread_opts *o, csvread_fn fn, 
             rc = -1;
         }
         if (s.stop) rc = s.stop;
+        if (!rc && p.entry_pos + s.buf_len > s.max_record) {     /* libcsv's buffer of an unended field */
+            snprintf(err, errlen, "%s:%ld: field %d: the line is longer than %zu bytes (not a text data file?)",
+                     path, s.line, s.n + 1, s.max_record);
+            rc = -1;
+        }
     }
     if (!rc && pend) {                          /* a lone ':' ended the file */
         char colon = ':';
@@ -222,6 +281,14 @@ int csvread_i64(const char *s, long long *out)
     return 0;
 }
 
+int csvread_time(const char *s, long long *out)
+{
+    long long v;
+    if (csvread_i64(s, &v) || v < 0 || v > CSVREAD_TIME_MAX) return -1;
+    *out = v;
+    return 0;
+}
+
 int csvread_f64(const char *s, double *out)
 {
     if (!*s || *s == ' ' || *s == '\t') return -1;
@@ -257,10 +324,15 @@ void csvread_bad_report(const struct csvread_bad *b, const char *spec)
                 b->count == 1 ? "" : "s", b->first);
 }
 
-static int csvread_is_file(const char *path)
+/* 1: a regular file; 0: absent; -1: there but not a regular file (err says what). */
+static int csvread_is_file(const char *path, char *err, size_t errlen)
 {
     struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+    if (stat(path, &st) != 0) return 0;
+    if (S_ISREG(st.st_mode)) return 1;
+    if (S_ISDIR(st.st_mode)) return 0;      /* DIR/FILE may name a folder: look further */
+    snprintf(err, errlen, "%s: not a regular file (%s)", path, csvread_kind(st.st_mode));
+    return -1;
 }
 
 int csvread_locate(char *out, size_t n, const char *dir, const char *sub, const char *file,
@@ -268,9 +340,10 @@ int csvread_locate(char *out, size_t n, const char *dir, const char *sub, const 
 {
     if (!dir || !*dir) dir = "data";
     snprintf(out, n, "%s/%s/%s", dir, sub, file);
-    if (csvread_is_file(out)) return 0;
+    int k = csvread_is_file(out, err, errlen);
+    if (k) return k > 0 ? 0 : -1;
     snprintf(out, n, "%s/%s", dir, file);
-    if (csvread_is_file(out)) return 0;
+    if ((k = csvread_is_file(out, err, errlen))) return k > 0 ? 0 : -1;
     snprintf(err, errlen, "%s: %s not found (looked for %s/%s/%s and %s/%s); run `scripts/fetch-data.sh %s` "
              "or pass --data DIR (the folder holding %s/)", spec, file, dir, sub, file, dir, file, spec, sub);
     return -1;

@@ -1,11 +1,13 @@
 /* Streaming delimited-file reader on top of libcsv: one callback per record with
  * its fields (NUL-terminated, bytes passed through unchanged, so Latin-1 stays
- * Latin-1) and the 1-based line the record starts on. Handles LF and CRLF line
+ * Latin-1; a NUL byte inside a field is an error "PATH:LINE: field N: NUL byte ...")
+ * and the 1-based line the record starts on. Handles LF and CRLF line
  * ends, a missing final newline, blank lines (skipped), RFC 4180 quoting when
  * enabled, and MovieLens' two-character "::" separator (CSVREAD_DCOLON). */
 #ifndef APG_CSVREAD_H
 #define APG_CSVREAD_H
 #include <stddef.h>
+#include <stdio.h>
 
 #define CSVREAD_DCOLON 0x100   /* delim value: fields separated by "::" */
 
@@ -13,6 +15,7 @@ struct csvread_opts {
     int delim;      /* a byte (',', '\t', ' ', '|') or CSVREAD_DCOLON */
     int quote;      /* 1: '"' quotes fields (CSV); 0: quotes are ordinary bytes */
     int trim;       /* 1: strip spaces/tabs around unquoted fields (libcsv default) */
+    size_t max_record;  /* bytes in one record; 0 = CSVREAD_MAX_RECORD */
 };
 
 struct csvread_row {
@@ -27,7 +30,19 @@ struct csvread_row {
  * (the callback writes its own message into err). */
 typedef int (*csvread_fn)(void *ctx, const struct csvread_row *r, char *err, size_t errlen);
 
-/* Reads path record by record. Returns 0 at the end of the file, -1 with err set
+/* Limits on what a data file may hold, so a device, a binary file or a runaway
+ * line ends in a clear error instead of unbounded memory. */
+#define CSVREAD_MAX_RECORD ((size_t)64 << 20)        /* bytes in one record (line) */
+#define CSVREAD_MAX_FILE   ((long long)1 << 40)      /* bytes in one file (1 TiB) */
+
+/* Opens path for reading without ever blocking (O_NONBLOCK, cleared once the file is
+ * known to be a regular file): a FIFO, a device, a socket or a folder is refused
+ * ("PATH: not a regular file (a FIFO)"), as is a file over CSVREAD_MAX_FILE bytes.
+ * NULL with err set on failure. */
+FILE *csvread_open(const char *path, char *err, size_t errlen);
+
+/* Reads path record by record (opened with csvread_open; a record over
+ * max_record bytes, default CSVREAD_MAX_RECORD, is an error naming its line). Returns 0 at the end of the file, -1 with err set
  * ("PATH: reason") when the file cannot be read, or the callback's nonzero value. */
 int csvread_file(const char *path, const struct csvread_opts *o, csvread_fn fn, void *ctx,
                  char *err, size_t errlen);
@@ -63,5 +78,10 @@ int  csvread_locate(char *out, size_t n, const char *dir, const char *sub, const
 /* Strict number parsers for whole fields (no leading/trailing junk). 0 ok, -1 bad. */
 int csvread_i64(const char *s, long long *out);
 int csvread_f64(const char *s, double *out);
+/* A Unix time in whole seconds as the real datasets write it: an integer in
+ * [0, CSVREAD_TIME_MAX] (9999-12-31 23:59:59 UTC), so day and hour arithmetic on it
+ * cannot overflow. 0 ok, -1 bad. */
+#define CSVREAD_TIME_MAX 253402300799LL
+int csvread_time(const char *s, long long *out);
 
 #endif

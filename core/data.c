@@ -198,19 +198,21 @@ static int data_cmp_time(const void *a, const void *b)
 
 #define DATA_DAY 86400
 
-/* Calendar day of t shifted by off seconds (floor division: days before 1970 too). */
+/* Calendar day of t shifted by off seconds (floor division: days before 1970 too).
+ * t + off is never formed, so any int64 time (a cache or a csv column) is safe. */
 static int64_t data_day(int64_t t, int32_t off)
 {
-    int64_t x = t + off, q = x / DATA_DAY;
-    return q - (x % DATA_DAY < 0);
+    int64_t q = t / DATA_DAY, r = t % DATA_DAY + off;     /* |r| < 86400 + 2^31 */
+    return q + r / DATA_DAY - (r % DATA_DAY < 0);
 }
 
-/* "2018-09-24" for a day number. */
+/* "2018-09-24" for a day number ("day N" past what time_t / gmtime can show). */
 static void data_fmt_day(char *out, size_t n, int64_t day)
 {
-    time_t t = (time_t)(day * DATA_DAY);
     struct tm tm;
-    if (gmtime_r(&t, &tm)) strftime(out, n, "%Y-%m-%d", &tm);
+    time_t t = (time_t)((day > -(INT64_C(1) << 40) && day < (INT64_C(1) << 40) ? day : 0) * DATA_DAY);
+    if (day > -(INT64_C(1) << 40) && day < (INT64_C(1) << 40) && gmtime_r(&t, &tm))
+        strftime(out, n, "%Y-%m-%d", &tm);
     else snprintf(out, n, "day %lld", (long long)day);
 }
 

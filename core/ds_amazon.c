@@ -91,24 +91,54 @@ static int az_last_string(const char *s, char *out, size_t cap, size_t *len)
     return -1;
 }
 
+/* One line of fp (its '\n' kept) into *line, at most max bytes: the length, -1 at the
+ * end of the file, -2 out of memory, -3 a line over max bytes. */
+static long az_getline(FILE *fp, char **line, size_t *cap, size_t max)
+{
+    size_t n = 0;
+    int ch;
+    while ((ch = getc_unlocked(fp)) != EOF) {
+        if (n >= max) return -3;
+        if (n + 2 > *cap) {
+            size_t nc = *cap ? 2 * *cap : 4096;
+            char *p = realloc(*line, nc);
+            if (!p) return -2;
+            *line = p;
+            *cap = nc;
+        }
+        (*line)[n++] = (char)ch;
+        if (ch == '\n') break;
+    }
+    if (n == 0 && ch == EOF) return -1;
+    (*line)[n] = '\0';
+    return (long)n;
+}
+
 static int az_read_meta(struct az_ctx *c, const char *path, char *err, size_t errlen)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        snprintf(err, errlen, "%s: cannot open", path);
-        return -1;
-    }
+    FILE *fp = csvread_open(path, err, errlen);
+    if (!fp) return -1;
     char *line = NULL, asin[256], cat[256];
     size_t cap = 0, al = 0, cl = 0;
-    long lineno = 0;
-    ssize_t n;
+    long lineno = 0, n;
     int rc = 0;
     c->no_cat = tbuild_intern(c->t, AZ_CAT, "", 0);
-    while (!rc && (n = getline(&line, &cap, fp)) != -1) {
+    while (!rc && (n = az_getline(fp, &line, &cap, CSVREAD_MAX_RECORD)) != -1) {
         lineno++;
+        if (n < 0) {
+            if (n == -2) snprintf(err, errlen, "%s: out of memory", path);
+            else snprintf(err, errlen, "%s:%ld: the line is longer than %zu bytes (not a text data file?)", path,
+                          lineno, CSVREAD_MAX_RECORD);
+            rc = -1;
+            break;
+        }
         while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = '\0';
         if (n == 0) continue;
         struct csvread_row r = { 0, NULL, NULL, lineno, path };
+        if (memchr(line, '\0', (size_t)n)) {
+            rc = csvread_bad_row(c->bad, &r, "asin", err, errlen, "NUL byte inside the line (a binary or damaged file?)");
+            continue;
+        }
         const char *v = az_key(line, "asin");
         if (!v || !az_string(v, asin, sizeof asin, &al) || al == 0) {
             rc = csvread_bad_row(c->bad, &r, "asin", err, errlen, "missing or not a string");
@@ -164,10 +194,11 @@ static int az_row(void *ctx, const struct csvread_row *r, char *err, size_t errl
     long long ts;
     if (r->len[0] == 0) return csvread_bad_row(c->bad, r, "user", err, errlen, "empty");
     if (r->len[1] == 0) return csvread_bad_row(c->bad, r, "item", err, errlen, "empty");
-    if (csvread_f64(r->f[2], &rating) || rating < 0.0 || rating > 5.0)
-        return csvread_bad_row(c->bad, r, "rating", err, errlen, "'%s' is not a rating 0..5", r->f[2]);
-    if (csvread_i64(r->f[3], &ts) || ts < 0)
-        return csvread_bad_row(c->bad, r, "timestamp", err, errlen, "'%s' is not a non-negative integer", r->f[3]);
+    if (csvread_f64(r->f[2], &rating) || rating < 1.0 || rating > 5.0)
+        return csvread_bad_row(c->bad, r, "rating", err, errlen, "'%s' is not a rating 1..5", r->f[2]);
+    if (csvread_time(r->f[3], &ts))
+        return csvread_bad_row(c->bad, r, "timestamp", err, errlen, "'%s' is not a Unix time in seconds 0..%lld",
+                               r->f[3], CSVREAD_TIME_MAX);
     tbuild_add(t, AZ_USER, r->f[0], r->len[0]);
     int32_t item = tbuild_intern(t, AZ_ITEM, r->f[1], r->len[1]);
     tbuild_push(t, AZ_ITEM, item);
@@ -197,7 +228,7 @@ static int az_build(struct dataset *d, void *ctx, int *n_skipped, char *err, siz
         return -1;
     }
     struct az_ctx c = { .t = &t, .bad = &bad, .has_meta = j->has_meta };
-    struct csvread_opts ro = { ',', 1, 0 };
+    struct csvread_opts ro = { ',', 1, 0, 0 };
     int rc = j->has_meta ? az_read_meta(&c, j->meta, err, errlen) : 0;
     if (!rc) rc = csvread_file(j->ratings, &ro, az_row, &c, err, errlen);
     free(c.cat);
@@ -223,12 +254,16 @@ static int az_load(struct dataset *d, const struct data_opts *o, char *err, size
     }
     j->o = o;
     int rc = -1;
-    char merr[16];
+    char merr[4200] = "";
     if (csvread_locate(j->ratings, sizeof j->ratings, o->data_dir, "amazon", "ratings_Electronics.csv",
                        "amazon", err, errlen))
         goto out;
     j->has_meta = csvread_locate(j->meta, sizeof j->meta, o->data_dir, "amazon", "meta_Electronics.json",
                                  "amazon", merr, sizeof merr) == 0;
+    if (strstr(merr, ": not a regular file")) {           /* there, but a FIFO or a device */
+        snprintf(err, errlen, "%s", merr);
+        goto out;
+    }
     struct cache_key k = { .spec = "amazon", .paths = { j->ratings, j->meta }, .n_paths = 1 + j->has_meta };
     k.opts_hash = cache_hash_common(CACHE_HASH_SEED, &k, o);
     rc = cache_load_or_build(d, o, &k, az_build, j, err, errlen);

@@ -5,7 +5,7 @@
  *   --label COL           label column holding 0/1;  --label 'COL>T' / 'COL>=T': 1 when
  *                         the number in COL is above (or at least) T, e.g. rating>3
  *   --fields A,B,C        categorical columns (default: every column but the label and
- *                         the time column)
+ *                         the time column; the label column itself is refused)
  *   --multi COL:SEP[,..]  multi-valued columns, SEP one character (genres:|); an empty
  *                         cell is an empty list, empty pieces are ignored
  *   --delim C             one character, or tab, space, :: (default ,)
@@ -13,7 +13,7 @@
  * item_id/itemid/item/movie_id/movieid/iid/asin/product_id and
  * category/category_id/cate_id/categories/genres/genre (any case). A column named
  * timestamp/time/ts/unix_time/context_timestamp sets the row times when every row holds
- * an integer there (otherwise the dataset has no times). */
+ * an integer of magnitude under 2^62 there (otherwise the dataset has no times). */
 #include "cache.h"
 #include "csvread.h"
 #include "dataset.h"
@@ -22,8 +22,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #define CSV_MAX_FIELDS 256
+#define CSV_TIME_ABS_MAX (INT64_C(1) << 62)   /* any unit up to ns since 1970; differences fit int64 */
 
 struct csv_job {
     const struct data_opts *o;
@@ -113,6 +115,11 @@ static int csv_header(struct csv_ctx *c, const struct csvread_row *r, char *err,
                 csv_no_col(c, "--fields", p, n, err, errlen);
                 return -1;
             }
+            if (k == c->col_label) {               /* the model would read the answer */
+                snprintf(err, errlen, "csv: --fields: column '%s' is the label column (--label '%s'); a label "
+                         "used as a feature leaks the answer", c->hdr[k], o->label_col);
+                return -1;
+            }
             if (c->n_fields == CSV_MAX_FIELDS) {
                 snprintf(err, errlen, "csv: --fields: more than %d fields", CSV_MAX_FIELDS);
                 return -1;
@@ -190,7 +197,8 @@ static int csv_row(void *ctx, const struct csvread_row *r, char *err, size_t err
                                c->j->label_op ? "'%s' is not a number" : "'%s' is not a 0/1 label", lv);
     float label = c->j->label_op == 0 ? (float)v : c->j->label_op == 1 ? v > c->j->label_t : v >= c->j->label_t;
     long long ts = 0;
-    if (c->time_ok && csvread_i64(r->f[c->col_time], &ts)) c->time_ok = 0;
+    if (c->time_ok && (csvread_i64(r->f[c->col_time], &ts) || ts <= -CSV_TIME_ABS_MAX || ts >= CSV_TIME_ABS_MAX))
+        c->time_ok = 0;
     for (int f = 0; f < c->n_fields; f++) {
         int k = c->col[f];
         if (c->sep[f]) {
@@ -213,7 +221,7 @@ static int csv_build(struct dataset *d, void *ctx, int *n_skipped, char *err, si
     struct csv_job *j = ctx;
     struct csvread_bad bad = { .skip = j->o->skip_bad_rows };
     struct csv_ctx c = { .j = j, .bad = &bad };
-    struct csvread_opts ro = { j->delim, 1, 1 };
+    struct csvread_opts ro = { j->delim, 1, 1, 0 };
     int rc = csvread_file(j->path, &ro, csv_row, &c, err, errlen);
     if (!rc && !c.n_cols) {
         snprintf(err, errlen, "csv: %s: empty file (expected a header line)", j->path);
@@ -292,14 +300,21 @@ static int csv_load(struct dataset *d, const struct data_opts *o, char *err, siz
         goto out;
     }
     snprintf(j->path, sizeof j->path, "%s", o->file);
-    FILE *fp = fopen(j->path, "rb");
-    if (!fp && o->file[0] != '/' && o->data_dir) {
+    struct stat st;
+    int found = stat(j->path, &st) == 0;
+    if (!found && o->file[0] != '/' && o->data_dir) {
         snprintf(j->path, sizeof j->path, "%s/%s", o->data_dir, o->file);
-        fp = fopen(j->path, "rb");
+        found = stat(j->path, &st) == 0;
     }
-    if (!fp) {
+    if (!found) {
         snprintf(err, errlen, "csv: %s not found (looked for %s%s%s)", o->file, o->file,
                  o->file[0] != '/' && o->data_dir ? " and " : "", o->file[0] != '/' && o->data_dir ? j->path : "");
+        goto out;
+    }
+    char oerr[4200];
+    FILE *fp = csvread_open(j->path, oerr, sizeof oerr);    /* never blocks: a FIFO is refused */
+    if (!fp) {
+        snprintf(err, errlen, "csv: %s", oerr);
         goto out;
     }
     fclose(fp);

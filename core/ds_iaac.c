@@ -99,9 +99,9 @@ static int iaac_row(void *ctx, const struct csvread_row *r, char *err, size_t er
     long long ts, label;
     if (csvread_i64(r->f[c->col_label], &label) || (label != 0 && label != 1))
         return csvread_bad_row(c->bad, r, "is_trade", err, errlen, "'%s' is not 0 or 1", r->f[c->col_label]);
-    if (csvread_i64(r->f[c->col_ts], &ts) || ts < 0)
-        return csvread_bad_row(c->bad, r, "context_timestamp", err, errlen, "'%s' is not a non-negative integer",
-                               r->f[c->col_ts]);
+    if (csvread_time(r->f[c->col_ts], &ts))
+        return csvread_bad_row(c->bad, r, "context_timestamp", err, errlen,
+                               "'%s' is not a Unix time in seconds 0..%lld", r->f[c->col_ts], CSVREAD_TIME_MAX);
     for (int f = 0; f < IAAC_NF; f++) {
         int k = c->col[f];
         if (k == IAAC_HOUR) {
@@ -155,7 +155,7 @@ static int iaac_build(struct dataset *d, void *ctx, int *n_skipped, char *err, s
         return -1;
     }
     struct iaac_ctx c = { .t = &t, .bad = &bad };
-    struct csvread_opts ro = { ' ', 0, 0 };
+    struct csvread_opts ro = { ' ', 0, 0, 0 };
     int rc = csvread_file(j->path, &ro, iaac_row, &c, err, errlen);
     for (int i = 0; c.hdr && i < c.n_cols; i++) free(c.hdr[i]);
     free(c.hdr);

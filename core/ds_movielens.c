@@ -124,7 +124,7 @@ int ml_read_users(struct ml_side *s, struct tbuild *t, const char *path, int ml1
                   struct csvread_bad *bad, char *err, size_t errlen)
 {
     struct ml_ctx c = { t, s, bad, ml100k, 0 };
-    struct csvread_opts o = { ml100k ? '|' : CSVREAD_DCOLON, 0, 0 };
+    struct csvread_opts o = { ml100k ? '|' : CSVREAD_DCOLON, 0, 0, 0 };
     return csvread_file(path, &o, ml_user_row, &c, err, errlen);
 }
 
@@ -195,7 +195,7 @@ int ml_read_movies(struct ml_side *s, struct tbuild *t, const char *path, int ml
                    struct csvread_bad *bad, char *err, size_t errlen)
 {
     struct ml_ctx c = { t, s, bad, ml100k, 0 };
-    struct csvread_opts o = { ml100k ? '|' : CSVREAD_DCOLON, 0, 0 };
+    struct csvread_opts o = { ml100k ? '|' : CSVREAD_DCOLON, 0, 0, 0 };
     return csvread_file(path, &o, ml_movie_row, &c, err, errlen);
 }
 
@@ -214,8 +214,8 @@ static int ml_rating_row(void *ctx, const struct csvread_row *r, char *err, size
     if (!ml_id(r->f[1])) return ML_BAD(c, r, "movie_id", "'%s' is not a positive integer", r->f[1]);
     if (csvread_i64(r->f[2], &rating) || rating < 1 || rating > 5)
         return ML_BAD(c, r, "rating", "'%s' is not an integer rating 1..5", r->f[2]);
-    if (csvread_i64(r->f[3], &ts) || ts < 0)
-        return ML_BAD(c, r, "timestamp", "'%s' is not a non-negative integer", r->f[3]);
+    if (csvread_time(r->f[3], &ts))
+        return ML_BAD(c, r, "timestamp", "'%s' is not a Unix time in seconds 0..%lld", r->f[3], CSVREAD_TIME_MAX);
     int32_t uid = idmap_find(&t->cols[ML_USER].map, r->f[0], r->len[0]);
     if (!uid) return ML_BAD(c, r, "user_id", "user %s is not in the users file", r->f[0]);
     int32_t mid = idmap_find(&t->cols[ML_MOVIE].map, r->f[1], r->len[1]);
@@ -257,7 +257,7 @@ static int ml_build(struct dataset *d, void *ctx, int *n_skipped, char *err, siz
         return -1;
     }
     struct ml_ctx c = { &t, &s, &bad, j->ml100k, j->o->drop_neutral };
-    struct csvread_opts ro = { j->ml100k ? '\t' : CSVREAD_DCOLON, 0, 0 };
+    struct csvread_opts ro = { j->ml100k ? '\t' : CSVREAD_DCOLON, 0, 0, 0 };
     int rc = ml_read_users(&s, &t, j->users, j->ml100k, &bad, err, errlen);
     if (!rc) rc = ml_read_movies(&s, &t, j->movies, j->ml100k, &bad, err, errlen);
     if (!rc) rc = csvread_file(j->ratings, &ro, ml_rating_row, &c, err, errlen);

@@ -214,12 +214,37 @@ static void test_batch_multi_valued(void **state)
     dataset_free(&d);
 }
 
+/* A day split of times near INT64_MAX (a csv column or a cache may hold any int64):
+ * the Beijing offset must not overflow, and the two rows of the last day stay together
+ * (t + 8 h would wrap for one of them). */
+static void test_split_time_extreme(void **state)
+{
+    (void)state;
+    struct dataset d;
+    make_single(&d, 4);
+    const int64_t a = INT64_MAX - 28800 - 5, b = INT64_MAX - 28800 + 5;
+    int64_t t[4] = { a - 2 * 86400, a - 86400, a, b };
+    memcpy(d.time, t, sizeof t);
+    d.day_split = 1;
+    d.day_offset_s = 8 * 3600;
+    struct split s;
+    char how[256];
+    assert_int_equal(split_time(&s, &d, 0.1, 0.1, how, sizeof how), 0);
+    assert_int_equal(s.n_test, 2);
+    assert_int_equal(s.n_val, 1);
+    assert_int_equal(s.n_train, 1);
+    assert_null(strstr(how, "day -"));
+    split_free(&s);
+    dataset_free(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dataset_helpers),
         cmocka_unit_test(test_split_random),
         cmocka_unit_test(test_split_time),
+        cmocka_unit_test(test_split_time_extreme),
         cmocka_unit_test(test_batch_single_valued),
         cmocka_unit_test(test_batch_multi_valued),
     };

@@ -239,10 +239,10 @@ static void test_cache_roundtrip_and_corruption(void **state)
     flip_byte(path, 70);                             /* in the header */
     load_expect(&o, &fresh, tmp, "corrupted header");
     load_expect(&o, &fresh, tmp, NULL);
-    flip_byte(path, 360);                            /* the padding after the header */
+    flip_byte(path, 490);                            /* the padding after the header */
     load_expect(&o, &fresh, tmp, "corrupted header (nonzero padding); rebuilding");
     load_expect(&o, &fresh, tmp, NULL);
-    flip_byte(path, 500);                            /* the dataset metadata */
+    flip_byte(path, 600);                            /* the dataset metadata */
     load_expect(&o, &fresh, tmp, "corrupted payload (checksum mismatch); rebuilding");
     load_expect(&o, &fresh, tmp, NULL);
     FILE *fa = fopen(path, "ab");                    /* appended bytes */
@@ -292,10 +292,32 @@ static void test_cache_stale(void **state)
     TU_WRITE(tmp, "ml-100k/u.data", "1\t1\t4\t881250949\n2\t1\t3\t891717742\n2\t1\t5\t891717743\n");
     tu_load(&b, &on);
     assert_int_equal(b.n_rows, 3);
-    load_expect(&o, &b, tmp, "u.data changed since the cache was written (size or mtime); rebuilding");
+    load_expect(&o, &b, tmp, "u.data changed since the cache was written (size); rebuilding");
     load_expect(&o, &b, tmp, NULL);
+
+    /* same size, the mtime put back: only the bytes tell (rating 5 -> 1 flips a label) */
+    char p[256];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/ml-100k/u.data", tmp);
+    assert_int_equal(stat(p, &st), 0);
+    TU_WRITE(tmp, "ml-100k/u.data", "1\t1\t4\t881250949\n2\t1\t3\t891717742\n2\t1\t1\t891717743\n");
+    struct timespec times[2] = { st.st_atim, st.st_mtim };
+    assert_int_equal(utimensat(AT_FDCWD, p, times, 0), 0);
+    struct stat st2;
+    assert_int_equal(stat(p, &st2), 0);
+    assert_true(st2.st_size == st.st_size && st2.st_mtim.tv_sec == st.st_mtim.tv_sec &&
+                st2.st_mtim.tv_nsec == st.st_mtim.tv_nsec);
+    struct dataset c;
+    tu_load(&c, &on);
+    assert_true(c.label[2] == 0.0f && b.label[2] == 1.0f);
+    load_expect(&o, &c, tmp, "u.data changed since the cache was written (SHA-256 of its bytes); rebuilding");
+    load_expect(&o, &c, tmp, NULL);
+    /* a new mtime over the same bytes (touch, a copy) is not a change */
+    assert_int_equal(utimensat(AT_FDCWD, p, NULL, 0), 0);
+    load_expect(&o, &c, tmp, NULL);
     dataset_free(&a);
     dataset_free(&b);
+    dataset_free(&c);
     tu_rmrf(tmp);
 }
 

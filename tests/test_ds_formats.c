@@ -38,7 +38,7 @@ static void test_csvread_lines_quotes_crlf(void **state)
     TU_WRITE(dir, "a.csv", "a,b\r\n\r\n\"x\ny\",\"q\"\"z\"\r\n,last\n\n\"k\",\xe9");
     snprintf(path, sizeof path, "%s/a.csv", dir);
     struct rows x = { 0 };
-    struct csvread_opts o = { ',', 1, 0 };
+    struct csvread_opts o = { ',', 1, 0, 0 };
     assert_int_equal(csvread_file(path, &o, collect, &x, err, sizeof err), 0);
     assert_int_equal(x.n, 4);
     assert_int_equal(x.line[0], 1);
@@ -61,7 +61,7 @@ static void test_csvread_dcolon(void **state)
     TU_WRITE(dir, "m.dat", "1::Star Trek: The Motion Picture (1979)::Action|Sci-Fi\r\n2::\"Quoted\" (1990)::\n3:::x::");
     snprintf(path, sizeof path, "%s/m.dat", dir);
     struct rows x = { 0 };
-    struct csvread_opts o = { CSVREAD_DCOLON, 0, 0 };
+    struct csvread_opts o = { CSVREAD_DCOLON, 0, 0, 0 };
     assert_int_equal(csvread_file(path, &o, collect, &x, err, sizeof err), 0);
     assert_int_equal(x.n, 3);
     assert_int_equal(x.nf[0], 3);
@@ -102,7 +102,7 @@ static void test_csvread_dcolon_chunk_boundary(void **state)
     tu_write(dir, "r.dat", buf, k);
     snprintf(path, sizeof path, "%s/r.dat", dir);
     long rows = 0;
-    struct csvread_opts o = { CSVREAD_DCOLON, 0, 0 };
+    struct csvread_opts o = { CSVREAD_DCOLON, 0, 0, 0 };
     int rc = csvread_file(path, &o, count_rows, &rows, err, sizeof err);
     if (rc) print_message("%s\n", err);
     assert_int_equal(rc, 0);
@@ -272,7 +272,7 @@ static void test_ml1m_malformed(void **state)
         { "99::1::5::978300760\n", "ratings.dat:1: field user_id: user 99 is not in the users file" },
         { "1::9::5::978300760\n", "ratings.dat:1: field movie_id: movie 9 is not in the movies file" },
         { "a::1::5::978300760\n", "ratings.dat:1: field user_id: 'a' is not a positive integer" },
-        { "1::1::5::-4\n", "ratings.dat:1: field timestamp: '-4' is not a non-negative integer" },
+        { "1::1::5::-4\n", "ratings.dat:1: field timestamp: '-4' is not a Unix time in seconds 0..253402300799" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         tu_write(dir, "ml-1m/ratings.dat", cases[i].ratings, strlen(cases[i].ratings));
@@ -373,7 +373,7 @@ static void test_amazon_format(void **state)
 
     TU_WRITE(dir, "amazon/ratings_Electronics.csv", "A,B,5.0,1\nA,C,five,2\n");
     char want[256];
-    snprintf(want, sizeof want, "%s/amazon/ratings_Electronics.csv:2: field rating: 'five' is not a rating 0..5", dir);
+    snprintf(want, sizeof want, "%s/amazon/ratings_Electronics.csv:2: field rating: 'five' is not a rating 1..5", dir);
     tu_load_fails(&o, want);
     TU_WRITE(dir, "amazon/meta_Electronics.json", "{'title': 'x'}\n");
     TU_WRITE(dir, "amazon/ratings_Electronics.csv", "A,B,5.0,1\n");
