@@ -112,6 +112,21 @@ reproduce-all:
 	@$(MAKE) --no-print-directory apg
 	./apg reproduce all $(REPRO_FLAGS)
 
+# Figures 7, 8, 10 (PNG + SVG under $(FIGS)) and the reproduction report ($(REPORT)/README.md)
+# from $(DB); RUN=1 first trains the runs the figures lack (same flags as reproduce-*).
+FIGS   ?= out/figures
+REPORT ?= out/report
+.PHONY: figures report
+figures:
+	@bash scripts/install-deps.sh
+	@$(MAKE) --no-print-directory apg
+	./apg plot all --db $(DB) --out $(FIGS) $(if $(RUN),--run-missing --data $(DATA) --seeds $(SEEDS) --jobs $(JOBS) --threads $(THREADS) $(if $(FULL),--full) $(ARGS))
+
+report:
+	@bash scripts/install-deps.sh
+	@$(MAKE) --no-print-directory apg
+	./apg report --db $(DB) --out $(REPORT)
+
 clean:
 	rm -rf build apg
 

@@ -17,12 +17,23 @@ struct child_head {
     int64_t serving_param_bytes;
     int    n_epochs;
     int64_t n_test;
+    /* group-wise runs (Fig 9): the generated parameters of the most frequent values of
+     * the condition field, per adaptive layer, sent after the test scores as n_spec
+     * records {value, layer, rows, cols} (int32) then their spec_floats floats */
+    char   spec_field[48];
+    int    n_spec;
+    int64_t spec_floats;
 };
+
+#define CHILD_SPEC_VALUES 10          /* values of the condition field recorded (the paper's 10 categories) */
+#define CHILD_SPEC_MAX (CHILD_SPEC_VALUES * 8)
 
 struct child_result {
     struct child_head head;
     const struct run_epoch *epochs;   /* point into the message buffer */
     const float *scores;
+    const int32_t *spec_hdr;          /* n_spec x {value, layer, rows, cols} */
+    const float *spec_data;           /* spec_floats, record after record */
 };
 
 /* Trains rc with threads threads, writes the message to fd, exits the process. */
@@ -30,6 +41,15 @@ _Noreturn void run_child_main(int fd, const struct run_cfg *rc, int threads);
 /* Parses a complete message of buf[0..len) for a split of n_test test rows: 0, or -1
  * when truncated or malformed (pointers into buf). */
 int  child_result_parse(struct child_result *cr, const char *buf, size_t len, int64_t n_test);
+
+/* The group-wise condition field of a trained model m (apg.condition "group:FIELD") and
+ * the generated parameters G(e_v) of each adaptive layer for the CHILD_SPEC_VALUES values
+ * v of FIELD most frequent in the training rows (ties: smaller id), computed from the
+ * value's embedding row through the layer's generator (linear maps, ReLU between).
+ * Records into hdr (4 int32 each, at most CHILD_SPEC_MAX) and data (malloc'd, *n_floats).
+ * Returns the number of records; 0 when the run is not group-wise; -1 on OOM. */
+int  run_specific_params(const struct model *m, const char *condition, const struct dataset *d,
+                         const struct split *s, char field[48], int32_t *hdr, float **data, int64_t *n_floats);
 
 /* Inference latency of m: ms per batch of 1024 rows over up to 16 batches of rows,
  * the best of 3 passes. */

@@ -164,11 +164,12 @@ static double estimate_seconds(struct store *st, const struct run_cfg *rc)
 {
     double v = store_mean_duration(st, rc->mo.backbone, rc->mo.m.apg.variant, rc->data->d.name, rc->data->d.n_rows);
     if (v > 0) return v;
-    /* no history: ~60k samples/s per epoch for a base model on one thread; forms that
-     * generate or materialise whole matrices cost about ten times more */
+    /* no history: ~100k samples/s per epoch for a base model on one thread here; the
+     * forms that generate whole N x M matrices (v1, v5) or materialise W_i per
+     * instance (v2) measured 150-700 times slower, the factorised forms ~1.5 times */
     const char *f = rc->mo.m.apg.variant;
-    double mult = (!strcmp(f, "v1") || !strcmp(f, "v2") || !strcmp(f, "v5")) ? 10 : !strcmp(f, "none") ? 1 : 1.5;
-    return 1.0 + mult * (double)rc->data->s.n_train * rc->t.epochs / 60000.0;
+    double mult = !strcmp(f, "v1") ? 700 : (!strcmp(f, "v2") || !strcmp(f, "v5")) ? 150 : !strcmp(f, "none") ? 1 : 1.5;
+    return 1.0 + mult * (double)rc->data->s.n_train * rc->t.epochs / 100000.0;
 }
 
 /* Commits the outcome of a finished child. Returns the run's final status. */
@@ -209,6 +210,13 @@ static int settle(struct store *st, struct run_cfg *rc, struct slot *sl, int wst
     }
     for (int i = 0; i < n; i++) labels[i] = rc->data->d.label[rc->data->s.test[i]];
     struct run_group groups[RUNNER_GROUPS];
+    static struct run_specific spec[CHILD_SPEC_MAX];   /* Fig 9: generated parameters per field value */
+    const float *sd = cr.spec_data;
+    for (int i = 0; i < cr.head.n_spec; i++) {
+        const int32_t *h = cr.spec_hdr + 4 * i;
+        spec[i] = (struct run_specific){ cr.head.spec_field, h[0], h[1], h[2], h[3], sd };
+        sd += (size_t)h[2] * (size_t)h[3];
+    }
     const struct train_result *tr = &cr.head.tr;
     struct run_result r = {
         .test_auc = tr->test_auc, .val_auc = tr->val_auc, .test_logloss = tr->test_logloss,
@@ -221,6 +229,7 @@ static int settle(struct store *st, struct run_cfg *rc, struct slot *sl, int wst
         .peak_rss_bytes = tr->peak_rss_bytes, .n_epochs = cr.head.n_epochs, .epochs = cr.epochs,
         .n_groups = group_metrics(rc->data, group_of, cr.scores, labels, groups), .groups = groups,
         .n_test = n, .scores = cr.scores, .labels = labels, .rows_hash = rc->data->test_hash,
+        .n_specific = cr.head.n_spec, .specific = spec,
     };
     int rc_db = store_finish(st, rc->key, &r, err, errlen);
     free(labels);

@@ -380,8 +380,9 @@ static int finish_tx(struct store *st, const char *key, const struct run_result 
     }
     static const char *const clear[] = { "DELETE FROM epochs WHERE run_key = ?1",
                                          "DELETE FROM group_metrics WHERE run_key = ?1",
-                                         "DELETE FROM predictions WHERE run_key = ?1" };
-    for (int i = 0; i < 3; i++) {
+                                         "DELETE FROM predictions WHERE run_key = ?1",
+                                         "DELETE FROM specific_params WHERE run_key = ?1" };
+    for (int i = 0; i < 4; i++) {
         s = prep(st, clear[i]);
         if (!s) return fail_db(st, "finish", err, errlen);
         sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
@@ -419,6 +420,26 @@ static int finish_tx(struct store *st, const char *key, const struct run_result 
         if (sqlite3_step(s) != SQLITE_DONE) {
             sqlite3_finalize(s);
             return fail_db(st, "group_metrics", err, errlen);
+        }
+    }
+    sqlite3_finalize(s);
+    s = prep(st, "INSERT INTO specific_params (run_key, field, value, layer, rows, cols, data) "
+                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    if (!s) return fail_db(st, "specific_params", err, errlen);
+    for (int i = 0; i < r->n_specific; i++) {
+        const struct run_specific *p = &r->specific[i];
+        sqlite3_reset(s);
+        sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, p->field, -1, SQLITE_STATIC);
+        sqlite3_bind_int(s, 3, p->value);
+        sqlite3_bind_int(s, 4, p->layer);
+        sqlite3_bind_int(s, 5, p->rows);
+        sqlite3_bind_int(s, 6, p->cols);
+        sqlite3_bind_blob64(s, 7, p->data, sizeof(float) * (sqlite3_uint64)p->rows * (sqlite3_uint64)p->cols,
+                            SQLITE_STATIC);
+        if (sqlite3_step(s) != SQLITE_DONE) {
+            sqlite3_finalize(s);
+            return fail_db(st, "specific_params", err, errlen);
         }
     }
     sqlite3_finalize(s);
@@ -584,4 +605,42 @@ double store_mean_duration(struct store *st, const char *backbone, const char *a
     double v = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_double(s, 0) : 0;
     sqlite3_finalize(s);
     return v;
+}
+
+int store_specific_params(struct store *st, const char *key, struct run_specific **out, char field[64], char *err,
+                          size_t errlen)
+{
+    *out = NULL;
+    field[0] = 0;
+    sqlite3_stmt *s = prep(st, "SELECT field, value, layer, rows, cols, data FROM specific_params WHERE run_key = ?1 "
+                               "ORDER BY value, layer");
+    if (!s) return fail_db(st, "specific_params", err, errlen);
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+    int n = 0, cap = 0;
+    struct run_specific *sp = NULL;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        int rows = sqlite3_column_int(s, 3), cols = sqlite3_column_int(s, 4);
+        size_t bytes = sizeof(float) * (size_t)(rows > 0 ? rows : 0) * (size_t)(cols > 0 ? cols : 0);
+        if (!bytes || (size_t)sqlite3_column_bytes(s, 5) != bytes) continue;   /* malformed row */
+        if (n == cap) {
+            cap = cap ? 2 * cap : 32;
+            struct run_specific *nsp = realloc(sp, sizeof *sp * (size_t)cap);
+            if (!nsp) break;
+            sp = nsp;
+        }
+        float *d = malloc(bytes);
+        if (!d) break;
+        memcpy(d, sqlite3_column_blob(s, 5), bytes);
+        snprintf(field, 64, "%s", (const char *)sqlite3_column_text(s, 0));
+        sp[n++] = (struct run_specific){ field, sqlite3_column_int(s, 1), sqlite3_column_int(s, 2), rows, cols, d };
+    }
+    sqlite3_finalize(s);
+    *out = sp;
+    return n;
+}
+
+void store_specific_free(struct run_specific *sp, int n)
+{
+    for (int i = 0; sp && i < n; i++) free((void *)sp[i].data);
+    free(sp);
 }

@@ -77,6 +77,9 @@ int  store_reap(struct store *st, const char *host, double stale_s, char *err, s
 
 struct run_epoch { int epoch; double train_loss, val_auc, seconds; };
 struct run_group { int group; int64_t users, instances, positives; double auc, ctr, mean_pred; };
+/* The generated parameters (S_i, rows x cols floats) of a group-wise run for one value of
+ * its condition field at one adaptive layer (Fig 9); table specific_params. */
+struct run_specific { const char *field; int value, layer, rows, cols; const float *data; };
 
 /* What a finished run reports. */
 struct run_result {
@@ -89,6 +92,7 @@ struct run_result {
     int n_epochs;  const struct run_epoch *epochs;
     int n_groups;  const struct run_group *groups;
     int64_t n_test; const float *scores; const float *labels; const char *rows_hash;
+    int n_specific; const struct run_specific *specific;
 };
 /* One transaction: the run becomes done with its metrics, epochs, groups and test scores. */
 int  store_finish(struct store *st, const char *key, const struct run_result *r, char *err, size_t errlen);
@@ -111,6 +115,13 @@ double store_mean_duration(struct store *st, const char *backbone, const char *a
 
 /* Statuses of a run key: the enum value, or -1 when absent. */
 int  store_run_status(struct store *st, const char *key);
+
+/* The specific_params rows of a run, ordered by value then layer: malloc'd array (each
+ * data malloc'd, field into the shared field buffer of 64 bytes); store_specific_free.
+ * Returns how many, or -1 with err. */
+int  store_specific_params(struct store *st, const char *key, struct run_specific **out, char field[64],
+                           char *err, size_t errlen);
+void store_specific_free(struct run_specific *sp, int n);
 
 /* Test scores of a done run: malloc'd scores and labels of n rows, rows_hash copied. 0,
  * 1 when none stored, -1 with err. */

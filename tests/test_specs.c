@@ -10,6 +10,7 @@
 #include <cmocka.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "spec.h"
 #include "backbone.h"
@@ -17,9 +18,14 @@
 #include "reparam.h"
 
 static const char *const names[] = { "table3", "table4", "table5", "table6",
-                                     "table7", "table9", "table10", "table11" };
-static const int counts[] = { 42, 15, 18, 9, 3, 21, 12, 12 };
+                                     "table7", "table9", "table10", "table11",
+                                     "fig7", "fig8", "fig9", "fig10" };
+static const int counts[] = { 42, 15, 18, 9, 3, 21, 12, 12, 26, 6, 2, 46 };
 #define N_NAMES ((int)(sizeof names / sizeof names[0]))
+
+/* Figure specs (spec_fig*.c): every cell fixes its own K, P and generator layers, and
+ * the paper prints the figures as curves only (no numbers). */
+static int is_fig(const struct spec_table *t) { return strncmp(t->name, "fig", 3) == 0; }
 
 #define MAX_TOK 16
 /* Splits args on spaces into tok[] (pointers into buf); returns the count. */
@@ -98,7 +104,7 @@ static void test_registry(void **state)
     assert_null(spec_at(-1));
     assert_null(spec_at(spec_count()));
     assert_string_equal(spec_names(),
-                        "table3, table4, table5, table6, table7, table9, table10, table11");
+                        "table3, table4, table5, table6, table7, table9, table10, table11, fig7, fig8, fig9, fig10");
 }
 
 static void test_data_name(void **state)
@@ -118,7 +124,7 @@ static void test_counts(void **state)
         const struct spec_table *t = spec_find(names[i]);
         if (t->n_cells != counts[i]) fail_msg("%s: %d cells, want %d", names[i], t->n_cells, counts[i]);
         assert_non_null(t->cells);
-        assert_true(t->title && strstr(t->title, "Table ") == t->title);
+        assert_true(t->title && strstr(t->title, is_fig(t) ? "Figure " : "Table ") == t->title);
         assert_true(t->note && t->note[0]);
         assert_true(t->metrics && !(t->metrics & ~(SPEC_BIT(SPEC_N_METRICS) - 1)));
     }
@@ -181,7 +187,7 @@ static void test_grids(void **state)
         for (int i = 0; i < t->n_cells; i++) {
             const struct spec_cell *c = &t->cells[i];
             int v = apg_version(c);
-            enum spec_grid want = v >= 6 ? SPEC_GRID_KP : v >= 2 ? SPEC_GRID_K : SPEC_GRID_NONE;
+            enum spec_grid want = is_fig(t) ? SPEC_GRID_NONE : v >= 6 ? SPEC_GRID_KP : v >= 2 ? SPEC_GRID_K : SPEC_GRID_NONE;
             seen[v]++;
             if (c->grid != want) fail_msg("%s (%s, %s): grid %d, want %d", t->name, c->row, c->col, c->grid, want);
         }
@@ -255,6 +261,10 @@ static void test_args(void **state)
                 } else if (strcmp(o, "--condition") == 0) {
                     check_condition(t, c, v);
                     has_cond = 1;
+                } else if (is_fig(t) && (!strcmp(o, "--K") || !strcmp(o, "--P") || !strcmp(o, "--gen-layers"))) {
+                    char *end;
+                    long x = strtol(v, &end, 10);
+                    if (*end || x < 1 || x > 512) fail_msg("%s (%s, %s): %s %s", t->name, c->row, c->col, o, v);
                 } else {
                     fail_msg("%s (%s, %s): unexpected option '%s'", t->name, c->row, c->col, o);
                 }
@@ -277,6 +287,10 @@ static void test_paper_metrics(void **state)
         const struct spec_table *t = spec_at(s);
         for (int i = 0; i < t->n_cells; i++) {
             const struct spec_cell *c = &t->cells[i];
+            if (is_fig(t)) {                           /* curves only: no numbers */
+                for (int m = 0; m < SPEC_N_METRICS; m++) assert_true(isnan(c->paper[m]));
+                continue;
+            }
             for (int m = 0; m < SPEC_N_METRICS; m++) {
                 int shown = (t->metrics & SPEC_BIT(m)) != 0;
                 if (shown == !!isnan(c->paper[m]))
@@ -376,6 +390,40 @@ static void test_across_tables(void **state)
     assert_true(shared >= 30);
 }
 
+/* The figure specs carry the paper's sweeps (4.5, Appendix D) with their reference rows. */
+static void test_figure_sweeps(void **state)
+{
+    (void)state;
+    static const int P[] = { 2, 4, 6, 8, 16, 32, 64, 128, 256, 512 }, K[] = { 2, 4, 6, 8, 16, 32, 64, 128, 256, 512 };
+    const struct { const char *spec, *col; } cols[] = { { "fig7", "Amazon" }, { "fig10", "IAAC" }, { "fig10", "MovieLens" } };
+    for (int c = 0; c < 3; c++) {
+        const struct spec_table *t = spec_find(cols[c].spec);
+        char row[16], want[64];
+        for (int i = 0; i < 10; i++) {
+            snprintf(row, sizeof row, "P %d", P[i]);
+            snprintf(want, sizeof want, "--apg v6 --K 8 --P %d", P[i]);
+            const struct spec_cell *x = cell_at(t, row, cols[c].col);
+            if (!x || strcmp(x->args, want)) fail_msg("%s (%s, %s)", t->name, row, cols[c].col);
+            snprintf(row, sizeof row, "K %d", K[i]);
+            snprintf(want, sizeof want, "--apg v6 --K %d --P 32", K[i]);
+            x = cell_at(t, row, cols[c].col);
+            if (!x || strcmp(x->args, want)) fail_msg("%s (%s, %s)", t->name, row, cols[c].col);
+        }
+        assert_string_equal(cell_at(t, "Base", cols[c].col)->args, "");
+        assert_string_equal(cell_at(t, "APG(USV)", cols[c].col)->args, "--apg v3 --K 8");
+        assert_string_equal(cell_at(t, "APG(Wi)", cols[c].col)->args, "--apg v1");
+    }
+    const struct spec_table *f7 = spec_find("fig7");
+    assert_string_equal(cell_at(f7, "L 3", "Amazon")->args, "--apg v6 --K 8 --P 32 --gen-layers 3");
+    assert_null(cell_at(spec_find("fig10"), "L 1", "IAAC"));
+    assert_string_equal(cell_at(spec_find("fig9"), "Group-wise C", "Amazon")->args, "--apg v6 --condition group:{C}");
+    const struct spec_table *f8 = spec_find("fig8");
+    for (int d = 0; d < SPEC_N_DATA; d++) {
+        assert_string_equal(cell_at(f8, "APG", spec_data_name((enum spec_data)d))->args, "--apg v6");
+        assert_non_null(cell_at(f8, "Base", spec_data_name((enum spec_data)d)));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -389,6 +437,7 @@ int main(void)
         cmocka_unit_test(test_paper_metrics),
         cmocka_unit_test(test_paper_values),
         cmocka_unit_test(test_across_tables),
+        cmocka_unit_test(test_figure_sweeps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
