@@ -29,18 +29,19 @@ const char *reparam_names(void)
     return registry_names(ENTRIES, N_FORMS, buf, sizeof buf);
 }
 
-/* Forms that never read K (v1, v5) accept any K. */
+/* Forms that never read K (v1, v5) accept any K. K above min(N, M) (an overcomplete
+ * factorisation) and P below K (a rank-P chain) are valid products: the paper's Fig 7
+ * sweeps both ("large K" up to 512, "small P" from 2). */
 int reparam_check(const struct reparam_form *f, const struct reparam_dims *d, char *err, size_t errlen)
 {
     int uses_k = f != &reparam_v1 && f != &reparam_v5;
     int uses_p = f->collapse_to != NULL;
-    int lim = d->N < d->M ? d->N : d->M;
-    if (uses_k && (d->K < 1 || d->K > lim)) {
-        snprintf(err, errlen, "%s needs 1 <= K <= min(N, M) = %d, got K = %d", f->name, lim, d->K);
+    if (uses_k && d->K < 1) {
+        snprintf(err, errlen, "%s needs K >= 1, got K = %d", f->name, d->K);
         return -1;
     }
-    if (uses_p && d->P < d->K) {
-        snprintf(err, errlen, "%s needs P >= K = %d, got P = %d", f->name, d->K, d->P);
+    if (uses_p && d->P < 1) {
+        snprintf(err, errlen, "%s needs P >= 1, got P = %d", f->name, d->P);
         return -1;
     }
     return 0;

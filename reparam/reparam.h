@@ -62,8 +62,8 @@ const char *reparam_names(void);
  * reparam/forms_overparam.c), 1 under plain; 1 for every other form. */
 float reparam_factor_lr(const struct reparam_form *f, const struct reparam_dims *d,
                         const struct apg_cfg *a);
-/* Checks K <= min(N, M), P >= K where the form uses P; 0 or -1 with err listing what
- * is valid. */
+/* Checks K >= 1 where the form uses K and P >= 1 where it uses P (K may exceed
+ * min(N, M) and P may be below K, as in the paper's sweeps); 0 or -1 with err. */
 int  reparam_check(const struct reparam_form *f, const struct reparam_dims *d, char *err, size_t errlen);
 
 #endif

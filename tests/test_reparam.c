@@ -12,6 +12,7 @@
 #include "reparam.h"
 
 enum { B = 5, N = 7, M = 6, K = 3, P = 4 };
+static int fx_k = K, fx_p = P;   /* the rank and inner size build() uses */
 
 struct fixture {
     struct param_store ps;
@@ -27,7 +28,7 @@ static void build(struct fixture *fx, const char *form, uint64_t seed, int dims_
     params_init(&fx->ps);
     fx->l.form = reparam_find(form);
     assert_non_null(fx->l.form);
-    fx->l.dims = (struct reparam_dims){ .N = dims_n, .M = dims_m, .K = K, .P = P };
+    fx->l.dims = (struct reparam_dims){ .N = dims_n, .M = dims_m, .K = fx_k, .P = fx_p };
     fx->l.form->init(&fx->l, &fx->ps, "L", 0);
     fx->x = param_new(&fx->ps, "x", 2, (int[]){ B, dims_m }, INIT_UNIFORM, 1.0f, 0);
     fx->gen = param_new(&fx->ps, "gen", 2, (int[]){ B, fx->l.form->gen_size(&fx->l.dims) },
@@ -139,15 +140,31 @@ static void test_check_rejects_bad_sizes(void **state)
 {
     (void)state;
     char err[200];
-    struct reparam_dims d = { .N = 4, .M = 6, .K = 5, .P = 8 };
+    struct reparam_dims d = { .N = 4, .M = 6, .K = 0, .P = 8 };
     assert_int_equal(reparam_check(reparam_find("v3"), &d, err, sizeof err), -1);
-    assert_non_null(strstr(err, "min(N, M) = 4"));
+    assert_non_null(strstr(err, "K >= 1"));
     assert_int_equal(reparam_check(reparam_find("v1"), &d, err, sizeof err), 0);   /* no K */
-    d.K = 4;
+    /* the paper's sweeps: K above min(N, M) (Fig 7 "large K"), P below K ("small P") */
+    d.K = 5;
+    assert_int_equal(reparam_check(reparam_find("v3"), &d, err, sizeof err), 0);
     d.P = 2;
+    assert_int_equal(reparam_check(reparam_find("v6"), &d, err, sizeof err), 0);
+    d.P = 0;
     assert_int_equal(reparam_check(reparam_find("v6"), &d, err, sizeof err), -1);
-    assert_non_null(strstr(err, "P >= K"));
+    assert_non_null(strstr(err, "P >= 1"));
     assert_int_equal(reparam_check(reparam_find("v3"), &d, err, sizeof err), 0);   /* no P */
+}
+
+/* K > min(N, M) and P < K (the paper's Fig 7 sweeps): v2 still equals v3 and the
+ * chains still collapse exactly. */
+static void test_wide_k_narrow_p(void **state)
+{
+    fx_k = 9;
+    fx_p = 2;
+    test_v2_equals_v3(state);
+    test_collapse_exact(state);
+    fx_k = K;
+    fx_p = P;
 }
 
 /* Scaled init with S_i = I: the output variance of U S V x (and of the chains) matches
@@ -215,6 +232,7 @@ int main(void)
         cmocka_unit_test(test_collapse_exact),
         cmocka_unit_test(test_parameter_counts),
         cmocka_unit_test(test_check_rejects_bad_sizes),
+        cmocka_unit_test(test_wide_k_narrow_p),
         cmocka_unit_test(test_scaled_init_matches_glorot_scale),
         cmocka_unit_test(test_chain_step_multiplier),
     };
