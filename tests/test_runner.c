@@ -319,16 +319,18 @@ static const struct spec_cell t_cells[] = {
 static const struct spec_table t_spec = { .name = "tfix", .title = "Fixture table", .note = "a note",
                                           .metrics = SPEC_BIT(SPEC_AUC), SPEC_CELLS(t_cells) };
 
-static void fixture_run(struct store *st, int64_t grid, const char *row, const char *col, int seed, double auc,
-                        int good)
+/* One finished run of a fixture grid at grid point (K, P) with the given test and
+ * validation AUC. */
+static void fixture_run_at(struct store *st, int64_t grid, const char *row, const char *col, int seed, int K,
+                           int P, double auc, double val, int good)
 {
     char err[512];
     struct run_plan p = { .spec = "tfix", .config_json = "{}", .backbone = "wdl", .apg = "none", .condition = "self",
                           .hidden = "", .apg_init = "", .dataset = "d", .data_kind = "real", .data_note = "",
                           .dataset_checksum = "", .label_rule = "", .split = "random" };
-    snprintf(p.key, sizeof p.key, "%s-%s-%d", row, col, seed);
+    snprintf(p.key, sizeof p.key, "%s-%s-%d-%d-%d", row, col, seed, K, P);
     assert_int_equal(store_schedule(st, &p, err, sizeof err), 0);
-    assert_int_equal(store_grid_link(st, grid, row, col, seed, 8, 32, p.key, err, sizeof err), 0);
+    assert_int_equal(store_grid_link(st, grid, row, col, seed, K, P, p.key, err, sizeof err), 0);
     struct run_env env = { "h", "c", "cc", "", "", "r", 0, 1, (int)getpid() };
     assert_int_equal(store_claim(st, p.key, &env, 0, err, sizeof err), 1);
     /* 200 test rows: "good" scores separate the classes, the others are noise */
@@ -339,9 +341,15 @@ static void fixture_run(struct store *st, int64_t grid, const char *row, const c
         lb[i] = (float)(i % 2);
         sc[i] = (float)(x >> 8) / 16777216.0f + (good ? 0.8f * lb[i] : 0.0f);
     }
-    struct run_result r = { .test_auc = auc, .val_auc = auc, .n_test = 200, .scores = sc, .labels = lb,
+    struct run_result r = { .test_auc = auc, .val_auc = val, .n_test = 200, .scores = sc, .labels = lb,
                             .rows_hash = "same", .serving_form = "none" };
     assert_int_equal(store_finish(st, p.key, &r, err, sizeof err), 0);
+}
+
+static void fixture_run(struct store *st, int64_t grid, const char *row, const char *col, int seed, double auc,
+                        int good)
+{
+    fixture_run_at(st, grid, row, col, seed, 8, 32, auc, auc, good);
 }
 
 static void test_table_fixture(void **state)
@@ -396,6 +404,35 @@ static void test_table_fixture(void **state)
     assert_int_equal(table_print(f, &st, &other, 0, TABLE_TEXT, err, sizeof err), 1);
     fclose(f);
     assert_non_null(strstr(buf, "apg reproduce nogrid"));
+    free(buf);
+    store_close(&st);
+}
+
+/* Full mode: the grid point with the best mean validation AUC over the seeds is the
+ * cell's, whatever its test AUC, and the footer names it. */
+static void test_grid_choice(void **state)
+{
+    (void)state;
+    char path[128], err[512];
+    snprintf(path, sizeof path, "%s/gridchoice.db", dir);
+    struct store st;
+    assert_int_equal(store_open(&st, path, 0, err, sizeof err), 0);
+    struct run_env env = { .host = "h", .git_rev = "r" };
+    int64_t grid = store_grid_begin(&st, "tfix", "full", "", "1..2", &env, err, sizeof err);
+    for (int s = 1; s <= 2; s++) {
+        fixture_run_at(&st, grid, "Base", "A", s, 8, 32, 0.70, 0.70, 0);
+        fixture_run_at(&st, grid, "APG", "A", s, 2, 32, 0.80, 0.70 + 0.01 * s, 1);   /* mean val 0.715 */
+        fixture_run_at(&st, grid, "APG", "A", s, 4, 64, 0.60, 0.74, 1);              /* mean val 0.74 */
+        fixture_run_at(&st, grid, "APG", "A", s, 8, 512, 0.90, 0.73, 1);             /* mean val 0.73 */
+    }
+    fixture_run_at(&st, grid, "APG", "A", 1, 6, 128, 0.99, 0.99, 1);                 /* one seed only */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_int_equal(table_print(f, &st, &t_spec, grid, TABLE_TEXT, err, sizeof err), 0);
+    fclose(f);
+    assert_non_null(strstr(buf, "APG   ours   60.00+-0.00 (2)"));
+    assert_non_null(strstr(buf, "chosen on validation AUC (K, P): APG|A K 4 P 64;"));
     free(buf);
     store_close(&st);
 }
@@ -473,6 +510,7 @@ int main(void)
         cmocka_unit_test(test_two_runners),
         cmocka_unit_test(test_failed_run_kept),
         cmocka_unit_test(test_table_fixture),
+        cmocka_unit_test(test_grid_choice),
         cmocka_unit_test(test_e2e_two_specs),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
