@@ -47,6 +47,10 @@ struct tensor *t_softmax(struct graph *g, struct tensor *a);
  * N x M matrix per row; x (R, M); y_r = S_r x_r -> (R, N). trans: y_r = S_r^T x_r with
  * x (R, N) -> (R, M). */
 struct tensor *t_rowmv(struct graph *g, struct tensor *s, struct tensor *x, int n, int m, int trans);
+/* Per-row product with a materialised low-rank matrix (APG v2): U (N,K) shared, T (R, K*M)
+ * one K x M matrix T_r per row, x (R,M); y_r = W_r x_r with W_r = U T_r (N x M) built row
+ * by row in cache -> (R,N). */
+struct tensor *t_lrmv(struct graph *g, struct tensor *u, struct tensor *t, struct tensor *x);
 /* <a_r, b_r> over the last axis -> shape of a with last dim 1. */
 struct tensor *t_rowdot(struct graph *g, struct tensor *a, struct tensor *b);
 /* Mean over R of BCE(sigmoid(logit_r), label_r); logits (R,1); -> (1). Stable form. */

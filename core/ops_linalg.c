@@ -69,14 +69,17 @@ void op_linear_backward(struct tensor *out)
     if (w->grad) linalg_sgemm(1, 0, N, M, R, 1.0f, dy, N, x->data, M, 1.0f, w->grad, M);
     if (b && b->grad) {
         /* Column blocks in parallel; each column summed over rows in order (deterministic
-         * for any thread count). */
-        enum { BLK = 64 };
+         * for any thread count). Wide blocks: a generator's output (N = 32768) is read
+         * as long contiguous row pieces, not 256-byte strips one row apart. */
+        enum { BLK = 1024 };
+        int bw = N > 16 * 64 ? BLK : 64;   /* narrow layers keep 64-wide blocks to share out */
         float *restrict db = b->grad;
-        int nblk = (N + BLK - 1) / BLK;
+        int nblk = (N + bw - 1) / bw;
         #pragma omp parallel for schedule(static) if ((long)R * N >= APG_PAR_MIN && nblk > 1)
         for (int blk = 0; blk < nblk; blk++) {
-            int j0 = blk * BLK, j1 = j0 + BLK < N ? j0 + BLK : N;
-            float acc[BLK] = { 0 };
+            int j0 = blk * bw, j1 = j0 + bw < N ? j0 + bw : N;
+            float acc[BLK];
+            for (int j = 0; j < j1 - j0; j++) acc[j] = 0.0f;
             for (int r = 0; r < R; r++) {
                 const float *restrict row = dy + (size_t)r * N + j0;
                 #pragma omp simd
@@ -435,4 +438,238 @@ void op_rowdot_backward(struct tensor *out)
     int R = tensor_rows(a), C = tensor_cols(a);
     if (a->grad) rowdot_grad(a->grad, b->data, out->grad, R, C);
     if (b->grad) rowdot_grad(b->grad, a->data, out->grad, R, C);
+}
+
+/* ---------------------------------------------------------------------------------
+ * lrmv: y_r = W_r x_r with W_r = U T_r materialised row by row (APG v2: T_r = S_r V).
+ *   U (N,K), T (R, K*M) one row-major (K,M) matrix per row (any shape of that size, e.g.
+ *   (R*K, M) straight from S V), x (R,M) -> y (R,N).
+ * Each W_r is built one row W_r[n,:] = U[n,:] T_r at a time in an M-float scratch (L1),
+ * so the R*N*M floats of all W_r never go through memory; the cost stays the form's
+ * O(NMK) per instance. Caches: cache = per-chunk partials of dU (backward).
+ * backward (the materialised graph's: dW_r = dy_r x_r^T, recomputing W_r):
+ *   dx_r += W_r^T dy_r,  dT_r += U^T dW_r,  dU += sum_r dW_r T_r^T.
+ * dU sums fixed chunks of LRMV_CHUNK rows, then the chunks in order: the result does not
+ * depend on the thread count. */
+#define LRMV_CHUNK 64
+
+struct tensor *t_lrmv(struct graph *g, struct tensor *u, struct tensor *t, struct tensor *x)
+{
+    ops_check_operand("lrmv", u);
+    ops_check_operand("lrmv", t);
+    ops_check_operand("lrmv", x);
+    OPS_CHECK_SHAPE(u->ndim == 2, "lrmv", u, t, "U must be (N,K)");
+    int N = u->shape[0], K = u->shape[1], M = tensor_cols(x), R = tensor_rows(x);
+    OPS_CHECK_SHAPE(t->size == R * K * M, "lrmv", t, x,
+                    "T must hold rows(x) K x cols(x) matrices for U (N,K)");
+    int shape[TENSOR_MAX_DIMS];
+    memcpy(shape, x->shape, sizeof shape);
+    shape[x->ndim - 1] = N;
+    struct tensor *y = graph_node(g, OP_LRMV, x->ndim, shape, 3, (struct tensor *[]){ u, t, x });
+    if ((y->flags & T_NEEDS_GRAD) && u->grad) {
+        int nch = (R + LRMV_CHUNK - 1) / LRMV_CHUNK;
+        y->cache = arena_alloc(&g->arena, sizeof(float) * (size_t)nch * N * K);
+    }
+    return graph_run(g, y);
+}
+
+/* Row kernels, NB = 4 rows n of W_r at a time (each T_r element loaded once per 4 rows);
+ * K is a compile-time constant for the usual ranks (LRMV_BY_K). */
+#define LRMV_BY_K(K, CALL)                                                              \
+    switch (K) {                                                                        \
+    case 2: CALL(2); break;                                                             \
+    case 4: CALL(4); break;                                                             \
+    case 6: CALL(6); break;                                                             \
+    case 8: CALL(8); break;                                                             \
+    case 16: CALL(16); break;                                                           \
+    default: CALL(K); break;                                                            \
+    }
+
+/* The k loops inside the m loops unroll completely for the constant K, so the m loop
+ * (contiguous) is the one that vectorises. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define LRMV_UNROLL _Pragma("GCC unroll 16")
+#else
+#define LRMV_UNROLL
+#endif
+
+/* y (N) = W x with W = U T, T (K,M) */
+ROWMV_KERNEL void lrmv_row_forward(const float *restrict U, const float *restrict T,
+                                   const float *restrict x, float *restrict y, int N, int K, int M)
+{
+    int n = 0;
+    for (; n + 4 <= N; n += 4) {
+        const float *restrict u0 = U + (size_t)n * K, *restrict u1 = u0 + K;
+        const float *restrict u2 = u1 + K, *restrict u3 = u2 + K;
+        float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+        #pragma omp simd reduction(+:a0,a1,a2,a3)
+        for (int m = 0; m < M; m++) {
+            float w0 = 0.0f, w1 = 0.0f, w2 = 0.0f, w3 = 0.0f;
+            LRMV_UNROLL
+            for (int k = 0; k < K; k++) {
+                float t = T[(size_t)k * M + m];
+                w0 += u0[k] * t; w1 += u1[k] * t; w2 += u2[k] * t; w3 += u3[k] * t;
+            }
+            a0 += w0 * x[m]; a1 += w1 * x[m]; a2 += w2 * x[m]; a3 += w3 * x[m];
+        }
+        y[n] = a0; y[n + 1] = a1; y[n + 2] = a2; y[n + 3] = a3;
+    }
+    for (; n < N; n++) {
+        const float *restrict u0 = U + (size_t)n * K;
+        float a0 = 0.0f;
+        #pragma omp simd reduction(+:a0)
+        for (int m = 0; m < M; m++) {
+            float w0 = 0.0f;
+            LRMV_UNROLL
+            for (int k = 0; k < K; k++) w0 += u0[k] * T[(size_t)k * M + m];
+            a0 += w0 * x[m];
+        }
+        y[n] = a0;
+    }
+}
+
+/* One row r of the backward, 4 rows n of W_r / dW_r at a time:
+ *   dx (M) += W^T dy (W recomputed),  dT (K,M) += U^T dW,  dU (N,K) += dW T^T,
+ * dW[n,:] = dy_n x held in dw (4 x M scratch). dx, dT, dU may be NULL. */
+ROWMV_KERNEL void lrmv_row_backward(const float *restrict U, const float *restrict T,
+                                    const float *restrict x, const float *restrict dy,
+                                    float *restrict dx, float *restrict dT, float *restrict dU,
+                                    float *restrict dw, int N, int K, int M)
+{
+    for (int n = 0; n < N; n += 4) {
+        int nb = N - n < 4 ? N - n : 4;
+        float u[4][K > 0 ? K : 1], g[4];
+        for (int j = 0; j < 4; j++) {
+            g[j] = j < nb ? dy[n + j] : 0.0f;
+            for (int k = 0; k < K; k++) u[j][k] = j < nb ? U[(size_t)(n + j) * K + k] : 0.0f;
+        }
+        if (dx) {
+            #pragma omp simd
+            for (int m = 0; m < M; m++) {
+                float w0 = 0.0f, w1 = 0.0f, w2 = 0.0f, w3 = 0.0f;
+                LRMV_UNROLL
+                for (int k = 0; k < K; k++) {
+                    float t = T[(size_t)k * M + m];
+                    w0 += u[0][k] * t; w1 += u[1][k] * t; w2 += u[2][k] * t; w3 += u[3][k] * t;
+                }
+                dx[m] += g[0] * w0 + g[1] * w1 + g[2] * w2 + g[3] * w3;
+            }
+        }
+        if (!dT && !dU) continue;
+        float *restrict d0 = dw, *restrict d1 = dw + M, *restrict d2 = dw + 2 * M, *restrict d3 = dw + 3 * M;
+        #pragma omp simd
+        for (int m = 0; m < M; m++) {
+            d0[m] = g[0] * x[m]; d1[m] = g[1] * x[m]; d2[m] = g[2] * x[m]; d3[m] = g[3] * x[m];
+        }
+        for (int k = 0; k < K; k++) {
+            const float *restrict tk = T + (size_t)k * M;
+            if (dT) {
+                float *restrict dtk = dT + (size_t)k * M;
+                float c0 = u[0][k], c1 = u[1][k], c2 = u[2][k], c3 = u[3][k];
+                #pragma omp simd
+                for (int m = 0; m < M; m++)
+                    dtk[m] += c0 * d0[m] + c1 * d1[m] + c2 * d2[m] + c3 * d3[m];
+            }
+            if (dU) {
+                float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+                #pragma omp simd reduction(+:a0,a1,a2,a3)
+                for (int m = 0; m < M; m++) {
+                    a0 += d0[m] * tk[m]; a1 += d1[m] * tk[m]; a2 += d2[m] * tk[m]; a3 += d3[m] * tk[m];
+                }
+                float a[4] = { a0, a1, a2, a3 };
+                for (int j = 0; j < nb; j++) dU[(size_t)(n + j) * K + k] += a[j];
+            }
+        }
+    }
+}
+
+/* The row loops, compiled twice: for the build's baseline ISA and, on x86-64 GCC, for
+ * AVX2 + FMA, picked at run time (the build is portable -O2; BLIS dispatches likewise).
+ * The same machine always takes the same path, so results stay reproducible. */
+#define LRMV_LOOPS(SFX, ATTR)                                                           \
+ATTR static void lrmv_forward_##SFX(const float *ud, const float *td, const float *xd,  \
+                                    float *y, int R, int N, int K, int M)               \
+{                                                                                       \
+    _Pragma("omp parallel for schedule(static) if ((long)R * N * M * K >= APG_PAR_MIN)") \
+    for (int r = 0; r < R; r++) {                                                       \
+        const float *T = td + (size_t)r * K * M, *xr = xd + (size_t)r * M;              \
+        float *yr = y + (size_t)r * N;                                                  \
+        LRMV_BY_K(K, LRMV_FWD)                                                          \
+    }                                                                                   \
+}                                                                                       \
+ATTR static void lrmv_backward_##SFX(const float *ud, const float *td, const float *xd,  \
+                                     const float *dy, float *du, float *dt, float *dx,  \
+                                     int R, int N, int K, int M, int nch)               \
+{                                                                                       \
+    _Pragma("omp parallel if ((long)R * N * M * K >= APG_PAR_MIN)")                     \
+    {                                                                                   \
+        float dw[4 * M];                                                                \
+        _Pragma("omp for schedule(static)")                                             \
+        for (int c = 0; c < nch; c++) {                                                 \
+            float *duc = du ? du + (size_t)c * N * K : NULL;                            \
+            if (duc) memset(duc, 0, sizeof(float) * (size_t)N * K);                     \
+            int r1 = (c + 1) * LRMV_CHUNK < R ? (c + 1) * LRMV_CHUNK : R;               \
+            for (int r = c * LRMV_CHUNK; r < r1; r++) {                                 \
+                const float *T = td + (size_t)r * K * M, *xr = xd + (size_t)r * M;      \
+                const float *dyr = dy + (size_t)r * N;                                  \
+                float *dxr = dx ? dx + (size_t)r * M : NULL;                            \
+                float *dT = dt ? dt + (size_t)r * K * M : NULL;                         \
+                LRMV_BY_K(K, LRMV_BWD)                                                  \
+            }                                                                           \
+        }                                                                               \
+    }                                                                                   \
+}
+#define LRMV_FWD(KK) lrmv_row_forward(ud, T, xr, yr, N, KK, M)
+#define LRMV_BWD(KK) lrmv_row_backward(ud, T, xr, dyr, dxr, dT, duc, dw, N, KK, M)
+LRMV_LOOPS(base, )
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define LRMV_HAVE_AVX2 1
+LRMV_LOOPS(avx2, __attribute__((target("avx2,fma"), optimize("fp-contract=fast"))))
+#endif
+#undef LRMV_FWD
+#undef LRMV_BWD
+
+static int lrmv_use_avx2(void)
+{
+#ifdef LRMV_HAVE_AVX2
+    static int use = -1;
+    if (use < 0) use = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    return use;
+#else
+    return 0;
+#endif
+}
+
+void op_lrmv_forward(struct tensor *out)
+{
+    const struct tensor *u = out->src[0], *t = out->src[1], *x = out->src[2];
+    int N = u->shape[0], K = u->shape[1], M = tensor_cols(x), R = tensor_rows(x);
+#ifdef LRMV_HAVE_AVX2
+    if (lrmv_use_avx2()) {
+        lrmv_forward_avx2(u->data, t->data, x->data, out->data, R, N, K, M);
+        return;
+    }
+#endif
+    lrmv_forward_base(u->data, t->data, x->data, out->data, R, N, K, M);
+}
+
+void op_lrmv_backward(struct tensor *out)
+{
+    struct tensor *u = out->src[0], *t = out->src[1], *x = out->src[2];
+    int N = u->shape[0], K = u->shape[1], M = tensor_cols(x), R = tensor_rows(x);
+    int nch = (R + LRMV_CHUNK - 1) / LRMV_CHUNK;
+    float *du = u->grad ? out->cache : NULL;
+#ifdef LRMV_HAVE_AVX2
+    if (lrmv_use_avx2())
+        lrmv_backward_avx2(u->data, t->data, x->data, out->grad, du, t->grad, x->grad, R, N, K, M, nch);
+    else
+#endif
+        lrmv_backward_base(u->data, t->data, x->data, out->grad, du, t->grad, x->grad, R, N, K, M, nch);
+    if (du) {
+        float *restrict dug = u->grad;
+        for (int c = 0; c < nch; c++) {
+            const float *restrict duc = du + (size_t)c * N * K;
+            for (int i = 0; i < N * K; i++) dug[i] += duc[i];
+        }
+    }
 }

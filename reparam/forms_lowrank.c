@@ -56,18 +56,15 @@ const struct reparam_form reparam_v3 = {
 
 /* ---- v2 ---- */
 /* W_i = U S_i V for every row, then W_i x_i:
- *   S (B,K*K) as (B*K, K) times V (K,M)       -> T (B*K, M), T_i = S_i V
- *   T as (B,K,M) -> (B,M,K) -> (B*M, K) x U^T  -> (B*M, N): row (i,m) = column m of W_i
- *   -> (B,M,N) -> (B,N,M) -> (B, N*M) = W_i row-major; y_i = W_i x_i. */
+ *   S (B,K*K) as (B*K, K) times V (K,M) -> T (B*K, M), T_i = S_i V   (one GEMM)
+ *   y_i = (U T_i) x_i: lrmv builds every W_i = U T_i (N x M, O(NMK)) row by row in cache
+ *   and applies it; its backward is the materialised graph's (dW_i = dy_i x_i^T). */
 static struct tensor *v2_forward(const struct reparam_layer *l, struct graph *g, struct tensor *x,
                                  struct tensor *gen)
 {
-    int B = tensor_rows(x), N = l->dims.N, M = l->dims.M, K = l->dims.K;
+    int B = tensor_rows(x), K = l->dims.K;
     struct tensor *t = t_matmul(g, t_reshape2(g, gen, B * K, K), l->f[1], 0, 0);
-    t = t_reshape2(g, t_transpose(g, t_reshape3(g, t, B, K, M)), B * M, K);
-    t = t_matmul(g, t, l->f[0], 0, 1);
-    struct tensor *w = t_reshape2(g, t_transpose(g, t_reshape3(g, t, B, M, N)), B, N * M);
-    return t_rowmv(g, w, x, N, M, 0);
+    return t_lrmv(g, l->f[0], t, x);
 }
 
 const struct reparam_form reparam_v2 = {

@@ -204,6 +204,7 @@ static struct tensor *gc_build(struct gc *c, struct graph *g)
     case OP_BAG: return t_bag(g, a, c->offs, c->ids, k[0], k[1]);
     case OP_SOFTMAX: return t_softmax(g, a);
     case OP_ROWMV: return t_rowmv(g, a, b, k[0], k[1], k[2]);
+    case OP_LRMV: return t_lrmv(g, a, b, X(c, g, 2));
     case OP_ROWDOT: return t_rowdot(g, a, b);
     case OP_BCE: return t_bce(g, a, c->labels);
     }
@@ -415,6 +416,27 @@ static void case_rowmv(void)
     IN(&c, 3, 2, 2, 6); P(&c, 3, 2, 2, 2); gc_run(&c);
 }
 
+/* lrmv: U (N,K), T (R, K*M), x (R,M). N not a multiple of the 4-row blocks, K off and on
+ * the specialised ranks, R past one dU chunk (64 rows) and past APG_PAR_MIN (threaded),
+ * T as (R*K, M) as v2 passes it, and inputs without grads. */
+static void case_lrmv(void)
+{
+    static const int rnkm[5][4] = { { 3, 5, 2, 3 }, { 2, 4, 3, 7 }, { 70, 6, 8, 5 },
+                                    { 130, 9, 8, 16 }, { 3, 4, 5, 2 } };
+    for (int s = 0; s < 5; s++) {
+        int R = rnkm[s][0], N = rnkm[s][1], K = rnkm[s][2], M = rnkm[s][3];
+        struct gc c;
+        gc_begin(&c, s == 3 ? "big (chunks, threads), T (R*K,M)" : "small", OP_LRMV);
+        P(&c, 2, N, K, 0);
+        if (s == 3) P(&c, 2, R * K, M, 0); else P(&c, 2, R, K * M, 0);
+        if (s == 4) IN(&c, 2, R, M, 0); else P(&c, 2, R, M, 0);
+        gc_run(&c);
+    }
+    struct gc c;
+    gc_begin(&c, "input U and T, 3-D x", OP_LRMV);
+    IN(&c, 2, 5, 2, 0); IN(&c, 2, 6, 2 * 3, 0); P(&c, 3, 2, 3, 3); gc_run(&c);
+}
+
 static void case_rowdot(void)
 {
     struct gc c;
@@ -449,7 +471,7 @@ static void (*const gc_cases[OP_COUNT])(void) = {
     [OP_TANH] = case_tanh,       [OP_SUM] = case_sum,           [OP_MEAN] = case_mean,
     [OP_CONCAT] = case_concat,   [OP_SLICE] = case_slice,       [OP_RESHAPE] = case_reshape,
     [OP_TRANSPOSE] = case_transpose, [OP_GATHER] = case_gather, [OP_BAG] = case_bag,
-    [OP_SOFTMAX] = case_softmax, [OP_ROWMV] = case_rowmv,       [OP_ROWDOT] = case_rowdot,
+    [OP_SOFTMAX] = case_softmax, [OP_ROWMV] = case_rowmv, [OP_LRMV] = case_lrmv,       [OP_ROWDOT] = case_rowdot,
     [OP_BCE] = case_bce,
 };
 

@@ -1,6 +1,6 @@
 /* Forward values of the non-GEMM ops on small hand-computed examples (the gradient check
  * only proves that backward matches forward; this pins down what forward computes):
- * broadcast modes, reductions per axis, softmax, bce, shape ops, embeddings, rowmv. */
+ * broadcast modes, reductions per axis, softmax, bce, shape ops, embeddings, rowmv, lrmv. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -176,6 +176,42 @@ static void test_rowmv_rowdot(void **state)
     graph_free(&g);
 }
 
+/* lrmv: y_r = (U T_r) x_r against a plain loop, for the specialised ranks and a generic
+ * one, N off the 4-row blocks, rows enough for the threaded path; small integers: exact. */
+static void test_lrmv(void **state)
+{
+    (void)state;
+    struct graph g;
+    graph_init(&g, 1 << 20);
+    static const int nkm[5][3] = { { 256, 8, 12 }, { 5, 2, 7 }, { 9, 4, 16 }, { 3, 6, 5 }, { 7, 3, 9 } };
+    for (int c = 0; c < 5; c++) {
+        int N = nkm[c][0], K = nkm[c][1], M = nkm[c][2], R = 40000 / (N * M) + 3;
+        struct tensor *U = graph_input(&g, NULL, 2, (int[]){ N, K });
+        struct tensor *T = graph_input(&g, NULL, 2, (int[]){ R * K, M });
+        struct tensor *x = graph_input(&g, NULL, 2, (int[]){ R, M });
+        for (int i = 0; i < U->size; i++) U->data[i] = (float)((i * 5) % 7) - 3;
+        for (int i = 0; i < T->size; i++) T->data[i] = (float)((i * 7) % 11) - 5;
+        for (int i = 0; i < x->size; i++) x->data[i] = (float)((i * 3) % 5) - 2;
+        struct tensor *y = t_lrmv(&g, U, T, x);
+        assert_int_equal(y->shape[0], R);
+        assert_int_equal(y->shape[1], N);
+        for (int r = 0; r < R; r++)
+            for (int n = 0; n < N; n++) {
+                double want = 0;
+                for (int m = 0; m < M; m++) {
+                    double w = 0;
+                    for (int k = 0; k < K; k++)
+                        w += (double)U->data[n * K + k] * T->data[((size_t)r * K + k) * M + m];
+                    want += w * x->data[(size_t)r * M + m];
+                }
+                if (y->data[(size_t)r * N + n] != (float)want)
+                    fail_msg("lrmv N %d K %d M %d row %d: %g vs %g", N, K, M, r,
+                             y->data[(size_t)r * N + n], want);
+            }
+    }
+    graph_free(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -185,6 +221,7 @@ int main(void)
         cmocka_unit_test(test_shape_ops),
         cmocka_unit_test(test_embeddings),
         cmocka_unit_test(test_rowmv_rowdot),
+        cmocka_unit_test(test_lrmv),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
