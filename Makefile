@@ -76,6 +76,18 @@ test-asan:
 	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	    LDFLAGS="-fsanitize=address,undefined" test
 
+# A sanitizer build of the command itself, ./apg-asan (objects under build/asan; ./apg
+# is untouched): `make apg-asan && ./apg-asan train ...`.
+ASAN_CFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+ASAN_LDFLAGS := -fsanitize=address,undefined
+.PHONY: apg-asan
+apg-asan:
+	@$(MAKE) --no-print-directory B=build/asan CFLAGS="$(ASAN_CFLAGS)" LDFLAGS="$(ASAN_LDFLAGS)" build/asan/apg
+	@cp -f build/asan/apg apg-asan
+
+$(B)/apg: $(B)/.deps-ok $(B)/libapg.a $(B)/experiments/main.o
+	$(CC) -o $@ $(B)/experiments/main.o $(B)/libapg.a $(LDLIBS_ALL) $(LDFLAGS)
+
 bench: apg
 	@bash experiments/bench.sh
 
@@ -128,6 +140,6 @@ report:
 	./apg report --db $(DB) --out $(REPORT)
 
 clean:
-	rm -rf build apg
+	rm -rf build apg apg-asan
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -2,6 +2,7 @@
 #include <blis.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -40,3 +41,15 @@ void apg_set_threads(int n)
 }
 
 int apg_threads(void) { return n_threads; }
+
+int apg_cores(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 1024 ? 1024 : (int)n;
+}
+
+int apg_threads_cap(int n)
+{
+    int cores = apg_cores();
+    return n < 1 ? 1 : n > cores ? cores : n;
+}

@@ -10,6 +10,10 @@ void apg_blis_setup(void);
 const char *apg_blis_arch(void);   /* the kernel set BLIS uses, e.g. "skx" */
 void apg_set_threads(int n);
 int  apg_threads(void);
+/* The cores online (1..1024), and n clamped to 1..apg_cores() (--threads is capped
+ * there: more threads than cores only oversubscribe them). */
+int  apg_cores(void);
+int  apg_threads_cap(int n);
 /* Parallelise an elementwise loop over n items only past this size. */
 #define APG_PAR_MIN 32768
 #endif

@@ -3,6 +3,7 @@
  * options, and the inference-time collapse of over-parameterised forms. */
 #include "checkpoint.h"
 #include "reparam.h"
+#include "stale_tmp.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,6 +191,25 @@ static char *tmp_name(const char *path)
 
 int ckpt_check_writable(const char *path, char *err, size_t errlen)
 {
+    size_t len = strlen(path);
+    struct stat st;
+    if (len == 0) {
+        snprintf(err, errlen, "'': empty file name");
+        return -1;
+    }
+    if (path[0] == '-') {
+        snprintf(err, errlen, "%s: looks like an option, not a file name (write ./%s for such a file)", path, path);
+        return -1;
+    }
+    if (path[len - 1] == '/' || (stat(path, &st) == 0 && S_ISDIR(st.st_mode))) {
+        snprintf(err, errlen, "%s: is a directory, not a checkpoint file", path);
+        return -1;
+    }
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "%s: exists and is not a regular file", path);
+        return -1;
+    }
+    stale_tmp_sweep_for(path);
     char *tmp = tmp_name(path);
     FILE *f = tmp ? fopen(tmp, "wb") : NULL;
     if (!f) {
@@ -210,6 +230,7 @@ int ckpt_save(const char *path, const struct ckpt_meta *cm, const struct model *
         snprintf(err, errlen, "%s: checkpoints are little-endian and this host is not", path);
         return -1;
     }
+    stale_tmp_sweep_for(path);             /* of earlier runs killed while writing */
     struct ckpt_writer w = { 0 };
     write_body(&w, cm, m, 0);
     uint64_t size = w.n + 8;
@@ -512,10 +533,8 @@ static int parse_body(struct ckpt *ck, struct ckpt_reader *r, const char *path, 
     cm->val_auc = r_f64(r);
     cm->test_auc = r_f64(r);
     cm->test_logloss = r_f64(r);
-    int32_t user = cm->user_field, item = cm->item_field, cat = cm->category_field;
-    if (r->bad || user < -1 || user >= cm->n_fields || item < -1 || item >= cm->n_fields || cat < -1 ||
-        cat >= cm->n_fields)
-        goto layout;
+    if (r->bad) goto layout;
+    if (ckpt_check_meta(cm, path, err, errlen)) return -1;
 
     if (rebuild_config(ck, path, err, errlen)) return -1;
 
@@ -537,7 +556,7 @@ static int parse_body(struct ckpt *ck, struct ckpt_reader *r, const char *path, 
     int rc = -1;
     if (!slab || r->pos != r->n) {
         snprintf(err, errlen, "%s: corrupt (layout)", path);
-    } else {
+    } else if (ckpt_check_sizes(cm, n_floats, path, err, errlen) == 0) {
         struct rng rng;
         char why[400];
         rng_seed(&rng, 0);
@@ -545,7 +564,7 @@ static int parse_body(struct ckpt *ck, struct ckpt_reader *r, const char *path, 
             snprintf(err, errlen, "%s: cannot rebuild the model from its options: %s", path, why);
         } else if (check_table(path, &ck->model.ps, cp, n, n_floats, err, errlen) == 0) {
             memcpy(ck->model.ps.data, slab, sizeof(float) * n_floats);
-            rc = 0;
+            rc = ckpt_check_finite(&ck->model.ps, path, err, errlen);
         }
     }
     for (int i = 0; i < n; i++) free(cp[i].name);

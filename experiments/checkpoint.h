@@ -73,8 +73,10 @@ void ckpt_meta_free(struct ckpt_meta *cm);
 int  ckpt_save(const char *path, const struct ckpt_meta *cm, const struct model *m, char *err,
                size_t errlen);
 
-/* Checks early (before a long training run) that path can be written: creates and
- * removes its temporary file. 0, or -1 with err naming the file. */
+/* Checks early (before a long training run) that path can be written: not empty, not
+ * an option-looking name ("--json": a forgotten value), not a directory or other
+ * non-regular file, and its folder writable (creates and removes its temporary file).
+ * 0, or -1 with err naming the file. */
 int  ckpt_check_writable(const char *path, char *err, size_t errlen);
 
 /* Reads path, checks magic, version, size and checksum, rebuilds the model from the
@@ -85,9 +87,24 @@ int  ckpt_check_writable(const char *path, char *err, size_t errlen);
  *   "FILE: truncated (N of M bytes)"
  *   "FILE: corrupt (checksum)"            (and "corrupt (size)", "corrupt (layout)")
  *   "FILE: the model rebuilt from its options does not match the stored parameters: ..."
+ *   "FILE: invalid contents (...)"         (ckpt_check_*: the checksum is right but a
+ *                                           value is not, e.g. "threads 100000 outside
+ *                                           0..1024", "parameter 'w' element 3 is NaN")
  * Free with ckpt_free (also after a failure). */
 int  ckpt_load(struct ckpt *ck, const char *path, char *err, size_t errlen);
 void ckpt_free(struct ckpt *ck);
+
+/* checkpoint_check.c, called by ckpt_load; each 0, or -1 with "FILE: invalid contents
+ * (WHAT)". Meta: batch 0..2^20, threads 0..1024 (0 = not recorded), best epoch
+ * 0..epochs run <= 10000, split sizes >= 0, at least one field, cardinalities >= 1
+ * summing under 2^31, multi 0/1, user/item/category field -1..n_fields-1, AUCs in
+ * [0, 1] and logloss >= 0 (or NaN). Sizes: every id of every field fits an embedding
+ * row (sum of cardinalities <= the parameter floats), before the model is built.
+ * Finite: every parameter element finite, naming the parameter. */
+int  ckpt_check_meta(const struct ckpt_meta *cm, const char *path, char *err, size_t errlen);
+int  ckpt_check_sizes(const struct ckpt_meta *cm, uint64_t n_floats, const char *path, char *err,
+                      size_t errlen);
+int  ckpt_check_finite(const struct param_store *ps, const char *path, char *err, size_t errlen);
 
 /* Checks that d has the fields (names, cardinalities, single/multi-valued) the model
  * was trained on. 0, or -1 with err naming the first difference. */

@@ -3,6 +3,8 @@
  * user-frequency deciles of the paper's Fig 8 (users sorted by their number of
  * training rows, cut into ten groups of equal user count, group 0 the rarest). */
 #include "dataset.h"
+#include "model_opts.h"
+#include "stale_tmp.h"
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -175,14 +177,24 @@ int cmd_data(int argc, char **argv)
         data_usage(stdout, groups, 2);
         return 0;
     }
+    if (data_opts_check_effect(&o, argc - 1, argv + 1, err, sizeof err)) {
+        fprintf(stderr, "apg data info: %s\n", err);
+        return 2;
+    }
     if (strcmp(o.split, "random") != 0 && strcmp(o.split, "time") != 0) {
         fprintf(stderr, "apg data info: --split: expected random or time, got '%s'\n", o.split);
         return 2;
     }
     struct dataset d;
     double t0 = data_now();
+    stale_tmp_sweep_cache(o.cache_dir);   /* cache writes of runs killed meanwhile */
     if (dataset_load(&d, &o, err, sizeof err)) {
         fprintf(stderr, "apg data info: %s\n", err);
+        return data_load_exit_code(err);
+    }
+    if (d.n_rows == 0) {
+        fprintf(stderr, "apg data info: dataset %s is empty (no rows: an empty source file, or every row skipped)\n", d.name);
+        dataset_free(&d);
         return 1;
     }
     double t_load = data_now() - t0;

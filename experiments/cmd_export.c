@@ -27,6 +27,10 @@ int cmd_export(int argc, char **argv)
         fprintf(stderr, "apg export: expected MODEL and OUT (see --help)\n");
         return 2;
     }
+    if (ckpt_check_writable(pos[1], err, sizeof err)) {
+        fprintf(stderr, "apg export: %s\n", err);
+        return 2;
+    }
     int n;
     size_t before, after;
     if (ckpt_export(pos[0], pos[1], stdout, &n, &before, &after, err, sizeof err)) {

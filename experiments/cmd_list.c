@@ -7,13 +7,15 @@
 #include "op.h"
 #include "spec.h"
 #include <stdio.h>
+#include <string.h>
 
 int cmd_list(int argc, char **argv)
 {
-    (void)argv;
     if (argc > 0) {
-        printf("usage: apg list\n\nPrints every registry: backbones, datasets, APG forms and conditions, paper tables, autodiff ops.\n");
-        return 0;
+        int help = strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0;
+        if (!help) fprintf(stderr, "apg list: takes no arguments, got '%s' (see apg list --help)\n", argv[0]);
+        else printf("usage: apg list\n\nPrints every registry: backbones, datasets, APG forms and conditions, paper tables, autodiff ops.\n");
+        return help ? 0 : 2;
     }
     printf("backbones:\n");
     for (int i = 0; i < backbone_count(); i++) {

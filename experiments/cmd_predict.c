@@ -4,6 +4,7 @@
  * override them. The dataset must have the model's fields and cardinalities. */
 #include "checkpoint.h"
 #include "commands.h"
+#include "stale_tmp.h"
 #include "metrics.h"
 #include "progress.h"
 #include "threads.h"
@@ -63,12 +64,6 @@ static int write_scores(const char *path, const int32_t *rows, const float *scor
     return 0;
 }
 
-static void json_num(const char *key, double v)
-{
-    if (isnan(v)) printf("\"%s\":null,", key);
-    else printf("\"%s\":%.6f,", key, v);
-}
-
 /* Scores the rows, prints the metrics; 0 or -1 with err. */
 static int score(struct ckpt *ck, const char *path, const struct predict_cli *a, const struct dataset *d,
                  const int32_t *rows, int n, int same_test, char *err, size_t errlen)
@@ -81,7 +76,9 @@ static int score(struct ckpt *ck, const char *path, const struct predict_cli *a,
         return -1;
     }
     int batch = a->batch > 0 ? a->batch : ck->meta.batch > 0 ? ck->meta.batch : 1024;
-    int threads = a->threads > 0 ? a->threads : ck->meta.threads > 0 ? ck->meta.threads : 1;
+    int threads = a->threads > 0 ? train_threads_cap(a->threads, "apg predict", "--threads")
+                : ck->meta.threads > 0 ? train_threads_cap(ck->meta.threads, "apg predict", "the checkpoint's threads")
+                : 1;
     apg_set_threads(threads);
     struct graph g;
     graph_init(&g, (size_t)64 << 20);
@@ -120,17 +117,23 @@ static int score(struct ckpt *ck, const char *path, const struct predict_cli *a,
     if (rc == 0 && a->out) printf("wrote %d scores to %s\n", n, a->out);
     if (rc == 0 && a->json) {
         char key[48];
-        printf("{\"model\":\"%s\",\"dataset\":\"%s\",\"backbone\":\"%s\",\"apg\":\"%s\",\"split\":\"%s\","
-               "\"rows\":%d,", path, d->name, ck->mo.backbone, ck->mo.m.apg.variant, a->part, n);
+        printf("{");
+        json_text(stdout, "model", path, ",");
+        json_text(stdout, "dataset", d->name, ",");
+        json_text(stdout, "backbone", ck->mo.backbone, ",");
+        json_text(stdout, "apg", ck->mo.m.apg.variant, ",");
+        json_text(stdout, "split", a->part, ",");
+        printf("\"rows\":%d,", n);
         snprintf(key, sizeof key, "%s_auc", a->part);
-        json_num(key, auc);
+        json_num(stdout, key, auc, 6, ",");
         snprintf(key, sizeof key, "%s_logloss", a->part);
-        json_num(key, logloss);
+        json_num(stdout, key, logloss, 6, ",");
         snprintf(key, sizeof key, "%s_gauc", a->part);
-        json_num(key, gauc);
-        json_num("oracle_auc", oracle);
-        printf("\"batch\":%d,\"threads\":%d,\"infer_samples_per_s\":%.1f,\"param_bytes\":%zu,"
-               "\"synthetic_fallback\":%s}\n", batch, threads, sps, params_bytes(&ck->model.ps),
+        json_num(stdout, key, gauc, 6, ",");
+        json_num(stdout, "oracle_auc", oracle, 6, ",");
+        printf("\"batch\":%d,\"threads\":%d,", batch, threads);
+        json_num(stdout, "infer_samples_per_s", sps, 1, ",");
+        printf("\"param_bytes\":%zu,\"synthetic_fallback\":%s}\n", params_bytes(&ck->model.ps),
                d->synthetic_fallback ? "true" : "false");
     }
     free(scores);
@@ -211,8 +214,10 @@ int cmd_predict(int argc, char **argv)
     int same_data = strcmp(now_text, ck.meta.data_text) == 0;
     printf("%s: %s, APG %s, trained on %s (best epoch %d, test auc %.5f)\n", path, ck.mo.backbone,
            ck.mo.m.apg.variant, ck.meta.dataset, ck.meta.best_epoch, ck.meta.test_auc);
+    stale_tmp_sweep_cache(o.cache_dir);   /* cache writes of runs killed meanwhile */
     if (dataset_load(&d, &o, err, sizeof err)) {
         fprintf(stderr, "apg predict: %s\n", err);
+        rc = data_load_exit_code(err);
         goto out;
     }
     if (d.synthetic_fallback)

@@ -1,6 +1,7 @@
 /* apg train: load a dataset, split it, train one model, print the metrics. */
 #include "checkpoint.h"
 #include "commands.h"
+#include "stale_tmp.h"
 #include "dataset.h"
 #include "model_opts.h"
 #include "train.h"
@@ -35,20 +36,26 @@ static void print_json(const struct train_cli *a, const struct data_opts *o, con
                        const struct train_result *r)
 {
     const struct apg_cfg *g = &a->t.model.apg;
-    printf("{\"dataset\":\"%s\",\"backbone\":\"%s\",\"apg\":\"%s\",\"condition\":\"%s\",\"K\":%d,"
-           "\"P\":%d,\"apg_init\":\"%s\",\"seed\":%llu,\"threads\":%d,\"rows\":%d,"
-           "\"test_auc\":%.6f,\"val_auc\":%.6f,\"test_logloss\":%.6f,\"test_gauc\":%.6f,",
-           d->name, a->t.backbone, g->variant, g->condition, g->K, g->P, g->init,
-           (unsigned long long)a->t.seed, a->t.threads, d->n_rows,
-           r->test_auc, r->val_auc, r->test_logloss, r->test_gauc);
-    if (isnan(r->oracle_auc)) printf("\"oracle_auc\":null,");
-    else printf("\"oracle_auc\":%.6f,", r->oracle_auc);
-    printf("\"epochs\":%d,\"best_epoch\":%d,\"sec_per_epoch\":%.4f,\"train_samples_per_s\":%.1f,"
-           "\"infer_samples_per_s\":%.1f,\"param_bytes\":%zu,\"peak_rss_bytes\":%ld,"
-           "\"synthetic_fallback\":%s}\n",
-           r->epochs_run, r->best_epoch, r->sec_per_epoch, r->train_samples_per_s,
-           r->infer_samples_per_s, r->param_bytes, r->peak_rss_bytes,
-           d->synthetic_fallback ? "true" : "false");
+    printf("{");
+    json_text(stdout, "dataset", d->name, ",");
+    json_text(stdout, "backbone", a->t.backbone, ",");
+    json_text(stdout, "apg", g->variant, ",");
+    json_text(stdout, "condition", g->condition, ",");
+    printf("\"K\":%d,\"P\":%d,", g->K, g->P);
+    json_text(stdout, "apg_init", g->init, ",");
+    printf("\"seed\":%llu,\"threads\":%d,\"rows\":%d,", (unsigned long long)a->t.seed, a->t.threads, d->n_rows);
+    /* NaN and inf are no JSON tokens: json_num prints null for them */
+    json_num(stdout, "test_auc", r->test_auc, 6, ",");
+    json_num(stdout, "val_auc", r->val_auc, 6, ",");
+    json_num(stdout, "test_logloss", r->test_logloss, 6, ",");
+    json_num(stdout, "test_gauc", r->test_gauc, 6, ",");
+    json_num(stdout, "oracle_auc", r->oracle_auc, 6, ",");
+    printf("\"epochs\":%d,\"best_epoch\":%d,", r->epochs_run, r->best_epoch);
+    json_num(stdout, "sec_per_epoch", r->sec_per_epoch, 4, ",");
+    json_num(stdout, "train_samples_per_s", r->train_samples_per_s, 1, ",");
+    json_num(stdout, "infer_samples_per_s", r->infer_samples_per_s, 1, ",");
+    printf("\"param_bytes\":%zu,\"peak_rss_bytes\":%ld,\"synthetic_fallback\":%s}\n", r->param_bytes,
+           r->peak_rss_bytes, d->synthetic_fallback ? "true" : "false");
     (void)o;
 }
 
@@ -108,10 +115,12 @@ int cmd_train(int argc, char **argv)
         model_opts_help_backbones(stdout);
         return 0;
     }
-    if (model_opts_finish(&mo, err, sizeof err)) {
+    if (model_opts_finish(&mo, err, sizeof err) || model_opts_check_effect(&mo, argc, argv, err, sizeof err) ||
+        data_opts_check_effect(&o, argc, argv, err, sizeof err)) {
         fprintf(stderr, "apg train: %s\n", err);
         return 2;
     }
+    a.t.threads = train_threads_cap(a.t.threads, "apg train", "--threads");
     a.t.backbone = mo.backbone;
     a.t.model = mo.m;
     if (!dataset_spec_find(o.dataset)) {
@@ -130,8 +139,14 @@ int cmd_train(int argc, char **argv)
     a.t.verbose = 1;
 
     struct dataset d;
+    stale_tmp_sweep_cache(o.cache_dir);   /* cache writes of runs killed meanwhile */
     if (dataset_load(&d, &o, err, sizeof err)) {
         fprintf(stderr, "apg train: %s\n", err);
+        return data_load_exit_code(err);
+    }
+    if (d.n_rows == 0) {
+        fprintf(stderr, "apg train: dataset %s is empty (no rows: an empty source file, or every row skipped)\n", d.name);
+        dataset_free(&d);
         return 1;
     }
     struct split s;

@@ -56,7 +56,32 @@ int model_opts_prescan(struct model_opts *o, int argc, char **argv, char *err, s
         if (strcmp(argv[i], "--backbone") == 0 && i + 1 < argc) name = argv[++i];
         else if (strncmp(argv[i], "--backbone=", 11) == 0) name = argv[i] + 11;
     }
-    return model_opts_backbone(o, name, err, errlen);
+    if (model_opts_backbone(o, name, err, errlen)) return -1;
+    /* an option of another backbone: name the backbone it belongs to */
+    const struct backbone_ops *mine = backbone_find(o->backbone);
+    for (int i = 0; i < argc; i++) {
+        if (strncmp(argv[i], "--", 2) != 0) continue;
+        const char *opt = argv[i] + 2;
+        size_t len = strcspn(opt, "=");
+        int own = 0;
+        for (const struct opt *q = mine->opts; q && q->name && !own; q++)
+            own = strlen(q->name) == len && strncmp(q->name, opt, len) == 0;
+        for (int b = 0; b < backbone_count() && !own; b++) {
+            const struct backbone_ops *bb = backbone_at(b);
+            for (const struct opt *q = bb->opts; bb != mine && q && q->name; q++)
+                if (strlen(q->name) == len && strncmp(q->name, opt, len) == 0) {
+                    snprintf(err, errlen, "--%.*s is an option of backbone %s: add --backbone %s (the backbone is %s)",
+                             (int)len, opt, bb->name, bb->name, o->backbone);
+                    return -1;
+                }
+        }
+    }
+    return 0;
+}
+
+int data_load_exit_code(const char *err)
+{
+    return strstr(err, ": --") || strstr(err, "unknown preset") || strncmp(err, "unknown dataset", 15) == 0 ? 2 : 1;
 }
 
 static char bb_title[MODEL_OPT_GROUPS][48];
@@ -131,6 +156,77 @@ int model_opts_finish(struct model_opts *o, char *err, size_t errlen)
     }
     if (strcmp(a->init, "scaled") != 0 && strcmp(a->init, "plain") != 0) {
         snprintf(err, errlen, "--apg-init: expected scaled or plain, got '%s'", a->init);
+        return -1;
+    }
+    return 0;
+}
+
+/* argv holds --name or --name=... */
+static int given(int argc, char **argv, const char *name)
+{
+    size_t n = strlen(name);
+    for (int i = 0; i < argc; i++)
+        if (strncmp(argv[i], "--", 2) == 0 && strncmp(argv[i] + 2, name, n) == 0 &&
+            (argv[i][2 + n] == '\0' || argv[i][2 + n] == '='))
+            return 1;
+    return 0;
+}
+
+/* 1 when form f's sizes change with dims field K (which = 0) or P (which = 1). */
+static int form_uses(const struct reparam_form *f, int which)
+{
+    struct reparam_dims a = { 16, 16, 2, 4 }, b = a;
+    if (which == 0) b.K = 3;
+    else b.P = 5;
+    return f->gen_size(&a) != f->gen_size(&b) || f->shared_size(&a) != f->shared_size(&b);
+}
+
+int model_opts_check_effect(const struct model_opts *o, int argc, char **argv, char *err, size_t errlen)
+{
+    const struct apg_cfg *a = &o->m.apg;
+    if (!apg_enabled(a)) {
+        for (const struct opt *q = apg_opt_table; q->name; q++)
+            if (strcmp(q->name, "apg") != 0 && given(argc, argv, q->name)) {
+                snprintf(err, errlen, "--%s has no effect with --apg none (the base model): drop it, or "
+                         "choose an APG form with --apg v1..v8", q->name);
+                return -1;
+            }
+        return 0;
+    }
+    const struct reparam_form *f = reparam_find(a->variant);
+    if (!f) return 0;   /* model_opts_finish reports it */
+    static const char *const kp[2] = { "K", "P" };
+    for (int w = 0; w < 2; w++)
+        if (given(argc, argv, kp[w]) && !form_uses(f, w)) {
+            snprintf(err, errlen, "--%s has no effect with --apg %s (%s, generated %s): drop it", kp[w], f->name,
+                     f->formula, f->generated);
+            return -1;
+        }
+    if (given(argc, argv, "chain-lr") && !f->collapse_to) {
+        snprintf(err, errlen, "--chain-lr has no effect with --apg %s (only the factor chains of v6-v8 have "
+                 "it): drop it", f->name);
+        return -1;
+    }
+    if (given(argc, argv, "gen-hidden") && a->gen_layers < 2) {
+        snprintf(err, errlen, "--gen-hidden has no effect with --gen-layers %d (G is one linear map): drop it, "
+                 "or set --gen-layers 2..4", a->gen_layers);
+        return -1;
+    }
+    return 0;
+}
+
+int data_opts_check_effect(const struct data_opts *o, int argc, char **argv, char *err, size_t errlen)
+{
+    static const char *const csv_only[] = { "label", "fields", "multi", "delim", "file" };
+    if (strcmp(o->dataset, "csv") != 0)
+        for (size_t i = 0; i < sizeof csv_only / sizeof csv_only[0]; i++)
+            if (given(argc, argv, csv_only[i])) {
+                snprintf(err, errlen, "--%s is an option of --dataset csv, not of --dataset %s: drop it",
+                         csv_only[i], o->dataset);
+                return -1;
+            }
+    if (strcmp(o->dataset, "synthetic") != 0 && given(argc, argv, "like")) {
+        snprintf(err, errlen, "--like is an option of --dataset synthetic, not of --dataset %s: drop it", o->dataset);
         return -1;
     }
     return 0;

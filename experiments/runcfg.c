@@ -187,7 +187,8 @@ int run_cfg_build(struct run_cfg *rc, const struct spec_table *spec, const struc
     int n_pos, help;
     if (model_opts_prescan(&rc->mo, argc, argv, why, sizeof why)) goto bad;
     int ng = model_opts_groups(&rc->mo, g);
-    if (cli_parse(g, ng, argc, argv, NULL, 0, &n_pos, &help, why, sizeof why) || model_opts_finish(&rc->mo, why, sizeof why))
+    if (cli_parse(g, ng, argc, argv, NULL, 0, &n_pos, &help, why, sizeof why) || model_opts_finish(&rc->mo, why, sizeof why) ||
+        model_opts_check_effect(&rc->mo, argc, argv, why, sizeof why))
         goto bad;
     train_cfg_default(&rc->t);
     rc->t.backbone = rc->mo.backbone;

@@ -61,6 +61,45 @@ static long peak_rss_bytes(void)
     return ru.ru_maxrss * 1024L;
 }
 
+void json_num(FILE *f, const char *key, double v, int prec, const char *sep)
+{
+    if (isfinite(v)) fprintf(f, "\"%s\":%.*f%s", key, prec, v, sep);
+    else fprintf(f, "\"%s\":null%s", key, sep);
+}
+
+int train_threads_cap(int n, const char *who, const char *what)
+{
+    int capped = apg_threads_cap(n);
+    if (capped < n)
+        fprintf(stderr, "%s: %s %d: capped at the %d core%s available\n", who, what, n, capped,
+                capped == 1 ? "" : "s");
+    return capped;
+}
+
+void json_text(FILE *f, const char *key, const char *v, const char *sep)
+{
+    fprintf(f, "\"%s\":\"", key);
+    for (const unsigned char *p = (const unsigned char *)(v ? v : ""); *p; p++) {
+        if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
+        else if (*p < 0x20) fprintf(f, "\\u%04x", *p);
+        else fputc(*p, f);
+    }
+    fprintf(f, "\"%s", sep);
+}
+
+/* 0 when rows[0..n) hold both classes; else -1 with err naming the split. */
+static int check_two_classes(const struct dataset *d, const int32_t *rows, int n, const char *what,
+                             char *err, size_t errlen)
+{
+    int pos = 0;
+    for (int i = 0; i < n; i++) pos += d->label[rows[i]] > 0.5f;
+    if (pos > 0 && pos < n) return 0;
+    snprintf(err, errlen, "the %s split has one class (all %d rows %s): AUC is undefined, so no epoch "
+             "can be selected or result reported; use more rows (--rows) or a label with both classes",
+             what, n, pos ? "positive" : "negative");
+    return -1;
+}
+
 int train_run(const struct train_cfg *c, const struct dataset *d, const struct split *s,
               struct train_result *r, char *err, size_t errlen)
 {
@@ -70,7 +109,10 @@ int train_run(const struct train_cfg *c, const struct dataset *d, const struct s
         snprintf(err, errlen, "empty split (train %d, val %d, test %d rows)", s->n_train, s->n_val, s->n_test);
         return -1;
     }
-    apg_set_threads(c->threads);
+    if (check_two_classes(d, s->val, s->n_val, "validation", err, errlen) ||
+        check_two_classes(d, s->test, s->n_test, "test", err, errlen))
+        return -1;
+    apg_set_threads(train_threads_cap(c->threads, "apg", "--threads"));
     struct rng root, init_rng, shuf_rng;
     rng_seed(&root, c->seed);
     rng_fork(&init_rng, &root, 1);
@@ -80,6 +122,15 @@ int train_run(const struct train_cfg *c, const struct dataset *d, const struct s
     if (model_init(&m, c->backbone, &c->model, d, &init_rng, err, errlen)) {
         model_free(&m);
         return -2;   /* the configuration does not fit the dataset */
+    }
+    int adaptive = 0;
+    for (int i = 0; i < m.n_dense; i++) adaptive += m.dense[i]->rl.form != NULL;
+    if (apg_enabled(&c->model.apg) && adaptive == 0) {
+        snprintf(err, errlen, "--apg %s has no effect: backbone %s with %d hidden layers (--hidden) has no "
+                 "layer for APG to generate (the run would be the base model)", c->model.apg.variant,
+                 c->backbone, c->model.n_hidden);
+        model_free(&m);
+        return -2;
     }
     r->param_bytes = params_bytes(&m.ps);
 

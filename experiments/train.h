@@ -4,6 +4,7 @@
 #ifndef APG_TRAIN_H
 #define APG_TRAIN_H
 #include <stdint.h>
+#include <stdio.h>
 #include "model.h"
 
 struct train_result;
@@ -46,12 +47,26 @@ struct train_result {
 void train_cfg_default(struct train_cfg *c);
 /* Trains on s->train, selects on s->val, reports on s->test. 0; -2 with err when the
  * model cannot be built from the configuration for this dataset (K too large for a
- * layer, an unknown field, ...); -1 with err on any other failure. */
+ * layer, an unknown field, ...); -1 with err on any other failure, among them a
+ * validation or test split of one class (AUC undefined: no epoch could be selected and
+ * no result reported), refused before training:
+ *   "the validation split has one class (all 1 rows negative): AUC is undefined; ..." */
 int train_run(const struct train_cfg *c, const struct dataset *d, const struct split *s,
               struct train_result *r, char *err, size_t errlen);
 
 /* Scores rows[0..n) with a trained model: sigmoid(logit) into scores[n]. */
 void model_predict(struct model *m, struct graph *g, const struct dataset *d,
                    const int32_t *rows, int n, int batch, float *scores);
+
+/* n capped at the cores available (apg_threads_cap); when capping, says so on stderr:
+ * "WHO: --threads N: capped at the C cores available" (who e.g. "apg train"; what the
+ * option, e.g. "--threads" or "the checkpoint's threads"). */
+int train_threads_cap(int n, const char *who, const char *what);
+
+/* Prints "KEY":V with %.*f (prec), or "KEY":null when v is NaN or infinite (JSON
+ * has no token for them), followed by sep (e.g. "," or ""). */
+void json_num(FILE *f, const char *key, double v, int prec, const char *sep);
+/* Prints "KEY":"V" with V escaped for JSON (quote, backslash, control bytes), then sep. */
+void json_text(FILE *f, const char *key, const char *v, const char *sep);
 
 #endif

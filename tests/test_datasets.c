@@ -403,7 +403,7 @@ static void test_cmd_data_info(void **state)
     free(text);
     char *bad[] = { "info", "--dataset", "nope", NULL };
     saved = tu_capture_begin(stderr, out);
-    assert_int_equal(cmd_data(3, bad), 1);
+    assert_int_equal(cmd_data(3, bad), 2);   /* an option error: exit 2, as apg train */
     char *bad2[] = { "frobnicate", NULL };
     assert_int_equal(cmd_data(1, bad2), 2);
     tu_capture_end(stderr, saved);

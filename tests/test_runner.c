@@ -58,6 +58,7 @@ static const struct spec_cell k_cells[] = {
     { .row = "e", .col = "c", .data = SPEC_MOVIELENS, .args = "--backbone wdl --apg none" },
     { .row = "f", .col = "c", .data = SPEC_MOVIELENS, .args = "" },
     { .row = "g", .col = "c", .data = SPEC_MOVIELENS, .args = "--backbone nosuch" },
+    { .row = "h", .col = "c", .data = SPEC_MOVIELENS, .args = "--apg v1 --K 4" },
 };
 static const struct spec_table k_spec = { .name = "keys", .title = "keys", .metrics = SPEC_BIT(SPEC_AUC),
                                           SPEC_CELLS(k_cells) };
@@ -113,6 +114,10 @@ static void test_config_key(void **state)
     assert_int_equal(run_cfg_build(&rc[5], &k_spec, &k_cells[5], &data, &def, 1, 0, 0, err, sizeof err), -1);
     assert_non_null(strstr(err, "keys g / c"));
     assert_non_null(strstr(err, "nosuch"));
+    /* an option that would do nothing is a defect of the cell, named as such */
+    assert_int_equal(run_cfg_build(&rc[5], &k_spec, &k_cells[6], &data, &def, 1, 0, 0, err, sizeof err), -1);
+    assert_non_null(strstr(err, "keys h / c"));
+    assert_non_null(strstr(err, "no effect"));
     for (int i = 0; i < 5; i++) run_cfg_free(&rc[i]);
     run_cfg_free(&g);
     run_cfg_free(&s2);
