@@ -197,4 +197,27 @@ static inline void tu_mapped(const struct dataset *d)
     }
 }
 
+/* Loads with stderr captured; checks the result equals fresh and stderr holds want
+ * (NULL: stderr empty). */
+static inline void tu_load_expect(const struct data_opts *o, const struct dataset *fresh, const char *tmp, const char *want)
+{
+    char log[600];
+    snprintf(log, sizeof log, "%.500s/stderr.txt", tmp);
+    struct dataset d;
+    int saved = tu_capture_begin(stderr, log);
+    char err[1024] = "";
+    int rc = dataset_load(&d, o, err, sizeof err);
+    tu_capture_end(stderr, saved);
+    char *text = tu_read(log);
+    if (rc) print_message("load failed: %s\n", err);
+    assert_int_equal(rc, 0);
+    if (want ? !strstr(text, want) : text[0] != '\0')
+        print_message("stderr: '%s', wanted '%s'\n", text, want ? want : "");
+    if (want) assert_non_null(strstr(text, want));
+    else assert_string_equal(text, "");
+    free(text);
+    tu_same_dataset(&d, fresh);
+    dataset_free(&d);
+}
+
 #endif

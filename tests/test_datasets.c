@@ -178,28 +178,6 @@ static void flip_byte(const char *path, long at)
     fclose(f);
 }
 
-/* Loads with stderr captured; checks the result equals fresh and stderr holds want
- * (NULL: stderr empty). */
-static void load_expect(const struct data_opts *o, const struct dataset *fresh, const char *tmp, const char *want)
-{
-    char log[600];
-    snprintf(log, sizeof log, "%.500s/stderr.txt", tmp);
-    struct dataset d;
-    int saved = tu_capture_begin(stderr, log);
-    char err[1024] = "";
-    int rc = dataset_load(&d, o, err, sizeof err);
-    tu_capture_end(stderr, saved);
-    char *text = tu_read(log);
-    if (rc) print_message("load failed: %s\n", err);
-    assert_int_equal(rc, 0);
-    if (want ? !strstr(text, want) : text[0] != '\0')
-        print_message("stderr: '%s', wanted '%s'\n", text, want ? want : "");
-    if (want) assert_non_null(strstr(text, want));
-    else assert_string_equal(text, "");
-    free(text);
-    tu_same_dataset(&d, fresh);
-    dataset_free(&d);
-}
 
 static void test_cache_roundtrip_and_corruption(void **state)
 {
@@ -213,11 +191,11 @@ static void test_cache_roundtrip_and_corruption(void **state)
     ml100k_opts(&o, NULL);
     tu_load(&fresh, &o);                             /* a parse that never touches a cache */
     ml100k_opts(&o, cdir);
-    load_expect(&o, &fresh, tmp, NULL);              /* parses, writes the cache */
+    tu_load_expect(&o, &fresh, tmp, NULL);              /* parses, writes the cache */
     find_cache(cdir, "ml100k-", path, sizeof path);
     long size = file_size(path);
     assert_int_equal(size % 64, 0);                  /* every part padded to 64 bytes */
-    load_expect(&o, &fresh, tmp, NULL);              /* loads it: round trip equals the parse */
+    tu_load_expect(&o, &fresh, tmp, NULL);              /* loads it: round trip equals the parse */
     struct dataset m;
     tu_load(&m, &o);                                 /* the columns live in the mapped file */
     tu_mapped(&m);
@@ -229,29 +207,29 @@ static void test_cache_roundtrip_and_corruption(void **state)
     assert_int_equal(truncate(path, size / 2), 0);
     char want[128];
     snprintf(want, sizeof want, ".apgcache: truncated (%ld of %ld bytes); rebuilding", size / 2, size);
-    load_expect(&o, &fresh, tmp, want);
+    tu_load_expect(&o, &fresh, tmp, want);
     assert_int_equal(file_size(path), size);         /* rebuilt */
-    load_expect(&o, &fresh, tmp, NULL);
+    tu_load_expect(&o, &fresh, tmp, NULL);
 
     flip_byte(path, size - 1000);                    /* in the payload */
-    load_expect(&o, &fresh, tmp, "corrupted payload (checksum mismatch); rebuilding");
-    load_expect(&o, &fresh, tmp, NULL);
+    tu_load_expect(&o, &fresh, tmp, "corrupted payload (checksum mismatch); rebuilding");
+    tu_load_expect(&o, &fresh, tmp, NULL);
     flip_byte(path, 70);                             /* in the header */
-    load_expect(&o, &fresh, tmp, "corrupted header");
-    load_expect(&o, &fresh, tmp, NULL);
+    tu_load_expect(&o, &fresh, tmp, "corrupted header");
+    tu_load_expect(&o, &fresh, tmp, NULL);
     flip_byte(path, 490);                            /* the padding after the header */
-    load_expect(&o, &fresh, tmp, "corrupted header (nonzero padding); rebuilding");
-    load_expect(&o, &fresh, tmp, NULL);
+    tu_load_expect(&o, &fresh, tmp, "corrupted header (nonzero padding); rebuilding");
+    tu_load_expect(&o, &fresh, tmp, NULL);
     flip_byte(path, 600);                            /* the dataset metadata */
-    load_expect(&o, &fresh, tmp, "corrupted payload (checksum mismatch); rebuilding");
-    load_expect(&o, &fresh, tmp, NULL);
+    tu_load_expect(&o, &fresh, tmp, "corrupted payload (checksum mismatch); rebuilding");
+    tu_load_expect(&o, &fresh, tmp, NULL);
     FILE *fa = fopen(path, "ab");                    /* appended bytes */
     assert_non_null(fa);
     fputs("junk", fa);
     fclose(fa);
     snprintf(want, sizeof want, ".apgcache: has trailing bytes (%ld of %ld bytes); rebuilding", size + 4, size);
-    load_expect(&o, &fresh, tmp, want);
-    load_expect(&o, &fresh, tmp, NULL);
+    tu_load_expect(&o, &fresh, tmp, want);
+    tu_load_expect(&o, &fresh, tmp, NULL);
 
     /* other options, another cache file beside the first */
     struct dataset dn;
@@ -260,8 +238,8 @@ static void test_cache_roundtrip_and_corruption(void **state)
     tu_load(&dn, &o);
     o.cache_dir = cdir;
     o.no_cache = 0;
-    load_expect(&o, &dn, tmp, NULL);
-    load_expect(&o, &dn, tmp, NULL);
+    tu_load_expect(&o, &dn, tmp, NULL);
+    tu_load_expect(&o, &dn, tmp, NULL);
     DIR *dd = opendir(cdir);
     int n_files = 0;
     for (struct dirent *e; dd && (e = readdir(dd));) n_files += strstr(e->d_name, ".apgcache") != NULL;
@@ -287,13 +265,13 @@ static void test_cache_stale(void **state)
     tu_opts(&o, "ml100k", tmp, cdir);
     tu_opts(&on, "ml100k", tmp, NULL);
     tu_load(&a, &on);
-    load_expect(&o, &a, tmp, NULL);
-    load_expect(&o, &a, tmp, NULL);
+    tu_load_expect(&o, &a, tmp, NULL);
+    tu_load_expect(&o, &a, tmp, NULL);
     TU_WRITE(tmp, "ml-100k/u.data", "1\t1\t4\t881250949\n2\t1\t3\t891717742\n2\t1\t5\t891717743\n");
     tu_load(&b, &on);
     assert_int_equal(b.n_rows, 3);
-    load_expect(&o, &b, tmp, "u.data changed since the cache was written (size); rebuilding");
-    load_expect(&o, &b, tmp, NULL);
+    tu_load_expect(&o, &b, tmp, "u.data changed since the cache was written (size); rebuilding");
+    tu_load_expect(&o, &b, tmp, NULL);
 
     /* same size, the mtime put back: only the bytes tell (rating 5 -> 1 flips a label) */
     char p[256];
@@ -310,11 +288,11 @@ static void test_cache_stale(void **state)
     struct dataset c;
     tu_load(&c, &on);
     assert_true(c.label[2] == 0.0f && b.label[2] == 1.0f);
-    load_expect(&o, &c, tmp, "u.data changed since the cache was written (SHA-256 of its bytes); rebuilding");
-    load_expect(&o, &c, tmp, NULL);
+    tu_load_expect(&o, &c, tmp, "u.data changed since the cache was written (SHA-256 of its bytes); rebuilding");
+    tu_load_expect(&o, &c, tmp, NULL);
     /* a new mtime over the same bytes (touch, a copy) is not a change */
     assert_int_equal(utimensat(AT_FDCWD, p, NULL, 0), 0);
-    load_expect(&o, &c, tmp, NULL);
+    tu_load_expect(&o, &c, tmp, NULL);
     dataset_free(&a);
     dataset_free(&b);
     dataset_free(&c);

@@ -154,27 +154,6 @@ static void find_cache(const char *dir, char *out, size_t n)
     assert_int_equal(found, 1);
 }
 
-/* Loads with stderr captured: the result equals fresh, stderr holds want (NULL: empty). */
-static void load_expect(const struct data_opts *o, const struct dataset *fresh, const char *tmp, const char *want)
-{
-    char log[600];
-    snprintf(log, sizeof log, "%.500s/stderr.txt", tmp);
-    struct dataset d;
-    int saved = tu_capture_begin(stderr, log);
-    char err[1024] = "";
-    int rc = dataset_load(&d, o, err, sizeof err);
-    tu_capture_end(stderr, saved);
-    char *text = tu_read(log);
-    if (rc) print_message("load failed: %s\n", err);
-    assert_int_equal(rc, 0);
-    if (want ? !strstr(text, want) : text[0] != '\0')
-        print_message("stderr: '%s', wanted '%s'\n", text, want ? want : "");
-    if (want) assert_non_null(strstr(text, want));
-    else assert_string_equal(text, "");
-    free(text);
-    tu_same_dataset(&d, fresh);
-    dataset_free(&d);
-}
 
 static int count_records(void *ctx, const struct csvread_row *r, char *err, size_t errlen)
 {
@@ -266,15 +245,15 @@ static void test_cache_fifo(void **state)
     tu_opts(&on, "ml100k", dir, NULL);
     tu_load(&fresh, &on);
     tu_opts(&o, "ml100k", dir, cdir);
-    load_expect(&o, &fresh, dir, NULL);
+    tu_load_expect(&o, &fresh, dir, NULL);
     find_cache(cdir, path, sizeof path);
     unlink(path);
     assert_int_equal(mkfifo(path, 0600), 0);
-    load_expect(&o, &fresh, dir, "not a regular file (a FIFO); rebuilding");
+    tu_load_expect(&o, &fresh, dir, "not a regular file (a FIFO); rebuilding");
     struct stat st;
     assert_int_equal(stat(path, &st), 0);
     assert_true(S_ISREG(st.st_mode));
-    load_expect(&o, &fresh, dir, NULL);
+    tu_load_expect(&o, &fresh, dir, NULL);
     dataset_free(&fresh);
     tu_rmrf(dir);
 }
@@ -331,7 +310,7 @@ static void test_cache_semantic(void **state)
     tu_load(&fresh, &on);
     tu_load(&bad, &on);                               /* a private copy to damage */
     tu_opts(&o, "ml100k", dir, cdir);
-    load_expect(&o, &fresh, dir, NULL);
+    tu_load_expect(&o, &fresh, dir, NULL);
     find_cache(cdir, path, sizeof path);
     struct cache_key k;
     ml100k_key(&k, paths, dir, &o);
@@ -371,8 +350,8 @@ static void test_cache_semantic(void **state)
         assert_int_equal(cache_save(path, &bad, &k, 0, err, sizeof err), 0);
         char msg[400];
         snprintf(msg, sizeof msg, "%s; rebuilding", msgs[c]);
-        load_expect(&o, &fresh, dir, msg);           /* reported, rebuilt, the real data */
-        load_expect(&o, &fresh, dir, NULL);          /* the rebuilt cache is good */
+        tu_load_expect(&o, &fresh, dir, msg);           /* reported, rebuilt, the real data */
+        tu_load_expect(&o, &fresh, dir, NULL);          /* the rebuilt cache is good */
         fu->ids[1] = u1; fm->ids[0] = m0; bad.fields[2].card = card_s; bad.fields[5].card = card_z;
         offs[1] = o1; offs[2] = o2; fg->mids[0] = gm; bad.label[0] = l0; bad.user_field = uf;
     }
