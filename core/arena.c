@@ -11,13 +11,19 @@ struct arena_block {
     unsigned char *mem;
 };
 
+_Noreturn void apg_oom(const char *what, size_t bytes)
+{
+    fprintf(stderr, "apg: out of memory (%s, %zu bytes)\n", what, bytes);
+    fflush(stdout);
+    exit(1);
+}
+
 static struct arena_block *block_new(size_t cap)
 {
     struct arena_block *b = malloc(sizeof *b);
     if (b) b->mem = aligned_alloc(ARENA_ALIGN, (cap + ARENA_ALIGN - 1) / ARENA_ALIGN * ARENA_ALIGN);
     if (!b || !b->mem) {
-        fprintf(stderr, "apg: out of memory allocating a %zu-byte arena block\n", cap);
-        abort();
+        apg_oom("an arena block", cap);
     }
     b->next = NULL;
     b->cap = cap;

@@ -8,6 +8,10 @@
 #define APG_ARENA_H
 #include <stddef.h>
 
+/* Out of memory in library code: prints "apg: out of memory (what, N bytes)" and exits with
+ * status 1 (a run failure, not a crash: no core dump, no SIGABRT). */
+_Noreturn void apg_oom(const char *what, size_t bytes);
+
 struct arena_block;
 
 struct arena {

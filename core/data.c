@@ -1,5 +1,6 @@
 /* Columnar dataset lifetime, field lookup, random and time splits, and minibatch
  * assembly (dataset rows -> global ids / bags of ids + labels in one memory block). */
+#include "arena.h"
 #include "data.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,14 +11,14 @@
 static void *data_xmalloc(size_t n)
 {
     void *p = malloc(n ? n : 1);
-    if (!p) { fprintf(stderr, "apg: out of memory (%zu bytes)\n", n); abort(); }
+    if (!p) apg_oom("data column", n);
     return p;
 }
 
 static void *data_xcalloc(size_t n, size_t size)
 {
     void *p = calloc(n ? n : 1, size ? size : 1);
-    if (!p) { fprintf(stderr, "apg: out of memory (%zu x %zu bytes)\n", n, size); abort(); }
+    if (!p) apg_oom("data column", n * size);
     return p;
 }
 

@@ -1,3 +1,4 @@
+#include "arena.h"
 #include "graph.h"
 #include "op.h"
 #include <stdio.h>
@@ -10,7 +11,7 @@ void graph_init(struct graph *g, size_t arena_bytes)
     arena_init(&g->arena, arena_bytes);
     g->cap_tape = 256;
     g->tape = malloc(sizeof *g->tape * (size_t)g->cap_tape);
-    if (!g->tape) { fprintf(stderr, "apg: out of memory (tape)\n"); abort(); }
+    if (!g->tape) apg_oom("tape", sizeof *g->tape * (size_t)g->cap_tape);
     g->record = 1;
 }
 
@@ -73,7 +74,7 @@ struct tensor *graph_run(struct graph *g, struct tensor *t)
         if (g->n_tape == g->cap_tape) {   /* grows during the first steps only */
             g->cap_tape *= 2;
             struct tensor **nt = realloc(g->tape, sizeof *g->tape * (size_t)g->cap_tape);
-            if (!nt) { fprintf(stderr, "apg: out of memory (tape)\n"); abort(); }
+            if (!nt) apg_oom("tape", sizeof *g->tape * (size_t)g->cap_tape);
             g->tape = nt;
         }
         g->tape[g->n_tape++] = t;

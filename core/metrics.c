@@ -1,6 +1,7 @@
 /* AUC, logloss and gAUC. Scores are mapped to order-preserving uint32 keys and sorted
  * with a stable 3-pass (11-bit digit) LSD radix sort, so AUC over 1M rows costs a few
  * milliseconds and gives the same answer on every run. */
+#include "arena.h"
 #include "metrics.h"
 #include <math.h>
 #include <stdio.h>
@@ -13,7 +14,7 @@
 static void *metrics_xmalloc(size_t n)
 {
     void *p = malloc(n ? n : 1);
-    if (!p) { fprintf(stderr, "apg: out of memory (%zu bytes)\n", n); abort(); }
+    if (!p) apg_oom("metric scratch", n);
     return p;
 }
 
@@ -33,7 +34,7 @@ static void metrics_radix_sort(uint32_t *key, uint32_t *val, uint32_t *tk, uint3
 {
     enum { PASSES = (32 + METRICS_RADIX_BITS - 1) / METRICS_RADIX_BITS };
     size_t *hist = calloc((size_t)PASSES * METRICS_RADIX, sizeof *hist);
-    if (!hist) { fprintf(stderr, "apg: out of memory\n"); abort(); }
+    if (!hist) apg_oom("metric scratch", sizeof *hist * (size_t)PASSES * METRICS_RADIX);
     for (size_t i = 0; i < n; i++)
         for (int p = 0; p < PASSES; p++)
             hist[(size_t)p * METRICS_RADIX + ((key[i] >> (p * METRICS_RADIX_BITS)) & (METRICS_RADIX - 1))]++;

@@ -1,3 +1,4 @@
+#include "arena.h"
 #include "optim.h"
 #include "threads.h"
 #include <math.h>
@@ -48,10 +49,7 @@ static int32_t *adam_last(struct tensor *t)
     struct sparse_rows *sr = t->sparse;
     if (!sr->last) {
         sr->last = calloc((size_t)tensor_rows(t), sizeof *sr->last);
-        if (!sr->last) {
-            fprintf(stderr, "apg: out of memory (L2 step counts of %s)\n", t->name ? t->name : "a table");
-            abort();
-        }
+        if (!sr->last) apg_oom("L2 step counts of an embedding table", sizeof *sr->last * (size_t)tensor_rows(t));
     }
     return sr->last;
 }

@@ -1,3 +1,4 @@
+#include "arena.h"
 #include "params.h"
 #include <math.h>
 #include <stdio.h>
@@ -7,7 +8,7 @@
 static void *xmalloc(size_t n)
 {
     void *p = malloc(n ? n : 1);
-    if (!p) { fprintf(stderr, "apg: out of memory (%zu bytes)\n", n); abort(); }
+    if (!p) apg_oom("parameter table", n);
     return p;
 }
 
@@ -55,7 +56,7 @@ struct tensor *param_new(struct param_store *ps, const char *name, int ndim, con
         ps->init_scale = realloc(ps->init_scale, sizeof *ps->init_scale * (size_t)ps->cap);
         ps->init_fn = realloc(ps->init_fn, sizeof *ps->init_fn * (size_t)ps->cap);
         ps->init_ctx = realloc(ps->init_ctx, sizeof *ps->init_ctx * (size_t)ps->cap);
-        if (!ps->list || !ps->init || !ps->init_scale || !ps->init_fn || !ps->init_ctx) { fprintf(stderr, "apg: out of memory\n"); abort(); }
+        if (!ps->list || !ps->init || !ps->init_scale || !ps->init_fn || !ps->init_ctx) apg_oom("parameter list", sizeof *ps->list * (size_t)ps->cap);
     }
     struct tensor *t = xmalloc(sizeof *t);
     memset(t, 0, sizeof *t);
@@ -95,7 +96,7 @@ static size_t padded(int size) { return ((size_t)size + 15) / 16 * 16; }
 static void *slab(size_t n_floats)
 {
     float *p = aligned_alloc(64, sizeof(float) * (n_floats ? n_floats : 16));
-    if (!p) { fprintf(stderr, "apg: out of memory (%zu parameters)\n", n_floats); abort(); }
+    if (!p) apg_oom("parameter slab", sizeof(float) * n_floats);
     memset(p, 0, sizeof(float) * n_floats);
     return p;
 }

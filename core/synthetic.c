@@ -31,6 +31,7 @@
  * per user and per item stay those of the real set; attribute, category and context
  * fields keep their size. Values are 1..n (0 = padding/OOV, never generated);
  * d->time[r] = r (rows are iid, so a time split is a contiguous random split). */
+#include "arena.h"
 #include "synthetic.h"
 #include <math.h>
 #include <stdio.h>
@@ -135,7 +136,7 @@ const char *synthetic_preset_names(void) { return "ml1m, amazon, iaac"; }
 static void *syn_alloc(size_t n, size_t size)
 {
     void *p = calloc(n ? n : 1, size ? size : 1);
-    if (!p) { fprintf(stderr, "apg: out of memory (%zu x %zu bytes)\n", n, size); abort(); }
+    if (!p) apg_oom("synthetic data", n * size);
     return p;
 }
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -511,6 +512,37 @@ static void test_make_apg_asan_target(void **state)
     free(out);
 }
 
+/* Out of memory is a run failure: one line naming what could not be allocated and exit
+ * status 1, never SIGABRT (a child process under an address-space limit). Skipped under
+ * AddressSanitizer, whose shadow memory needs the address space the limit takes away. */
+static void test_out_of_memory_exits_1(void **state)
+{
+    (void)state;
+#if defined(__SANITIZE_ADDRESS__)
+    print_message("skipped: address-space limits do not apply under AddressSanitizer\n");
+    skip();
+#else
+    char log[160];
+    in_dir(log, sizeof log, "oom.txt");
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct rlimit rl = { (rlim_t)400 << 20, (rlim_t)400 << 20 };
+        if (setrlimit(RLIMIT_AS, &rl) || !freopen(log, "w", stderr) || !freopen("/dev/null", "w", stdout)) _exit(99);
+        char *argv[] = { "--rows", "40000000", "--epochs", "1", "--no-cache", NULL };
+        _exit(cmd_train(5, argv));
+    }
+    int ws;
+    waitpid(pid, &ws, 0);
+    assert_true(WIFEXITED(ws));
+    assert_int_equal(WEXITSTATUS(ws), 1);
+    char *text = tu_read(log);
+    assert_non_null(strstr(text, "apg: out of memory ("));
+    assert_non_null(strstr(text, " bytes)\n"));
+    free(text);
+#endif
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 4 && strcmp(argv[1], "--child-save") == 0) return child_save(argv[2], argv[3]);
@@ -526,6 +558,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_exit_codes),
         cmocka_unit_test(test_ineffective_options_refused),
         cmocka_unit_test(test_make_apg_asan_target),
+        cmocka_unit_test(test_out_of_memory_exits_1),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
