@@ -52,6 +52,15 @@ static int data_find(const struct run_data *pool, int n, const struct run_data *
     return -1;
 }
 
+/* What stands behind cell's column for spec under the options: resolved (files looked
+ * up), not loaded. */
+static void cell_probe(struct run_data *probe, const struct repro_cli *a, const struct spec_table *spec,
+                       const struct spec_cell *cell)
+{
+    int64_t rows = a->rows ? a->rows : a->full ? 0 : spec->quick_rows ? spec->quick_rows : QUICK_ROWS;
+    run_data_resolve(probe, cell->data, a->data_dir, a->cache_dir, rows, a->data_seed);
+}
+
 static const int grid_K[] = { 2, 4, 6, 8 };
 static const int grid_P[] = { 32, 64, 128, 256, 512 };
 
@@ -145,8 +154,7 @@ int cmd_reproduce(int argc, char **argv)
     for (int i = 0; i < n_specs && rc == 0; i++)
         for (int c = 0; c < specs[i]->n_cells && rc == 0; c++) {
             struct run_data probe;
-            int64_t rows = a.rows ? a.rows : a.full ? 0 : specs[i]->quick_rows ? specs[i]->quick_rows : QUICK_ROWS;
-            run_data_resolve(&probe, specs[i]->cells[c].data, a.data_dir, a.cache_dir, rows, a.data_seed);
+            cell_probe(&probe, &a, specs[i], &specs[i]->cells[c]);
             if (data_find(data, n_data, &probe) >= 0 || n_data == POOL_MAX) continue;
             data[n_data] = probe;
             struct run_data *rd = &data[n_data++];
@@ -177,14 +185,13 @@ int cmd_reproduce(int argc, char **argv)
         spec_begin[i] = n;
         for (int c = 0; rc == 0 && c < specs[i]->n_cells; c++) {
             const struct spec_cell *cell = &specs[i]->cells[c];
+            struct run_data probe;
+            cell_probe(&probe, &a, specs[i], cell);
+            int di = data_find(data, n_data, &probe);
             for (int p = 0; rc == 0 && p < cell_points(cell, a.full); p++)
                 for (int seed = 1; rc == 0 && seed <= a.seeds; seed++) {
                     int K, P;
                     grid_point(cell, a.full, p, &K, &P);
-                    struct run_data probe;
-                    int64_t rows = a.rows ? a.rows : a.full ? 0 : specs[i]->quick_rows ? specs[i]->quick_rows : QUICK_ROWS;
-                    run_data_resolve(&probe, cell->data, a.data_dir, a.cache_dir, rows, a.data_seed);
-                    int di = data_find(data, n_data, &probe);
                     if (di < 0 || run_cfg_build(&runs[n], specs[i], cell, &data[di], &def, seed, K, P, err,
                                                 sizeof err)) {
                         fprintf(stderr, "apg reproduce: %s\n", err);

@@ -235,8 +235,8 @@ static int settle(struct store *st, struct run_cfg *rc, struct slot *sl, int wst
     free(labels);
     if (rc_db) return -1;
     if (!ro->quiet)
-        printf("[%d/%d] %s %s | %s seed %d%s: test AUC %.5f (val %.5f, best epoch %d/%d) %.1f s\n", idx, total,
-               rc->spec->name, name, col, rc->seed, "", tr->test_auc, tr->val_auc, tr->best_epoch, tr->epochs_run, wall);
+        printf("[%d/%d] %s %s | %s seed %d: test AUC %.5f (val %.5f, best epoch %d/%d) %.1f s\n", idx, total,
+               rc->spec->name, name, col, rc->seed, tr->test_auc, tr->val_auc, tr->best_epoch, tr->epochs_run, wall);
     return RUN_DONE;
 }
 
@@ -303,7 +303,7 @@ int runner_execute(struct store *st, struct run_cfg *runs, int n, const struct r
     int jobs = ro->jobs > 0 ? ro->jobs : 1;
     struct slot *slots = calloc((size_t)jobs, sizeof *slots);
     int next = 0, active = 0, finished = 0, rc = 0;
-    double t_start = now_seconds(), last_hb = t_start, busy = 0;
+    double last_hb = now_seconds(), busy = 0;
     if (!slots) {
         snprintf(err, errlen, "out of memory");
         rc = -1;
@@ -428,6 +428,5 @@ int runner_execute(struct store *st, struct run_cfg *runs, int n, const struct r
                strsignal(stop_signal));
         return 1;
     }
-    (void)t_start;
     return rc;
 }
