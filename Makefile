@@ -25,7 +25,9 @@ LDLIBS_ALL = -L$(BLIS_LIB) -Wl,-rpath,$(BLIS_LIB) -lblis -lcsv $(PKG_LIBS) -fope
 
 LIB_SRC  := $(filter-out experiments/main.c,$(foreach d,$(MODULES),$(wildcard $(d)/*.c)))
 TEST_SRC := $(wildcard tests/test_*.c)
-TEST_SUPPORT := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
+# The fuzz targets (tests/fuzz/harness_*.c) are linked into the tests too (test_fuzz).
+FUZZ_SRC := $(wildcard tests/fuzz/harness_*.c)
+TEST_SUPPORT := $(filter-out $(TEST_SRC),$(wildcard tests/*.c)) $(FUZZ_SRC)
 
 # Build flavours: normal under build/, sanitizers under build/asan/.
 B ?= build
@@ -90,6 +92,32 @@ $(B)/apg: $(B)/.deps-ok $(B)/libapg.a $(B)/experiments/main.o
 
 bench: apg
 	@bash experiments/bench.sh
+
+# Fuzzing: every target of tests/fuzz/targets.def (each loader, the cache reader, the
+# checkpoint reader) under libFuzzer with ASan + UBSan, FUZZ_SECONDS each (default 60),
+# or only FUZZ_TARGETS="csv cache". Built with clang under build/fuzz; the corpus grows
+# in build/fuzz/corpus/TARGET; a crash is saved as build/fuzz/crashes/TARGET-* and makes
+# the target fail (tests/fuzz/run.sh; fixed inputs go to tests/fuzz/regress/TARGET/).
+# `make fuzz-smoke` (CI): 3000 inputs a target from a fixed seed, so it is repeatable.
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_TARGETS ?= $(shell sed -n 's/^X(\([a-z0-9_]*\)).*/\1/p' tests/fuzz/targets.def)
+FUZZ_CFLAGS  := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+                -fno-sanitize-recover=undefined
+FUZZ_OBJ      = $(FUZZ_SRC:%.c=$(B)/%.o)
+.PHONY: fuzz fuzz-smoke
+fuzz:
+	@command -v $(FUZZ_CC) >/dev/null || { echo "make fuzz needs clang: sudo apt-get install clang libclang-rt-dev libomp-dev"; exit 1; }
+	@$(MAKE) --no-print-directory B=build/fuzz CC=$(FUZZ_CC) CFLAGS="$(FUZZ_CFLAGS)" \
+	    build/fuzz/apg-fuzz build/fuzz/apg-fuzz-seeds
+	@bash tests/fuzz/run.sh build/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+fuzz-smoke:
+	@FUZZ_FLAGS="-seed=1 -runs=3000" $(MAKE) --no-print-directory fuzz FUZZ_SECONDS=120
+
+$(B)/apg-fuzz: $(B)/tests/fuzz/main_libfuzzer.o $(FUZZ_OBJ) $(B)/libapg.a
+	$(CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS_ALL)
+$(B)/apg-fuzz-seeds: $(B)/tests/fuzz/main_seeds.o $(FUZZ_OBJ) $(B)/libapg.a
+	$(CC) -fsanitize=address,undefined -o $@ $^ $(LDLIBS_ALL)
 
 # Regenerate the backbone golden files tests/golden/<name>.golden from their PyTorch
 # scripts (Debian's python3-torch; make test itself needs no Python).

@@ -42,7 +42,8 @@ struct cache_meta {
     char    name[64];
     char    label_rule[96];
     int32_t n_rows, n_fields, user_field, item_field, category_field;
-    int32_t has_time, has_prob, synthetic_fallback, n_skipped, day_split, day_offset_s, pad;
+    int32_t has_time, has_prob, synthetic_fallback, n_skipped, day_split, day_offset_s;
+    int32_t given[3];                      /* struct dataset's given split sizes */
 };
 struct cache_field { char name[DATA_NAME_LEN]; int32_t card, multi; int64_t n_mids; };
 _Static_assert(sizeof(struct cache_meta) % 8 == 0 && sizeof(struct cache_field) % 8 == 0, "cache meta");
@@ -135,6 +136,25 @@ static int cache_fill_header(struct cache_header *h, const struct cache_key *k, 
     return 0;
 }
 
+int cache_reseal(void *buf, size_t n, const struct cache_key *k)
+{
+    struct cache_header want, h;
+    char err[256];
+    if (n < CACHE_PAYLOAD_AT || k->n_paths > CACHE_MAX_SOURCES || cache_fill_header(&want, k, err, sizeof err))
+        return -1;
+    memcpy(&h, buf, sizeof h);
+    memcpy(h.spec, want.spec, sizeof h.spec);
+    h.opts_hash = want.opts_hash;
+    h.n_sources = want.n_sources;
+    memcpy(h.src, want.src, sizeof h.src);
+    uint64_t avail = n - CACHE_PAYLOAD_AT;
+    h.payload_sum = cache_checksum(CACHE_HASH_SEED, (const char *)buf + CACHE_PAYLOAD_AT,
+                                   (size_t)(h.payload_bytes < avail ? h.payload_bytes : avail));
+    h.header_sum = cache_checksum(CACHE_HASH_SEED, &h, offsetof(struct cache_header, header_sum));
+    memcpy(buf, &h, sizeof h);
+    return 0;
+}
+
 void cache_path(char *out, size_t n, const char *dir, const struct cache_key *k)
 {
     snprintf(out, n, "%s/%s-%016llx.apgcache", dir && *dir ? dir : "out/cache", k->spec,
@@ -180,6 +200,7 @@ static int cache_parts(const struct dataset *d, struct cache_meta *m, struct cac
     m->synthetic_fallback = d->synthetic_fallback;
     m->day_split = d->day_split;
     m->day_offset_s = d->day_offset_s;
+    memcpy(m->given, d->given, sizeof m->given);
     int np = 0;
     size_t n = (size_t)d->n_rows;
     parts[np++] = (struct cache_part){ m, sizeof *m };
@@ -462,6 +483,14 @@ static int cache_load_h(const char *path, struct dataset *d, const struct cache_
     d->synthetic_fallback = m.synthetic_fallback;
     d->day_split = m.day_split != 0;
     d->day_offset_s = m.day_offset_s;
+    int64_t given_sum = (int64_t)m.given[0] + m.given[1] + m.given[2];
+    if (m.given[0] < 0 || m.given[1] < 0 || m.given[2] < 0 || (given_sum && given_sum != m.n_rows) ||
+        (given_sum && (!m.given[0] || !m.given[2]))) {
+        snprintf(why, whylen, "invalid contents (given split sizes %d + %d + %d for %d rows)", m.given[0], m.given[1],
+                 m.given[2], m.n_rows);
+        goto fail;
+    }
+    memcpy(d->given, m.given, sizeof d->given);
     uint64_t n = (uint64_t)m.n_rows;
     int bad = !ft;
     for (int f = 0; f < m.n_fields && !bad; f++) {
@@ -513,7 +542,9 @@ int cache_load(const char *path, struct dataset *d, const struct cache_key *k, i
         snprintf(why, whylen, "%s", k->n_paths > CACHE_MAX_SOURCES ? "too many sources" : err);
         return -1;
     }
-    return cache_load_h(path, d, k, &want, n_skipped, why, whylen);
+    int rc = cache_load_h(path, d, k, &want, n_skipped, why, whylen);
+    if (rc < 0) cli_one_line(why, whylen);      /* field names from the file */
+    return rc;
 }
 
 /* ---- load or build ------------------------------------------------------------- */
@@ -537,6 +568,7 @@ int cache_load_or_build(struct dataset *d, const struct data_opts *o, const stru
         return build(d, ctx, &skipped, err, errlen) ? -1 : 0;
     }
     int rc = cache_load_h(path, d, k, &want, &skipped, why, sizeof why);
+    if (rc < 0) cli_one_line(why, sizeof why);
     if (rc == 0) {
         if (skipped)
             fprintf(stderr, "%s: %d bad rows were skipped when %s was built\n", k->spec, skipped, path);

@@ -32,7 +32,7 @@
 #include "dataset.h"
 
 #define CACHE_MAGIC      "APGCACHE"
-#define CACHE_VERSION    4      /* 4: sources identified by size + SHA-256 of their bytes (3: by mtime) */
+#define CACHE_VERSION    5      /* 5: given split sizes; 4: sources identified by size + SHA-256 of their bytes (3: by mtime) */
 #define CACHE_MAX_SOURCES 8
 
 /* What a cached dataset was parsed from. */
@@ -66,6 +66,12 @@ typedef int (*cache_build_fn)(struct dataset *d, void *ctx, int *n_skipped, char
 int cache_load_or_build(struct dataset *d, const struct data_opts *o, const struct cache_key *k,
                         cache_build_fn build, void *ctx, char *err, size_t errlen);
 
+/* For tests and fuzzing: gives the n-byte cache image buf the source header of k
+ * (spec, options hash, the sources' sizes and SHA-256) and matching checksums over
+ * whatever it holds, as a file from elsewhere can have, so that a load reaches the
+ * checks of the contents. Magic, version and payload size are left as they are. 0, or
+ * -1 (n shorter than the header, or k's sources unreadable). */
+int cache_reseal(void *buf, size_t n, const struct cache_key *k);
 /* The cache file of k under dir. */
 void cache_path(char *out, size_t n, const char *dir, const struct cache_key *k);
 /* Writes d (tmp file + rename). 0 or -1 with err set. */

@@ -269,3 +269,26 @@ int cli_parse_lines(const struct opt_group *groups, int n_groups, char *text, ch
     free(argv);
     return rc;
 }
+
+void cli_one_line(char *s, size_t cap)
+{
+    if (!cap) return;
+    size_t need = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) need += *p < 0x20 || *p == 0x7f ? 4 : 1;
+    char *t = malloc(need + 1);
+    if (!t) return;                                  /* left as it is */
+    size_t k = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '\n' || *p == '\r' || *p == '\t') {
+            t[k++] = '\\';
+            t[k++] = *p == '\n' ? 'n' : *p == '\r' ? 'r' : 't';
+        } else if (*p < 0x20 || *p == 0x7f) {
+            k += (size_t)snprintf(t + k, 5, "\\x%02x", *p);
+        } else {
+            t[k++] = (char)*p;
+        }
+    }
+    t[k] = '\0';
+    snprintf(s, cap, "%s", t);
+    free(t);
+}

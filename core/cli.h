@@ -54,4 +54,9 @@ int  cli_parse_lines(const struct opt_group *groups, int n_groups, char *text, c
 /* Parses "256,128,64" into out[] (at most max); returns the count or -1. */
 int  cli_int_list(const char *s, int *out, int max);
 
+/* Rewrites the message s (capacity cap) onto one line: newline, CR and tab become \n,
+ * \r and \t, other control bytes \xNN, so an error quoting a field of a damaged file
+ * (a quoted header cell holding a line break) stays one line; truncated to fit cap. */
+void cli_one_line(char *s, size_t cap);
+
 #endif

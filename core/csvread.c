@@ -348,3 +348,27 @@ int csvread_locate(char *out, size_t n, const char *dir, const char *sub, const 
              "or pass --data DIR (the folder holding %s/)", spec, file, dir, sub, file, dir, file, spec, sub);
     return -1;
 }
+
+static int csvread_word(const char *s)
+{
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z'))) return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_' ||
+              *s == '-' || *s == ' '))
+            return 0;
+    return 1;
+}
+
+int csvread_header_line(const struct csvread_row *r, const int *num, int n_num, const char *spec)
+{
+    if (r->line != 1 || n_num < 1) return 0;
+    for (int i = 0; i < n_num; i++)
+        if (num[i] >= r->n || !csvread_word(r->f[num[i]])) return 0;
+    char shown[200] = "";
+    for (int i = 0; i < r->n && strlen(shown) < sizeof shown - 40; i++) {
+        if (i) strcat(shown, ",");
+        strncat(shown, r->f[i], sizeof shown - strlen(shown) - 8);
+    }
+    fprintf(stderr, "%s: %s:1 is a header line (%s): skipped\n", spec, r->path, shown);
+    return 1;
+}

@@ -75,6 +75,14 @@ void csvread_bad_report(const struct csvread_bad *b, const char *spec);
 int  csvread_locate(char *out, size_t n, const char *dir, const char *sub, const char *file,
                     const char *spec, char *err, size_t errlen);
 
+/* Headerless formats (u.data, ratings.dat, users.dat, movies.dat, Amazon's ratings
+ * file) as some public copies ship them, with a header line: 1 when r is line 1 and
+ * every field at the indices num[0..n_num) is a word (a letter first, then letters,
+ * digits, '_', '-' or spaces) where the format wants a number, e.g. Amazon's
+ * "UserId,ItemId,rating,timestamp". Says on stderr "SPEC: FILE:1 is a header line
+ * (...): skipped". A malformed first row (a number and a word) is not a header. */
+int csvread_header_line(const struct csvread_row *r, const int *num, int n_num, const char *spec);
+
 /* Strict number parsers for whole fields (no leading/trailing junk). 0 ok, -1 bad. */
 int csvread_i64(const char *s, long long *out);
 int csvread_f64(const char *s, double *out);

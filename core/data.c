@@ -188,6 +188,18 @@ void split_random(struct split *s, const struct dataset *d, double f_train, doub
     free(order);
 }
 
+void split_position(struct split *s, const struct dataset *d, double f_train, double f_val)
+{
+    int n = d->n_rows;
+    int32_t *order = data_xmalloc((size_t)(n ? n : 1) * sizeof(int32_t));
+    for (int i = 0; i < n; i++) order[i] = i;
+    int n_train = data_frac_count(f_train, n);
+    int n_val = data_frac_count(f_val, n);
+    if (n_val > n - n_train) n_val = n - n_train;
+    data_split_take(s, order, n, n_train, n_val);
+    free(order);
+}
+
 struct data_time_row { int64_t t; int32_t row; };
 
 static int data_cmp_time(const void *a, const void *b)

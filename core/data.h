@@ -35,6 +35,9 @@ struct dataset {
     int     synthetic_fallback;/* 1 when synthetic data stands in for a missing real set */
     int     day_split;         /* 1: split_time holds out calendar days (time in seconds) */
     int32_t day_offset_s;      /* added to time before it is cut into days (iaac: 8 h, UTC+8) */
+    int32_t given[3];          /* rows of the given train / val / test files, stored in that
+                                  order (all 0: one file, the split is drawn; val 0: carved
+                                  from train) */
     void   *map;               /* non-NULL: the columns live in this read-only mapping of a */
     size_t  map_len;           /* cache file (never write into them); dataset_free unmaps it */
 };
@@ -68,6 +71,9 @@ struct split {
     int n_train, n_val, n_test;
 };
 void split_random(struct split *s, const struct dataset *d, double f_train, double f_val, uint64_t seed);
+/* Split in file order: the first round(f_train n) rows train, the next round(f_val n)
+ * validation, the rest test, each part in row order (no shuffle). */
+void split_position(struct split *s, const struct dataset *d, double f_train, double f_val);
 /* Time split, each part in time order. With d->day_split: test = the rows of the last
  * calendar day (day = floor((time + day_offset_s) / 86400)), validation = the rows of
  * the latest day before it, train = every earlier row (f_val, f_test unused).

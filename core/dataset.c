@@ -1,6 +1,8 @@
 /* Dataset registry (core/datasets.def) and the data options shared by every command. */
 #include "dataset.h"
 #include "registry.h"
+#include "arena.h"
+#include <stdlib.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -40,6 +42,7 @@ void data_opts_default(struct data_opts *o)
     o->data_seed = 1;
     o->cache_dir = "out/cache";
     o->split = "random";
+    o->val_frac = 0.1;
 }
 
 #define O(f) offsetof(struct data_opts, f)
@@ -58,9 +61,14 @@ const struct opt data_opt_table[] = {
     { "multi", OPT_STR, O(multi), "COL:SEP", "csv: multi-valued column and its list separator", 0, 0 },
     { "delim", OPT_STR, O(delim), "C", "csv: field delimiter (default ,)", 0, 0 },
     { "file", OPT_STR, O(file), "PATH", "csv: the file to read", 0, 0 },
+    { "train-file", OPT_STR, O(train_file), "PATH", "csv: a given split's training rows (with --test-file; instead of --file; one id map over every file)", 0, 0 },
+    { "val-file", OPT_STR, O(val_file), "PATH", "csv: the given validation rows (default: --val-frac of the training file, seeded by --data-seed; never the test file)", 0, 0 },
+    { "test-file", OPT_STR, O(test_file), "PATH", "csv: the given test rows", 0, 0 },
+    { "val-frac", OPT_DOUBLE, O(val_frac), "F", "given split without --val-file: this part of the training rows is validation", 0.001, 0.9 },
+    { "time-col", OPT_STR, O(time_col), "COL", "csv: the column of row times (integers; every row must hold one), for --split time; none: no times. Unset: the first column named timestamp, time, ts, unix_time or context_timestamp, when every row holds an integer there", 0, 0 },
     { "cache-dir", OPT_STR, O(cache_dir), "DIR", "binary cache folder for parsed datasets", 0, 0 },
     { "no-cache", OPT_FLAG, O(no_cache), NULL, "parse the source files, neither reading nor writing a cache", 0, 0 },
-    { "split", OPT_STR, O(split), "KIND", "random (seeded 80/10/10) or time (iaac: last day = test, day before = val; else last 10%/10% by time)", 0, 0 },
+    { "split", OPT_STR, O(split), "KIND", "random (seeded 80/10/10; a given split with --train-file), given (the --train-file, --val-file, --test-file rows), position (the file's order: first 80% train, next 10% val, last 10% test) or time (iaac: last day = test, day before = val; else last 10%/10% by time)", 0, 0 },
     { NULL, 0, 0, NULL, NULL, 0, 0 },
 };
 #undef O
@@ -72,7 +80,10 @@ int dataset_load(struct dataset *d, const struct data_opts *o, char *err, size_t
         snprintf(err, errlen, "unknown dataset '%s' (valid: %s)", o->dataset, dataset_spec_names());
         return -1;
     }
-    if (s->load(d, o, err, errlen)) return -1;
+    if (s->load(d, o, err, errlen)) {
+        cli_one_line(err, errlen);
+        return -1;
+    }
     if (o->min_count <= 1) return 0;
     /* --min-count counts the training rows of the split the caller will draw: the split
      * depends only on n_rows, time and the options, which the remap leaves alone. */
@@ -85,25 +96,117 @@ int dataset_load(struct dataset *d, const struct data_opts *o, char *err, size_t
         rc = dataset_apply_min_count(d, sp.train, sp.n_train, o->min_count, err, errlen);
         split_free(&sp);
     }
-    if (rc) dataset_free(d);
+    if (rc) {
+        cli_one_line(err, errlen);
+        dataset_free(d);
+    }
     return rc;
+}
+
+static int cmp_i32(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+static const char *base_name(const char *p)
+{
+    const char *b = p ? strrchr(p, '/') : NULL;
+    return b ? b + 1 : p ? p : "?";
+}
+
+/* The given split: train, val and test rows as stored; without val rows, a seeded
+ * val_frac of train (train keeps its file order, val sorted). */
+static void split_given(struct split *s, const struct dataset *d, const struct data_opts *o)
+{
+    int n0 = d->given[0], n1 = d->given[1], n2 = d->given[2];
+    int32_t *order = malloc(sizeof *order * (size_t)(d->n_rows ? d->n_rows : 1));
+    if (!order) apg_oom("split", sizeof *order * (size_t)d->n_rows);
+    for (int i = 0; i < d->n_rows; i++) order[i] = i;
+    if (n1 == 0) {
+        struct split c;
+        struct dataset train = *d;             /* only n_rows is read */
+        train.n_rows = n0;
+        split_random(&c, &train, 1.0 - o->val_frac, o->val_frac, o->data_seed);
+        qsort(c.train, (size_t)c.n_train, sizeof *c.train, cmp_i32);
+        s->n_train = c.n_train;
+        s->n_val = c.n_val + c.n_test;
+        s->train = c.train;
+        s->val = realloc(c.val, sizeof *s->val * (size_t)(s->n_val ? s->n_val : 1));
+        if (!s->val) apg_oom("split", sizeof *s->val * (size_t)s->n_val);
+        memcpy(s->val + c.n_val, c.test, sizeof *c.test * (size_t)c.n_test);
+        qsort(s->val, (size_t)s->n_val, sizeof *s->val, cmp_i32);
+        free(c.test);
+    } else {
+        s->n_train = n0;
+        s->n_val = n1;
+        s->train = malloc(sizeof *s->train * (size_t)(n0 ? n0 : 1));
+        s->val = malloc(sizeof *s->val * (size_t)(n1 ? n1 : 1));
+        if (!s->train || !s->val) apg_oom("split", sizeof *s->train * (size_t)(n0 + n1));
+        memcpy(s->train, order, sizeof *order * (size_t)n0);
+        memcpy(s->val, order + n0, sizeof *order * (size_t)n1);
+    }
+    s->n_test = n2;
+    s->test = malloc(sizeof *s->test * (size_t)(n2 ? n2 : 1));
+    if (!s->test) apg_oom("split", sizeof *s->test * (size_t)n2);
+    memcpy(s->test, order + n0 + n1, sizeof *order * (size_t)n2);
+    free(order);
 }
 
 int dataset_split(struct split *s, const struct dataset *d, const struct data_opts *o, char *err,
                   size_t errlen)
 {
+    return dataset_split_how(s, d, o, NULL, 0, err, errlen);
+}
+
+int dataset_split_how(struct split *s, const struct dataset *d, const struct data_opts *o, char *how,
+                      size_t howlen, char *err, size_t errlen)
+{
+    char buf[400];
+    if (!how) {
+        how = buf;
+        howlen = sizeof buf;
+    }
+    int given = d->given[0] > 0;
+    if (given && (strcmp(o->split, "random") == 0 || strcmp(o->split, "given") == 0)) {
+        split_given(s, d, o);
+        if (d->given[1])
+            snprintf(how, howlen, "given: train %s, validation %s, test %s", base_name(o->train_file),
+                     base_name(o->val_file), base_name(o->test_file));
+        else
+            snprintf(how, howlen, "given: train %s, validation %g%% of the training file (seeded, --data-seed "
+                     "%llu, --val-frac; never the test file), test %s", base_name(o->train_file), 100 * o->val_frac,
+                     (unsigned long long)o->data_seed, base_name(o->test_file));
+        return 0;
+    }
+    if (given) {
+        snprintf(err, errlen, "--split %s: the split is given (--train-file, --test-file): drop --split", o->split);
+        return -1;
+    }
+    if (strcmp(o->split, "given") == 0) {
+        snprintf(err, errlen, "--split given: dataset %s has no given split (csv: --train-file and --test-file)",
+                 d->name);
+        return -1;
+    }
     if (strcmp(o->split, "time") == 0) {
-        char how[256];
-        if (split_time(s, d, 0.1, 0.1, how, sizeof how)) {
-            snprintf(err, errlen, "--split time: dataset %s: %s", d->name, how);
+        char t[256];
+        if (split_time(s, d, 0.1, 0.1, t, sizeof t)) {
+            snprintf(err, errlen, "--split time: dataset %s: %s", d->name, t);
             return -1;
         }
+        snprintf(how, howlen, "time (%s)", t);
+        return 0;
+    }
+    if (strcmp(o->split, "position") == 0) {
+        split_position(s, d, 0.8, 0.1);
+        snprintf(how, howlen, "position: the file's first 80%% train, next 10%% validation, last 10%% test");
         return 0;
     }
     if (strcmp(o->split, "random") != 0) {
-        snprintf(err, errlen, "--split: expected random or time, got '%s'", o->split);
+        snprintf(err, errlen, "--split: expected random, given, position or time, got '%s'", o->split);
         return -1;
     }
     split_random(s, d, 0.8, 0.1, o->data_seed);
+    snprintf(how, howlen, "random 80/10/10, --data-seed %llu", (unsigned long long)o->data_seed);
     return 0;
 }

@@ -17,9 +17,12 @@ struct data_opts {
     int         drop_neutral; /* MovieLens: drop rating 3 */
     int         min_item_count; /* dataset filter: drop rows of items with fewer rows */
     const char *label_col, *fields, *multi, *delim, *file;   /* csv spec */
+    const char *time_col;     /* csv: column of row times; NULL = detect by name; "none" */
+    const char *train_file, *val_file, *test_file;   /* csv: a given split (instead of file) */
+    double      val_frac;     /* given split without val_file: this part of train is val */
     const char *cache_dir;    /* binary cache folder (default out/cache) */
     int         no_cache;
-    const char *split;        /* random | time */
+    const char *split;        /* random | position | time */
 };
 
 struct dataset_spec {
@@ -46,6 +49,13 @@ extern const struct opt data_opt_table[];
  * calls this, so `predict` sees the rows `train` reported on. 0, or -1 with err. */
 int  dataset_split(struct split *s, const struct dataset *d, const struct data_opts *o, char *err,
                    size_t errlen);
+/* dataset_split, and how (may be NULL) gets one line saying how the rows were cut, e.g.
+ * "random 80/10/10, --data-seed 1", "given: train a.csv, validation 10% of the
+ * training file (seeded, --data-seed 1, --val-frac), test c.csv". A dataset with a given
+ * split (d->given) takes it (--split random, the default, or given); --split position
+ * or time with one is an error, as is --split given without. */
+int  dataset_split_how(struct split *s, const struct dataset *d, const struct data_opts *o, char *how,
+                       size_t howlen, char *err, size_t errlen);
 /* Loads o->dataset; on error prints nothing, returns -1 with err set. o->min_count > 1
  * is applied over the training rows of dataset_split(d, o) (dataset_apply_min_count),
  * so train, predict and data info see one mapping for the same options. */

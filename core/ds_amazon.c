@@ -1,6 +1,8 @@
 /* Amazon Electronics (McAuley et al., SNAP/UCSD "ratings only" file).
  *
- * DIR/amazon/ratings_Electronics.csv   user,item,rating,timestamp   (no header;
+ * DIR/amazon/ratings_Electronics.csv   user,item,rating,timestamp   (no header in the
+ *        SNAP original; a header line, as in the copy with "UserId,ItemId,rating,timestamp",
+ *        is detected and skipped: csvread_header_line;
  *        e.g. "AKM1MP6P0OYPR,0132793040,5.0,1365811200"; rating 1.0..5.0)
  * optional DIR/amazon/meta_Electronics.json, one product per line, either the 2014
  *        Python-literal form {'asin': 'X', 'categories': [['Electronics', ..., 'Leaf']], ...}
@@ -186,6 +188,8 @@ static int az_row(void *ctx, const struct csvread_row *r, char *err, size_t errl
     static const char *const names[4] = { "user", "item", "rating", "timestamp" };
     struct az_ctx *c = ctx;
     struct tbuild *t = c->t;
+    static const int numeric[2] = { 2, 3 };
+    if (csvread_header_line(r, numeric, 2, "amazon")) return 0;   /* "UserId,ItemId,rating,timestamp" */
     if (r->n != 4)
         return csvread_bad_row(c->bad, r, names[r->n < 4 ? r->n : 3], err, errlen,
                                r->n < 4 ? "missing (the line has %d fields, expected 4)"

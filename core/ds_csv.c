@@ -9,11 +9,15 @@
  *   --multi COL:SEP[,..]  multi-valued columns, SEP one character (genres:|); an empty
  *                         cell is an empty list, empty pieces are ignored
  *   --delim C             one character, or tab, space, :: (default ,)
+ *   --time-col COL        the column of row times (integers; a row without one is bad),
+ *                         none for no times; unset: the first column named below
+ *                         (excluded from the default fields like the label)
  * The user, item and category fields are the first fields named user_id/userid/user/uid,
  * item_id/itemid/item/movie_id/movieid/iid/asin/product_id and
  * category/category_id/cate_id/categories/genres/genre (any case). A column named
- * timestamp/time/ts/unix_time/context_timestamp sets the row times when every row holds
- * an integer of magnitude under 2^62 there (otherwise the dataset has no times). */
+ * timestamp/time/ts/unix_time/context_timestamp sets the row times when --time-col is
+ * unset and every row holds an integer of magnitude under 2^62 there (otherwise the
+ * dataset has no times, and --split time says so). */
 #include "cache.h"
 #include "csvread.h"
 #include "dataset.h"
@@ -27,9 +31,14 @@
 #define CSV_MAX_FIELDS 256
 #define CSV_TIME_ABS_MAX (INT64_C(1) << 62)   /* any unit up to ns since 1970; differences fit int64 */
 
+#define CSV_MAX_FILES 3
+
 struct csv_job {
     const struct data_opts *o;
-    char path[4096];
+    char path[4096];            /* the file being read */
+    char files[CSV_MAX_FILES][4096];
+    int  n_files, given;        /* given: files are the train, [val,] test of a split */
+    int  role[CSV_MAX_FILES];   /* 0 train, 1 val, 2 test */
     int delim;
     char label[DATA_NAME_LEN];
     int label_op;               /* 0: 0/1 column, 1: > T, 2: >= T */
@@ -42,11 +51,13 @@ struct csv_ctx {
     int                 built;          /* t initialised */
     struct csvread_bad *bad;
     int                 n_cols;         /* header width; 0 before the header */
+    int                 header_done;    /* the current file's header line was read */
     char              **hdr;
     int                 n_fields;
     int                 col[CSV_MAX_FIELDS];
     char                sep[CSV_MAX_FIELDS];   /* list separator of a multi field, or 0 */
     int                 col_label, col_time, time_ok;
+    int                 time_given;     /* --time-col COL: a row without an integer time is bad */
     int                 user_f, item_f, cat_f;
     int                 list_field;
 };
@@ -102,8 +113,22 @@ static int csv_header(struct csv_ctx *c, const struct csvread_row *r, char *err,
         return -1;
     }
     c->col_time = -1;
-    for (int i = 0; i < r->n && c->col_time < 0; i++)
-        if (i != c->col_label && csv_is_one_of(c->hdr[i], csv_time_names)) c->col_time = i;
+    const char *tc = o->time_col;
+    if (tc && *tc && strcmp(tc, "none") != 0) {
+        c->col_time = csv_find_col(c, tc, strlen(tc));
+        if (c->col_time < 0) {
+            csv_no_col(c, "--time-col", tc, strlen(tc), err, errlen);
+            return -1;
+        }
+        if (c->col_time == c->col_label) {
+            snprintf(err, errlen, "csv: --time-col: column '%s' is the label column", tc);
+            return -1;
+        }
+        c->time_given = 1;
+    } else if (!tc) {
+        for (int i = 0; i < r->n && c->col_time < 0; i++)
+            if (i != c->col_label && csv_is_one_of(c->hdr[i], csv_time_names)) c->col_time = i;
+    }
     c->time_ok = c->col_time >= 0;
     c->n_fields = 0;
     if (o->fields && *o->fields) {
@@ -176,6 +201,21 @@ oom:
     return -1;
 }
 
+/* The header of a given split's second or third file: the first file's columns. */
+static int csv_same_header(const struct csv_ctx *c, const struct csvread_row *r, char *err, size_t errlen)
+{
+    for (int i = 0; i < r->n || i < c->n_cols; i++) {
+        const char *h = i < r->n ? r->f[i] : NULL;
+        if (h && i == 0 && strncmp(h, "\xEF\xBB\xBF", 3) == 0) h += 3;
+        if (i >= r->n || i >= c->n_cols || strcmp(h, c->hdr[i]) != 0) {
+            snprintf(err, errlen, "csv: %s:1: the header differs from %s's at column %d ('%s', expected '%s')",
+                     r->path, c->j->files[0], i + 1, h ? h : "(none)", i < c->n_cols ? c->hdr[i] : "(none)");
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int csv_piece(void *ctx, const char *p, size_t n)
 {
     struct csv_ctx *c = ctx;
@@ -186,7 +226,10 @@ static int csv_piece(void *ctx, const char *p, size_t n)
 static int csv_row(void *ctx, const struct csvread_row *r, char *err, size_t errlen)
 {
     struct csv_ctx *c = ctx;
-    if (!c->n_cols) return csv_header(c, r, err, errlen);
+    if (!c->header_done) {
+        c->header_done = 1;
+        return c->n_cols ? csv_same_header(c, r, err, errlen) : csv_header(c, r, err, errlen);
+    }
     if (r->n != c->n_cols)
         return csvread_bad_row(c->bad, r, r->n < c->n_cols ? c->hdr[r->n] : "(extra)", err, errlen,
                                "the line has %d fields, the header %d", r->n, c->n_cols);
@@ -197,8 +240,13 @@ static int csv_row(void *ctx, const struct csvread_row *r, char *err, size_t err
                                c->j->label_op ? "'%s' is not a number" : "'%s' is not a 0/1 label", lv);
     float label = c->j->label_op == 0 ? (float)v : c->j->label_op == 1 ? v > c->j->label_t : v >= c->j->label_t;
     long long ts = 0;
-    if (c->time_ok && (csvread_i64(r->f[c->col_time], &ts) || ts <= -CSV_TIME_ABS_MAX || ts >= CSV_TIME_ABS_MAX))
+    if (c->time_ok && (csvread_i64(r->f[c->col_time], &ts) || ts <= -CSV_TIME_ABS_MAX || ts >= CSV_TIME_ABS_MAX)) {
+        if (c->time_given)
+            return csvread_bad_row(c->bad, r, c->hdr[c->col_time], err, errlen,
+                                   "'%s' is not an integer time of magnitude under 2^62 (--time-col)",
+                                   r->f[c->col_time]);
         c->time_ok = 0;
+    }
     for (int f = 0; f < c->n_fields; f++) {
         int k = c->col[f];
         if (c->sep[f]) {
@@ -222,15 +270,33 @@ static int csv_build(struct dataset *d, void *ctx, int *n_skipped, char *err, si
     struct csvread_bad bad = { .skip = j->o->skip_bad_rows };
     struct csv_ctx c = { .j = j, .bad = &bad };
     struct csvread_opts ro = { j->delim, 1, 1, 0 };
-    int rc = csvread_file(j->path, &ro, csv_row, &c, err, errlen);
-    if (!rc && !c.n_cols) {
-        snprintf(err, errlen, "csv: %s: empty file (expected a header line)", j->path);
+    int rc = 0;
+    int32_t given[3] = { 0, 0, 0 };
+    for (int fi = 0; fi < j->n_files && !rc; fi++) {      /* one id map over every file */
+        snprintf(j->path, sizeof j->path, "%s", j->files[fi]);
+        size_t before = c.built ? c.t.n_rows : 0;
+        c.header_done = 0;
+        rc = csvread_file(j->path, &ro, csv_row, &c, err, errlen);
+        if (!rc && !c.header_done) {
+            snprintf(err, errlen, "csv: %s: empty file (expected a header line)", j->path);
+            rc = -1;
+        }
+        if (!rc && c.t.n_rows - before > INT32_MAX - 1) {
+            snprintf(err, errlen, "csv: %s: more than 2^31 rows", j->path);
+            rc = -1;
+        }
+        if (!rc) given[j->role[fi]] = (int32_t)(c.t.n_rows - before);
+    }
+    if (!rc && j->given && (!given[0] || !given[2])) {
+        snprintf(err, errlen, "csv: the given %s file %s has no rows", given[0] ? "test" : "training",
+                 given[0] ? j->o->test_file : j->o->train_file);
         rc = -1;
     }
-    const char *base = strrchr(j->path, '/');
+    const char *base = strrchr(j->files[0], '/');
     char name[64];
-    snprintf(name, sizeof name, "csv:%.59s", base ? base + 1 : j->path);
+    snprintf(name, sizeof name, "csv:%.59s", base ? base + 1 : j->files[0]);
     if (!rc) rc = tbuild_finish(&c.t, d, name, c.item_f, j->o->min_item_count, err, errlen);
+    if (!rc && j->given) memcpy(d->given, given, sizeof d->given);
     if (c.built) tbuild_free(&c.t);
     for (int i = 0; c.hdr && i < c.n_cols; i++) free(c.hdr[i]);
     free(c.hdr);
@@ -281,6 +347,31 @@ static int csv_parse_label(struct csv_job *j, const char *s, char *err, size_t e
     return 0;
 }
 
+/* name as given, else DIR/name; must be a regular file that opens without blocking. */
+static int csv_resolve(char *path, size_t n, const char *name, const char *dir, char *err, size_t errlen)
+{
+    snprintf(path, n, "%s", name);
+    struct stat st;
+    int found = stat(path, &st) == 0;
+    if (!found && name[0] != '/' && dir) {
+        snprintf(path, n, "%s/%s", dir, name);
+        found = stat(path, &st) == 0;
+    }
+    if (!found) {
+        snprintf(err, errlen, "csv: %s not found (looked for %s%s%s)", name, name,
+                 name[0] != '/' && dir ? " and " : "", name[0] != '/' && dir ? path : "");
+        return -1;
+    }
+    char oerr[4200];
+    FILE *fp = csvread_open(path, oerr, sizeof oerr);    /* never blocks: a FIFO is refused */
+    if (!fp) {
+        snprintf(err, errlen, "csv: %s", oerr);
+        return -1;
+    }
+    fclose(fp);
+    return 0;
+}
+
 static int csv_load(struct dataset *d, const struct data_opts *o, char *err, size_t errlen)
 {
     struct csv_job *j = calloc(1, sizeof *j);
@@ -290,8 +381,13 @@ static int csv_load(struct dataset *d, const struct data_opts *o, char *err, siz
         return -1;
     }
     j->o = o;
-    if (!o->file || !*o->file) {
-        snprintf(err, errlen, "csv: --file PATH is required (a delimited file with a header line)");
+    if ((!o->file || !*o->file) && !o->train_file) {
+        snprintf(err, errlen, "csv: --file PATH is required (a delimited file with a header line), or a given "
+                 "split: --train-file, --test-file [--val-file]");
+        goto out;
+    }
+    if (o->file && *o->file && (o->train_file || o->val_file || o->test_file)) {
+        snprintf(err, errlen, "csv: --file and a given split (--train-file, --val-file, --test-file): give one");
         goto out;
     }
     if (csv_parse_label(j, o->label_col, err, errlen)) goto out;
@@ -299,30 +395,35 @@ static int csv_load(struct dataset *d, const struct data_opts *o, char *err, siz
         snprintf(err, errlen, "csv: --delim: expected one character, tab, space or ::, got '%s'", o->delim);
         goto out;
     }
-    snprintf(j->path, sizeof j->path, "%s", o->file);
-    struct stat st;
-    int found = stat(j->path, &st) == 0;
-    if (!found && o->file[0] != '/' && o->data_dir) {
-        snprintf(j->path, sizeof j->path, "%s/%s", o->data_dir, o->file);
-        found = stat(j->path, &st) == 0;
+    const char *names[CSV_MAX_FILES];
+    if (o->train_file || o->val_file || o->test_file) {
+        if (!o->train_file || !o->test_file) {
+            snprintf(err, errlen, "csv: a given split needs --train-file and --test-file (--val-file is optional)");
+            goto out;
+        }
+        if (o->min_item_count > 0) {
+            snprintf(err, errlen, "csv: --min-item-count filters rows before a split is drawn: not with a given "
+                     "split (--train-file)");
+            goto out;
+        }
+        j->given = 1;
+        names[j->n_files] = o->train_file, j->role[j->n_files++] = 0;
+        if (o->val_file) names[j->n_files] = o->val_file, j->role[j->n_files++] = 1;
+        names[j->n_files] = o->test_file, j->role[j->n_files++] = 2;
+    } else {
+        names[j->n_files++] = o->file;
     }
-    if (!found) {
-        snprintf(err, errlen, "csv: %s not found (looked for %s%s%s)", o->file, o->file,
-                 o->file[0] != '/' && o->data_dir ? " and " : "", o->file[0] != '/' && o->data_dir ? j->path : "");
-        goto out;
-    }
-    char oerr[4200];
-    FILE *fp = csvread_open(j->path, oerr, sizeof oerr);    /* never blocks: a FIFO is refused */
-    if (!fp) {
-        snprintf(err, errlen, "csv: %s", oerr);
-        goto out;
-    }
-    fclose(fp);
-    struct cache_key k = { .spec = "csv", .paths = { j->path }, .n_paths = 1 };
+    for (int fi = 0; fi < j->n_files; fi++)
+        if (csv_resolve(j->files[fi], sizeof j->files[fi], names[fi], o->data_dir, err, errlen)) goto out;
+    snprintf(j->path, sizeof j->path, "%s", j->files[0]);
+    struct cache_key k = { .spec = "csv", .n_paths = j->n_files };
+    for (int fi = 0; fi < j->n_files; fi++) k.paths[fi] = j->files[fi];
     uint64_t h = cache_hash_common(CACHE_HASH_SEED, &k, o);
+    for (int fi = 0; fi < j->n_files; fi++) h = cache_hash_i64(h, j->given ? j->role[fi] : -1);
     h = cache_hash_str(h, o->label_col);
     h = cache_hash_str(h, o->fields);
     h = cache_hash_str(h, o->multi);
+    h = cache_hash_str(h, o->time_col);
     k.opts_hash = cache_hash_i64(h, j->delim);
     rc = cache_load_or_build(d, o, &k, csv_build, j, err, errlen);
 out:
@@ -332,7 +433,8 @@ out:
 
 const struct dataset_spec dataset_spec_csv = {
     .name = "csv",
-    .help = "any delimited file with a header: --file PATH --label COL|COL>T [--fields A,B] "
-            "[--multi COL:SEP] [--delim C]",
+    .help = "any delimited file with a header: --file PATH (or --train-file A --test-file C [--val-file B]) "
+            "--label COL|COL>T [--fields A,B] "
+            "[--multi COL:SEP] [--delim C] [--time-col COL|none]",
     .load = csv_load,
 };

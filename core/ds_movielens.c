@@ -8,7 +8,9 @@
  *        DIR/ml-100k/u.user     id|age|gender|occupation|zip
  *        DIR/ml-100k/u.item     id|title|release date|video release date|IMDb URL|19 genre flags
  *                               (flags 0/1 in u.genre order -> the multi-valued genres field)
- * (DIR/FILE is accepted too, when --data names the folder itself.) Fields: user_id,
+ * (DIR/FILE is accepted too, when --data names the folder itself.) The formats have no
+ * header; a header line some copies add (e.g. "user_id<TAB>item_id<TAB>rating<TAB>
+ * timestamp") is detected and skipped (csvread_header_line). Fields: user_id,
  * movie_id, gender, age, occupation, zip, genres; label rating > 3, or with
  * --drop-neutral the rating-3 rows are dropped; time = the rating's timestamp. */
 #include "ds_movielens.h"
@@ -89,6 +91,8 @@ static int ml_user_row(void *ctx, const struct csvread_row *r, char *err, size_t
     struct tbuild *t = c->t;
     struct ml_side *s = c->s;
     int stop = 0;
+    static const int numeric[1] = { 0 };
+    if (csvread_header_line(r, numeric, 1, c->ml100k ? "ml100k" : "ml1m")) return 0;
     if (!ml_count(c, r, 5, c->ml100k ? n100k : n1m, &stop, err, errlen)) return stop;
     int ig = c->ml100k ? 2 : 1, ia = c->ml100k ? 1 : 2;
     const char *id = r->f[0], *g = r->f[ig], *a = r->f[ia], *occ = r->f[3], *zip = r->f[4];
@@ -159,6 +163,8 @@ static int ml_movie_row(void *ctx, const struct csvread_row *r, char *err, size_
     struct tbuild *t = c->t;
     struct ml_side *s = c->s;
     int stop = 0;
+    static const int numeric[1] = { 0 };
+    if (csvread_header_line(r, numeric, 1, c->ml100k ? "ml100k" : "ml1m")) return 0;
     if (!ml_count(c, r, c->ml100k ? 24 : 3, c->ml100k ? n100k : n1m, &stop, err, errlen)) return stop;
     const char *id = r->f[0];
     if (!ml_id(id)) return ML_BAD(c, r, "movie_id", "'%s' is not a positive integer", id);
@@ -208,6 +214,8 @@ static int ml_rating_row(void *ctx, const struct csvread_row *r, char *err, size
     struct tbuild *t = c->t;
     const struct ml_side *s = c->s;
     int stop = 0;
+    static const int numeric[4] = { 0, 1, 2, 3 };
+    if (csvread_header_line(r, numeric, 4, c->ml100k ? "ml100k" : "ml1m")) return 0;
     if (!ml_count(c, r, 4, names, &stop, err, errlen)) return stop;
     long long rating, ts;
     if (!ml_id(r->f[0])) return ML_BAD(c, r, "user_id", "'%s' is not a positive integer", r->f[0]);

@@ -100,7 +100,10 @@ void ckpt_free(struct ckpt *ck);
  * summing under 2^31, multi 0/1, user/item/category field -1..n_fields-1, AUCs in
  * [0, 1] and logloss >= 0 (or NaN). Sizes: every id of every field fits an embedding
  * row (sum of cardinalities <= the parameter floats), before the model is built.
- * Finite: every parameter element finite, naming the parameter. */
+ * Finite: every parameter element finite and within +-CKPT_PARAM_MAX, naming the
+ * parameter (no trained model comes near 1e6, and larger values make the products of
+ * the forward pass overflow float; only a damaged or hand-made file holds them). */
+#define CKPT_PARAM_MAX 1e6
 int  ckpt_check_meta(const struct ckpt_meta *cm, const char *path, char *err, size_t errlen);
 int  ckpt_check_sizes(const struct ckpt_meta *cm, uint64_t n_floats, const char *path, char *err,
                       size_t errlen);

@@ -98,13 +98,18 @@ int ckpt_check_finite(const struct param_store *ps, const char *path, char *err,
         const struct tensor *t = ps->list[i];
         size_t n = 1;
         for (int k = 0; k < t->ndim; k++) n *= (size_t)t->shape[k];
-        for (size_t j = 0; j < n; j++)
-            if (!isfinite(t->data[j])) {
-                char why[200];
+        for (size_t j = 0; j < n; j++) {
+            float v = t->data[j];
+            if (isfinite(v) && fabsf(v) <= CKPT_PARAM_MAX) continue;
+            char why[200];
+            if (isfinite(v))
+                snprintf(why, sizeof why, "parameter '%s' element %zu is %g, outside +-%g", t->name, j, (double)v,
+                         CKPT_PARAM_MAX);
+            else
                 snprintf(why, sizeof why, "parameter '%s' element %zu is %s", t->name, j,
-                         isnan(t->data[j]) ? "NaN" : "infinite");
-                return bad(err, errlen, path, why);
-            }
+                         isnan(v) ? "NaN" : "infinite");
+            return bad(err, errlen, path, why);
+        }
     }
     return 0;
 }

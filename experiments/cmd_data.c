@@ -227,18 +227,13 @@ int cmd_data(int argc, char **argv)
     printf("category  %s\n", d.category_field >= 0 ? d.fields[d.category_field].name : "none");
 
     struct split s;
-    if (strcmp(o.split, "time") == 0) {
-        char how[256];
-        if (split_time(&s, &d, 0.1, 0.1, how, sizeof how)) {
-            fprintf(stderr, "apg data info: --split time: %s\n", how);
-            dataset_free(&d);
-            return 2;
-        }
-        printf("split     time (%s)", how);
-    } else {
-        split_random(&s, &d, 0.8, 0.1, o.data_seed);
-        printf("split     random 80/10/10, --data-seed %llu", (unsigned long long)o.data_seed);
+    char how[400], err2[400];
+    if (dataset_split_how(&s, &d, &o, how, sizeof how, err2, sizeof err2)) {
+        fprintf(stderr, "apg data info: %s\n", err2);
+        dataset_free(&d);
+        return 2;
     }
+    printf("split     %s", how);
     printf(": train %d, val %d, test %d\n", s.n_train, s.n_val, s.n_test);
     int rc = 0;
     if (d.user_field >= 0 && !d.fields[d.user_field].multi) rc = data_print_deciles(&d, &s, a.groups);

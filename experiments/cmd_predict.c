@@ -86,6 +86,14 @@ static int score(struct ckpt *ck, const char *path, const struct predict_cli *a,
     model_predict(&ck->model, &g, d, rows, n, batch, scores);
     double secs = now_seconds() - t0;
     graph_free(&g);
+    for (int i = 0; i < n; i++)
+        if (!isfinite(scores[i])) {        /* finite but huge parameters overflow the forward pass */
+            snprintf(err, errlen, "%s: the model's score of row %d is not a number (its parameters overflow "
+                     "the forward pass): nothing is reported", path, rows[i]);
+            free(scores);
+            free(labels);
+            return -1;
+        }
     for (int i = 0; i < n; i++) labels[i] = d->label[rows[i]];
 
     double auc = metrics_auc(scores, labels, n), logloss = metrics_logloss(scores, labels, n);

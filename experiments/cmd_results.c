@@ -31,7 +31,7 @@ static const struct opt results_opts[] = {
 static void csv_field(FILE *f, const char *s)
 {
     if (!s) return;
-    if (!strpbrk(s, ",\"\n")) {
+    if (!strpbrk(s, ",\"\n\r")) {
         fputs(s, f);
         return;
     }

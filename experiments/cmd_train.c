@@ -25,6 +25,7 @@ static const struct opt train_opts[] = {
     { "lr", OPT_FLOAT, O(t.lr), "LR", "Adam learning rate", 1e-9, 10 },
     { "l2", OPT_FLOAT, O(t.l2), "C", "L2 penalty added to every gradient", 0, 10 },
     { "seed", OPT_U64, O(t.seed), "S", "seed of initialisation and shuffling", 0, 0 },
+    { "shuffle-train", OPT_INT, O(t.shuffle), "0|1", "1: reshuffle the training rows every epoch; 0: keep the split's order (the file's with --split position or time)", 0, 1 },
     { "threads", OPT_INT, O(t.threads), "T", "threads for BLIS and the op loops", 1, 1024 },
     { "json", OPT_FLAG, O(json), NULL, "print one JSON object with the results as the last line", 0, 0 },
     { "save", OPT_STR, O(save), "MODEL", "write the trained model (best epoch) to this checkpoint file", 0, 0 },
@@ -150,13 +151,15 @@ int cmd_train(int argc, char **argv)
         return 1;
     }
     struct split s;
-    if (dataset_split(&s, &d, &o, err, sizeof err)) {
+    char how[400];
+    if (dataset_split_how(&s, &d, &o, how, sizeof how, err, sizeof err)) {
         fprintf(stderr, "apg train: %s\n", err);
         dataset_free(&d);
         return 2;
     }
     printf("dataset %s: %d rows (train %d, val %d, test %d), %d fields, positive rate %.4f\n", d.name,
            d.n_rows, s.n_train, s.n_val, s.n_test, d.n_fields, dataset_pos_rate(&d));
+    printf("split: %s\n", how);
     if (d.synthetic_fallback)
         printf("WARNING: real data missing, SYNTHETIC data stands in for %s\n", o.dataset);
 

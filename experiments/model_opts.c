@@ -217,7 +217,8 @@ int model_opts_check_effect(const struct model_opts *o, int argc, char **argv, c
 
 int data_opts_check_effect(const struct data_opts *o, int argc, char **argv, char *err, size_t errlen)
 {
-    static const char *const csv_only[] = { "label", "fields", "multi", "delim", "file" };
+    static const char *const csv_only[] = { "label", "fields", "multi", "delim", "file", "time-col", "train-file",
+                                            "val-file", "test-file", "val-frac" };
     if (strcmp(o->dataset, "csv") != 0)
         for (size_t i = 0; i < sizeof csv_only / sizeof csv_only[0]; i++)
             if (given(argc, argv, csv_only[i])) {
@@ -225,6 +226,11 @@ int data_opts_check_effect(const struct data_opts *o, int argc, char **argv, cha
                          csv_only[i], o->dataset);
                 return -1;
             }
+    if (given(argc, argv, "val-frac") && (!o->train_file || o->val_file)) {
+        snprintf(err, errlen, "--val-frac has no effect %s: drop it",
+                 o->val_file ? "with --val-file (the validation rows are given)" : "without a given split (--train-file)");
+        return -1;
+    }
     if (strcmp(o->dataset, "synthetic") != 0 && given(argc, argv, "like")) {
         snprintf(err, errlen, "--like is an option of --dataset synthetic, not of --dataset %s: drop it", o->dataset);
         return -1;

@@ -21,6 +21,7 @@ void train_cfg_default(struct train_cfg *c)
     c->l2 = 0.0f;
     c->patience = 2;
     c->seed = 1;
+    c->shuffle = 1;
     c->threads = 1;
 }
 
@@ -43,7 +44,10 @@ void model_predict(struct model *m, struct graph *g, const struct dataset *d,
         graph_reset(g);
         step_batch(g, &b, d, m->base, rows + i, bn);
         struct tensor *logit = model_forward(m, g, &b);
-        for (int j = 0; j < bn; j++) scores[i + j] = 1.0f / (1.0f + expf(-logit->data[j]));
+        for (int j = 0; j < bn; j++) {
+            float z = logit->data[j];
+            scores[i + j] = isfinite(z) ? 1.0f / (1.0f + expf(-z)) : NAN;
+        }
     }
     graph_reset(g);
     g->record = rec;
@@ -159,7 +163,7 @@ int train_run(const struct train_cfg *c, const struct dataset *d, const struct s
     long infer_rows = 0;
     int since_best = 0;
     for (int ep = 1; ep <= c->epochs; ep++) {
-        rng_shuffle_i32(&shuf_rng, order, s->n_train);
+        if (c->shuffle) rng_shuffle_i32(&shuf_rng, order, s->n_train);
         struct progress pb;
         char label[32];
         snprintf(label, sizeof label, "epoch %d/%d", ep, c->epochs);

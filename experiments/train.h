@@ -18,6 +18,9 @@ struct train_cfg {
     float    l2;
     int      patience;     /* stop after this many epochs without a better val AUC */
     uint64_t seed;         /* init + shuffling */
+    int      shuffle;      /* 1: training rows reshuffled every epoch; 0: every epoch in
+                              the split's order (the file's order for position, time and
+                              given splits; a random split's seeded permutation) */
     int      threads;
     int      progress;     /* draw a progress bar on stderr */
     int      verbose;      /* per-epoch lines on stdout */
@@ -54,7 +57,8 @@ void train_cfg_default(struct train_cfg *c);
 int train_run(const struct train_cfg *c, const struct dataset *d, const struct split *s,
               struct train_result *r, char *err, size_t errlen);
 
-/* Scores rows[0..n) with a trained model: sigmoid(logit) into scores[n]. */
+/* Scores rows[0..n) with a trained model: sigmoid(logit) into scores[n]; a logit that
+ * is not finite (parameters whose products overflow) gives NaN, never a clean 0 or 1. */
 void model_predict(struct model *m, struct graph *g, const struct dataset *d,
                    const int32_t *rows, int n, int batch, float *scores);
 

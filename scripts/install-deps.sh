@@ -2,7 +2,9 @@
 # Installs the Debian packages APG-C builds and runs with. Idempotent: does nothing
 # when every package is already installed.
 set -euo pipefail
-PKGS=(build-essential pkg-config libblis-dev libcsv-dev libsqlite3-dev libcmocka-dev gnuplot-nox sqlite3)
+# clang, libclang-rt-dev and libomp-dev: `make fuzz` (libFuzzer) only.
+PKGS=(build-essential pkg-config libblis-dev libcsv-dev libsqlite3-dev libcmocka-dev gnuplot-nox sqlite3
+      clang libclang-rt-dev libomp-dev)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -552,6 +552,57 @@ static void check_commands(const char *variant)
     free(r2); free(s2); free(l2);
 }
 
+/* Parameters no training makes (|p| > 1e6, here +-3e37, whose products overflow float):
+ * a checkpoint holding them is refused at load, naming one; collapsing such a model in
+ * memory is refused instead of handing out infinities; a NaN reaching the logit scores
+ * NaN (which predict refuses), never a clean probability. */
+static void test_overflowing_parameters_refused(void **state)
+{
+    (void)state;
+    char path[128], err[512];
+    path_in_dir(path, sizeof path, "huge.ckpt");
+    struct model_opts mo;
+    model_opts_default(&mo);
+    mo.hidden = "8";
+    mo.m.apg.variant = "v6";
+    mo.m.apg.K = 2;
+    mo.m.apg.P = 4;
+    assert_int_equal(model_opts_finish(&mo, err, sizeof err), 0);
+    struct model m;
+    struct rng rng;
+    rng_seed(&rng, 5);
+    assert_int_equal(model_init(&m, mo.backbone, &mo.m, &data, &rng, err, sizeof err), 0);
+    for (int i = 0; i < m.ps.n; i++)
+        for (int j = 0; j < m.ps.list[i]->size; j++) m.ps.list[i]->data[j] = (j & 1) ? 3e37f : -3e37f;
+    struct ckpt_meta cm;
+    assert_int_equal(ckpt_meta_init(&cm, &mo, &dopts, &data, &split, err, sizeof err), 0);
+    assert_int_equal(ckpt_save(path, &cm, &m, err, sizeof err), 0);
+    ckpt_meta_free(&cm);
+    refused(path, "invalid contents (parameter '");
+    refused(path, "is -3e+37, outside +-1e+06)");
+
+    struct model to;
+    struct model_opts to_mo;
+    assert_int_equal(ckpt_collapse(&to, &to_mo, &m, &mo, &data, NULL, err, sizeof err), -1);
+    assert_non_null(strstr(err, "collapsing the factor chains: invalid contents (parameter"));
+    printf("   collapse refused: %s\n", err);
+
+    for (int i = 0; i < m.ps.n; i++)
+        for (int j = 0; j < m.ps.list[i]->size; j++) m.ps.list[i]->data[j] = 0.01f;
+    struct tensor *last = m.ps.list[m.ps.n - 1];
+    last->data[last->size - 1] = NAN;
+    struct graph g;
+    graph_init(&g, (size_t)8 << 20);
+    float scores[16];
+    model_predict(&m, &g, &data, split.test, 16, 8, scores);
+    graph_free(&g);
+    int n_nan = 0;
+    for (int i = 0; i < 16; i++) n_nan += isnan(scores[i]);
+    printf("   a NaN parameter (%s): %d of 16 scores NaN\n", last->name, n_nan);
+    assert_true(n_nan > 0);
+    model_free(&m);
+}
+
 static void test_commands_base(void **state) { (void)state; check_commands("none"); }
 static void test_commands_v6(void **state) { (void)state; check_commands("v6"); }
 
@@ -572,6 +623,7 @@ int main(void)
         cmocka_unit_test(test_parameter_table_mismatch_refused),
         cmocka_unit_test(test_bad_layout_refused),
         cmocka_unit_test(test_dataset_mismatch_refused),
+        cmocka_unit_test(test_overflowing_parameters_refused),
         cmocka_unit_test(test_commands_base),
         cmocka_unit_test(test_commands_v6),
     };

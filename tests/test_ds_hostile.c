@@ -14,12 +14,8 @@
 #include "cache.h"
 #include "csvread.h"
 #include "ds_testutil.h"
+#include "ds_samples.h"
 
-#define IAAC_HEADER "instance_id item_id item_category_list item_property_list item_brand_id item_city_id " \
-    "item_price_level item_sales_level item_collected_level item_pv_level user_id user_gender_id " \
-    "user_age_level user_occupation_id user_star_level context_id context_timestamp context_page_id " \
-    "predict_category_property shop_id shop_review_num_level shop_review_positive_rate shop_star_level " \
-    "shop_score_service shop_score_delivery shop_score_description is_trade"
 #define IAAC_REL "iaac/round1_ijcai_18_train_20180301.txt"
 
 /* A test that would hang (a FIFO opened for reading) fails after 20 s instead. */

@@ -1,0 +1,285 @@
+/* Datasets as users have them: --split position (the file's order), --time-col, and
+ * header lines in formats that have none (u.data, ratings.dat, Amazon's ratings). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include "ds_testutil.h"
+#include "train.h"
+
+static void test_split_position(void **state)
+{
+    (void)state;
+    char dir[64];
+    tu_tmpdir(dir, sizeof dir);
+    char buf[4096];
+    int k = snprintf(buf, sizeof buf, "u,i,click\n");
+    for (int r = 0; r < 50; r++) k += snprintf(buf + k, sizeof buf - (size_t)k, "u%d,i%d,%d\n", r % 7, r % 5, r % 2);
+    tu_write(dir, "a.csv", buf, (size_t)k);
+    struct data_opts o;
+    tu_opts(&o, "csv", dir, NULL);
+    o.file = "a.csv";
+    o.label_col = "click";
+    o.split = "position";
+    struct dataset d;
+    tu_load(&d, &o);
+    struct split s;
+    char err[256];
+    assert_int_equal(dataset_split(&s, &d, &o, err, sizeof err), 0);
+    assert_int_equal(s.n_train, 40);
+    assert_int_equal(s.n_val, 5);
+    assert_int_equal(s.n_test, 5);
+    for (int i = 0; i < 40; i++) assert_int_equal(s.train[i], i);
+    for (int i = 0; i < 5; i++) assert_int_equal(s.val[i], 40 + i);
+    for (int i = 0; i < 5; i++) assert_int_equal(s.test[i], 45 + i);
+    split_free(&s);
+    o.split = "order";
+    assert_int_equal(dataset_split(&s, &d, &o, err, sizeof err), -1);
+    assert_string_equal(err, "--split: expected random, given, position or time, got 'order'");
+    dataset_free(&d);
+    tu_rmrf(dir);
+}
+
+static void test_time_col(void **state)
+{
+    (void)state;
+    char dir[64], want[256];
+    tu_tmpdir(dir, sizeof dir);
+    TU_WRITE(dir, "t.csv", "u,ts,when,click\na,5,30,1\nb,6,20,0\nc,7,10,1\n");
+    struct data_opts o;
+    tu_opts(&o, "csv", dir, NULL);
+    o.file = "t.csv";
+    o.label_col = "click";
+    struct dataset d;
+    tu_load(&d, &o);                                   /* unset: 'ts' by its name */
+    assert_non_null(d.time);
+    assert_int_equal(d.time[0], 5);
+    assert_int_equal(d.n_fields, 2);                   /* u, when */
+    dataset_free(&d);
+    o.time_col = "when";
+    tu_load(&d, &o);
+    assert_non_null(d.time);
+    assert_int_equal(d.time[0], 30);
+    assert_int_equal(d.time[2], 10);
+    assert_int_equal(d.n_fields, 2);                   /* u, ts */
+    struct split s;
+    char err[256];
+    o.split = "time";
+    assert_int_equal(dataset_split(&s, &d, &o, err, sizeof err), 0);
+    split_free(&s);
+    dataset_free(&d);
+    o.time_col = "none";
+    tu_load(&d, &o);
+    assert_null(d.time);
+    assert_int_equal(d.n_fields, 3);
+    dataset_free(&d);
+    o.time_col = "ts";
+    TU_WRITE(dir, "t.csv", "u,ts,click\na,5,1\nb,x,0\n");
+    snprintf(want, sizeof want, "%s/t.csv:3: field ts: 'x' is not an integer time", dir);
+    tu_load_fails(&o, want);
+    o.time_col = "stamp";
+    tu_load_fails(&o, "csv: --time-col: no column 'stamp' in the header");
+    o.time_col = "click";
+    tu_load_fails(&o, "csv: --time-col: column 'click' is the label column");
+    o.time_col = NULL;                                 /* unset, 'ts' not all integers: no times */
+    tu_load(&d, &o);
+    assert_null(d.time);
+    dataset_free(&d);
+    tu_rmrf(dir);
+}
+
+static void test_header_lines(void **state)
+{
+    (void)state;
+    char dir[64], want[256];
+    tu_tmpdir(dir, sizeof dir);
+    struct data_opts o;
+    struct dataset plain, with;
+    tu_opts(&o, "amazon", dir, NULL);
+    TU_WRITE(dir, "amazon/ratings_Electronics.csv", "A1,B1,5.0,1365811200\nA2,B1,2.0,1365811201\n");
+    tu_load(&plain, &o);
+    TU_WRITE(dir, "amazon/ratings_Electronics.csv",
+             "UserId,ItemId,rating,timestamp\nA1,B1,5.0,1365811200\nA2,B1,2.0,1365811201\n");
+    tu_load(&with, &o);
+    tu_same_dataset(&plain, &with);
+    dataset_free(&plain);
+    dataset_free(&with);
+    /* a malformed first row is no header */
+    TU_WRITE(dir, "amazon/ratings_Electronics.csv", "A1,B1,five,1365811200\nA2,B1,2.0,1365811201\n");
+    snprintf(want, sizeof want, "%s/amazon/ratings_Electronics.csv:1: field rating: 'five' is not a rating 1..5", dir);
+    tu_load_fails(&o, want);
+    /* nor a word further down */
+    TU_WRITE(dir, "amazon/ratings_Electronics.csv", "A1,B1,5.0,1365811200\nUserId,ItemId,rating,timestamp\n");
+    tu_load_fails(&o, "ratings_Electronics.csv:2: field rating: 'rating' is not a rating 1..5");
+
+    TU_WRITE(dir, "ml-100k/u.user", "1|24|M|technician|85711\n2|53|F|other|94043\n");
+    TU_WRITE(dir, "ml-100k/u.item", "1|T (1995)|01-Jan-1995||u|0|0|0|1|1|1|0|0|0|0|0|0|0|0|0|0|0|0|0\n");
+    TU_WRITE(dir, "ml-100k/u.data", "1\t1\t4\t881250949\n2\t1\t3\t891717742\n");
+    tu_opts(&o, "ml100k", dir, NULL);
+    tu_load(&plain, &o);
+    TU_WRITE(dir, "ml-100k/u.data", "user_id\titem_id\trating\ttimestamp\n1\t1\t4\t881250949\n2\t1\t3\t891717742\n");
+    TU_WRITE(dir, "ml-100k/u.user", "user_id|age|gender|occupation|zip\n1|24|M|technician|85711\n2|53|F|other|94043\n");
+    tu_load(&with, &o);
+    tu_same_dataset(&plain, &with);
+    dataset_free(&plain);
+    dataset_free(&with);
+    tu_rmrf(dir);
+}
+
+/* --shuffle-train 0 trains every epoch in the split's order: the same run twice is
+ * identical, the order matters (the reversed order trains another model), and it is
+ * not the reshuffled run. */
+static double train_logloss(const struct dataset *d, const struct split *s, int shuffle)
+{
+    struct train_cfg c;
+    struct train_result r;
+    char err[256];
+    train_cfg_default(&c);
+    c.model.hidden[0] = 8;
+    c.model.n_hidden = 1;
+    c.epochs = 1;
+    c.batch = 64;
+    c.shuffle = shuffle;
+    assert_int_equal(train_run(&c, d, s, &r, err, sizeof err), 0);
+    return r.test_logloss;
+}
+
+static void test_shuffle_train(void **state)
+{
+    (void)state;
+    struct data_opts o;
+    data_opts_default(&o);
+    o.rows = 3000;
+    o.no_cache = 1;
+    o.split = "position";
+    struct dataset d;
+    tu_load(&d, &o);
+    struct split s;
+    char err[256];
+    assert_int_equal(dataset_split(&s, &d, &o, err, sizeof err), 0);
+    double kept = train_logloss(&d, &s, 0), again = train_logloss(&d, &s, 0), shuffled = train_logloss(&d, &s, 1);
+    for (int i = 0, j = s.n_train - 1; i < j; i++, j--) {
+        int32_t t = s.train[i];
+        s.train[i] = s.train[j];
+        s.train[j] = t;
+    }
+    double reversed = train_logloss(&d, &s, 0);
+    printf("   test logloss: file order %.6f (again %.6f), reversed %.6f, reshuffled %.6f\n", kept, again,
+           reversed, shuffled);
+    assert_true(kept == again);
+    assert_true(kept != reversed);
+    assert_true(kept != shuffled);
+    split_free(&s);
+    dataset_free(&d);
+}
+
+/* --train-file / --val-file / --test-file: one id map over the files, the rows kept in
+ * that order, the split taken as given; without a validation file a seeded part of the
+ * training file (never of the test file); cached = parsed. */
+static void test_given_split(void **state)
+{
+    (void)state;
+    char dir[64], cdir[80];
+    tu_tmpdir(dir, sizeof dir);
+    snprintf(cdir, sizeof cdir, "%s/cache", dir);
+    TU_WRITE(dir, "train.csv", "user,item,click\nu1,a,1\nu2,b,0\nu1,b,1\nu3,a,0\nu2,a,1\nu4,c,0\nu1,c,1\nu5,a,0\n"
+                                "u6,b,1\nu7,c,0\n");
+    TU_WRITE(dir, "val.csv", "user,item,click\nu2,c,1\nu9,a,0\n");
+    TU_WRITE(dir, "test.csv", "\xEF\xBB\xBFuser,item,click\r\nu1,a,0\r\nu8,d,1\r\nu3,b,1\r\n");
+    struct data_opts o;
+    tu_opts(&o, "csv", dir, NULL);
+    o.label_col = "click";
+    o.train_file = "train.csv";
+    o.val_file = "val.csv";
+    o.test_file = "test.csv";
+    struct dataset d;
+    tu_load(&d, &o);
+    assert_int_equal(d.n_rows, 15);
+    assert_int_equal(d.given[0], 10);
+    assert_int_equal(d.given[1], 2);
+    assert_int_equal(d.given[2], 3);
+    const struct field *u = &d.fields[d.user_field];
+    assert_int_equal(u->ids[12], u->ids[0]);           /* u1 in test = u1 in train */
+    assert_int_equal(u->ids[10], u->ids[1]);           /* u2 in val = u2 in train */
+    assert_int_equal(u->card, 1 + 9);                  /* u1..u9 */
+    struct split s;
+    char err[512], how[400];
+    assert_int_equal(dataset_split_how(&s, &d, &o, how, sizeof how, err, sizeof err), 0);
+    printf("   %s\n", how);
+    assert_string_equal(how, "given: train train.csv, validation val.csv, test test.csv");
+    assert_int_equal(s.n_train, 10);
+    assert_int_equal(s.n_val, 2);
+    assert_int_equal(s.n_test, 3);
+    for (int i = 0; i < 10; i++) assert_int_equal(s.train[i], i);
+    assert_int_equal(s.val[0], 10);
+    assert_int_equal(s.test[0], 12);
+    split_free(&s);
+    o.split = "time";
+    assert_int_equal(dataset_split(&s, &d, &o, err, sizeof err), -1);
+    assert_string_equal(err, "--split time: the split is given (--train-file, --test-file): drop --split");
+    o.split = "random";
+    dataset_free(&d);
+
+    /* no validation file: 20% of the training rows, seeded; the test rows untouched */
+    o.val_file = NULL;
+    o.val_frac = 0.2;
+    o.cache_dir = cdir;
+    o.no_cache = 0;
+    struct dataset parsed, cached;
+    tu_load(&parsed, &o);
+    tu_load(&cached, &o);
+    assert_non_null(cached.map);
+    tu_same_dataset(&parsed, &cached);
+    assert_memory_equal(parsed.given, cached.given, sizeof parsed.given);
+    assert_int_equal(cached.given[1], 0);
+    assert_int_equal(dataset_split_how(&s, &cached, &o, how, sizeof how, err, sizeof err), 0);
+    printf("   %s\n", how);
+    assert_non_null(strstr(how, "validation 20% of the training file (seeded"));
+    assert_int_equal(s.n_train, 8);
+    assert_int_equal(s.n_val, 2);
+    assert_int_equal(s.n_test, 3);
+    for (int i = 0; i < s.n_val; i++) assert_true(s.val[i] < 10);
+    for (int i = 0; i < s.n_test; i++) assert_int_equal(s.test[i], 10 + i);
+    for (int i = 1; i < s.n_train; i++) assert_true(s.train[i] > s.train[i - 1]);   /* file order */
+    split_free(&s);
+    dataset_free(&parsed);
+    dataset_free(&cached);
+
+    o.cache_dir = NULL;
+    o.no_cache = 1;
+    o.test_file = NULL;
+    tu_load_fails(&o, "csv: a given split needs --train-file and --test-file");
+    o.test_file = "test.csv";
+    o.file = "train.csv";
+    tu_load_fails(&o, "csv: --file and a given split");
+    o.file = NULL;
+    TU_WRITE(dir, "test.csv", "user,click,item\nu1,0,a\n");
+    tu_load_fails(&o, "test.csv:1: the header differs from");
+    TU_WRITE(dir, "test.csv", "user,item,click\n");
+    tu_load_fails(&o, "csv: the given test file test.csv has no rows");
+    o.min_item_count = 2;
+    tu_load_fails(&o, "csv: --min-item-count filters rows before a split is drawn");
+    o.min_item_count = 0;
+    /* a dataset with no given split refuses --split given */
+    o.train_file = o.test_file = NULL;
+    o.file = "train.csv";
+    o.split = "given";
+    tu_load(&d, &o);
+    assert_int_equal(dataset_split(&s, &d, &o, err, sizeof err), -1);
+    assert_non_null(strstr(err, "--split given: dataset csv:train.csv has no given split"));
+    dataset_free(&d);
+    tu_rmrf(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_split_position),
+        cmocka_unit_test(test_time_col),
+        cmocka_unit_test(test_header_lines),
+        cmocka_unit_test(test_shuffle_train),
+        cmocka_unit_test(test_given_split),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
