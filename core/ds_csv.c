@@ -170,6 +170,7 @@ static int csv_header(struct csv_ctx *c, const struct csvread_row *r, char *err,
     }
     if (tbuild_init(&c->t, c->n_fields, names, multi, c->col_time >= 0)) goto oom;
     c->built = 1;
+    if (tbuild_hash_buckets(&c->t, o->hash_buckets, "csv", err, errlen)) return -1;
     return 0;
 oom:
     snprintf(err, errlen, "csv: out of memory");
@@ -334,5 +335,6 @@ const struct dataset_spec dataset_spec_csv = {
     .name = "csv",
     .help = "any delimited file with a header: --file PATH --label COL|COL>T [--fields A,B] "
             "[--multi COL:SEP] [--delim C]",
+    .options = "label fields multi delim file hash-buckets",
     .load = csv_load,
 };
