@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "csvread.h"
 
 static const struct dataset_spec *const spec_table[] = {
 #define X(name) &dataset_spec_##name,
@@ -66,7 +65,7 @@ const struct opt data_opt_table[] = {
       "overriding the dataset's; none: no user field (gAUC n/a)", 0, 0 },
     { "cache-dir", OPT_STR, O(cache_dir), "DIR", "binary cache folder for parsed datasets", 0, 0 },
     { "no-cache", OPT_FLAG, O(no_cache), NULL, "parse the source files, neither reading nor writing a cache", 0, 0 },
-    { "split", OPT_STR, O(split), "KIND", "random (seeded 80/10/10) or time (iaac: last day = test, day before = val; else last 10%/10% by time)", 0, 0 },
+    { "split", OPT_STR, O(split), "KIND", "random (seeded 80/10/10) or time (iaac, avazu: last day = test, day before = val; else last 10%/10% by time)", 0, 0 },
     { NULL, 0, 0, NULL, NULL, 0, 0 },
 };
 #undef O
@@ -87,8 +86,17 @@ int dataset_spec_takes(const struct dataset_spec *s, const char *name)
 int dataset_find_file(char *out, size_t n, const struct data_opts *o, const char *spec, const char *sub,
                       const char *deflt, char *err, size_t errlen)
 {
-    if (!o->file || !*o->file) return csvread_locate(out, n, o->data_dir, sub, deflt, spec, err, errlen);
     struct stat st;
+    if (!o->file || !*o->file) {
+        const char *dir = o->data_dir && *o->data_dir ? o->data_dir : "data";
+        snprintf(out, n, "%s/%s/%s", dir, sub, deflt);
+        if (stat(out, &st) == 0) return 0;
+        snprintf(out, n, "%s/%s", dir, deflt);
+        if (stat(out, &st) == 0) return 0;
+        snprintf(err, errlen, "%s: no --file given and %s not found (looked for %s/%s/%s and %s/%s): pass --file PATH",
+                 spec, deflt, dir, sub, deflt, dir, deflt);
+        return -1;
+    }
     snprintf(out, n, "%s", o->file);
     if (stat(out, &st) == 0) return 0;
     if (o->file[0] != '/' && o->data_dir && *o->data_dir) {

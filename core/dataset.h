@@ -54,7 +54,7 @@ int  dataset_split(struct split *s, const struct dataset *d, const struct data_o
 /* 1 when spec s reads the spec-specific option name (see dataset_spec.options). */
 int  dataset_spec_takes(const struct dataset_spec *s, const char *name);
 /* The source file of a single-file spec: --file PATH (as given, else DIR/PATH), else
- * DIR/SUB/DEFLT or DIR/DEFLT (csvread_locate). 0, or -1 with err. */
+ * DIR/SUB/DEFLT or DIR/DEFLT (DIR: --data). 0, or -1 with err. */
 int  dataset_find_file(char *out, size_t n, const struct data_opts *o, const char *spec, const char *sub,
                        const char *deflt, char *err, size_t errlen);
 /* Loads o->dataset; on error prints nothing, returns -1 with err set. o->min_count > 1

@@ -42,7 +42,7 @@ struct criteo_ctx {
 
 static const char *criteo_name(int f)
 {
-    static char names[CRITEO_NF][8];
+    static char names[CRITEO_NF][16];
     if (!names[f][0]) snprintf(names[f], sizeof names[f], "%c%d", f < CRITEO_NI ? 'I' : 'C',
                                f < CRITEO_NI ? f + 1 : f - CRITEO_NI + 1);
     return names[f];

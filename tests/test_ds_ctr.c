@@ -125,7 +125,7 @@ static void test_criteo_real_sample(void **state)
     assert_int_equal(got, pos);
     assert_true(fabs((double)pos / 1999 - 0.209) < 0.001);   /* the README's 20.9% */
     for (int f = 0; f < 39; f++) {
-        char name[8];
+        char name[16];
         snprintf(name, sizeof name, "%c%d", f < 13 ? 'I' : 'C', f < 13 ? f + 1 : f - 12);
         assert_string_equal(d.fields[f].name, name);
         int distinct;
@@ -276,7 +276,7 @@ static void test_criteo_hostile(void **state)
 
     /* --skip-bad-rows counts the bad row and keeps the good ones */
     criteo_line(text, sizeof text, "x", "5", "68fd1e64");
-    char all[4096];
+    char all[3 * 4096];
     snprintf(all, sizeof all, "%s%s%s", good, text, good);
     tu_write(dir, "bad", all, strlen(all));
     struct data_opts o;
@@ -293,7 +293,7 @@ static void test_criteo_hostile(void **state)
     o.file = "nope.tsv";
     tu_load_fails(&o, "criteo: --file nope.tsv not found");
     o.file = NULL;
-    tu_load_fails(&o, "scripts/fetch-data.sh criteo");
+    tu_load_fails(&o, "criteo: no --file given and train.txt not found (looked for");
     tu_rmrf(dir);
 }
 
@@ -693,6 +693,27 @@ static void test_gauc_reported_honestly(void **state)
                NULL });
     char *h[] = { "--dataset", "criteo", "--file", criteo, "--no-cache", "--hash-buckets", "C99=3", NULL };
     expect_out(cmd_train, h, 2, (const char *const[]){ "criteo: --hash-buckets: no field 'C99'", NULL });
+    /* a checkpoint keeps --hash-buckets and --user-field: predict sees the same rows */
+    char ckpt[128], *out;
+    snprintf(ckpt, sizeof ckpt, "%s/m.ckpt", cap_dir);
+    char *tr[] = { "--dataset", "criteo", "--file", criteo, "--no-cache", "--threads", "1", "--hash-buckets",
+                   "1000,C1=50", "--user-field", "C3", "--save", ckpt, "--json", NULL };
+    assert_int_equal(run_captured(cmd_train, tr, &out), 0);
+    const char *k = strstr(out, "\"test_auc\":"), *kg = strstr(out, "\"test_gauc\":");
+    assert_non_null(k);
+    assert_non_null(kg);
+    double auc = atof(k + 11), gauc = atof(kg + 12);
+    free(out);
+    char *pr[] = { ckpt, "--json", NULL };
+    assert_int_equal(run_captured(cmd_predict, pr, &out), 0);
+    k = strstr(out, "\"test_auc\":");
+    kg = strstr(out, "\"test_gauc\":");
+    assert_non_null(k);
+    assert_non_null(kg);
+    assert_true(fabs(atof(k + 11) - auc) < 1e-6 && auc > 0.5);
+    assert_true(fabs(atof(kg + 12) - gauc) < 1e-6);
+    assert_non_null(strstr(out, "\"gauc_user_field\":\"C3\""));
+    free(out);
     char *i[] = { "info", "--dataset", "avazu", "--file", criteo, "--no-cache", NULL };
     expect_out(cmd_data, i, 1, (const char *const[]){ "train.tiny.csv:1: field click: missing from the header", NULL });
     tu_rmrf(cap_dir);
