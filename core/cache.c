@@ -89,6 +89,7 @@ uint64_t cache_hash_common(uint64_t h, const struct cache_key *k, const struct d
     }
     h = cache_hash_i64(h, o->skip_bad_rows);
     h = cache_hash_i64(h, o->drop_neutral);
+    if (o->hash_buckets && *o->hash_buckets) h = cache_hash_str(h, o->hash_buckets);   /* absent: keys as before */
     return cache_hash_i64(h, o->min_item_count > 1 ? o->min_item_count : 1);
 }
 

@@ -49,7 +49,7 @@ uint64_t cache_hash_bytes(uint64_t h, const void *p, size_t n);
 uint64_t cache_hash_str(uint64_t h, const char *s);      /* NULL hashes differently from "" */
 uint64_t cache_hash_i64(uint64_t h, int64_t v);
 /* Adds key->spec, the real paths of the sources and the options every loader shares
- * (skip_bad_rows, drop_neutral, min_item_count) to h; returns the hash. min_count is
+ * (skip_bad_rows, drop_neutral, min_item_count, hash_buckets) to h; returns the hash. min_count is
  * not among them: it is applied after loading, over the training rows of the split
  * (dataset_load), so one cache serves every --min-count, --split and --data-seed. */
 uint64_t cache_hash_common(uint64_t h, const struct cache_key *k, const struct data_opts *o);

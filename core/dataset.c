@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const struct dataset_spec *const spec_table[] = {
 #define X(name) &dataset_spec_##name,
@@ -47,7 +48,7 @@ void data_opts_default(struct data_opts *o)
 
 #define O(f) offsetof(struct data_opts, f)
 const struct opt data_opt_table[] = {
-    { "dataset", OPT_STR, O(dataset), "NAME", "dataset: synthetic, ml1m, ml100k, amazon, iaac, csv", 0, 0 },
+    { "dataset", OPT_STR, O(dataset), "NAME", "dataset: synthetic, ml1m, ml100k, amazon, iaac, csv, criteo, avazu, frappe", 0, 0 },
     { "data", OPT_STR, O(data_dir), "DIR", "folder holding the real datasets (DIR/ml-1m, DIR/ml-100k, ...)", 0, 0 },
     { "like", OPT_STR, O(like), "PRESET", "synthetic: cardinalities shaped like ml1m | amazon | iaac", 0, 0 },
     { "rows", OPT_I64, O(rows), "N", "synthetic: rows to generate (0 = the preset's size)", 0, 2e9 },
@@ -60,18 +61,88 @@ const struct opt data_opt_table[] = {
     { "fields", OPT_STR, O(fields), "A,B,..", "csv: categorical columns", 0, 0 },
     { "multi", OPT_STR, O(multi), "COL:SEP", "csv: multi-valued column and its list separator", 0, 0 },
     { "delim", OPT_STR, O(delim), "C", "csv: field delimiter (default ,)", 0, 0 },
-    { "file", OPT_STR, O(file), "PATH", "csv: the file to read", 0, 0 },
+    { "file", OPT_STR, O(file), "PATH", "csv, criteo, avazu, frappe: the file to read", 0, 0 },
     { "train-file", OPT_STR, O(train_file), "PATH", "csv: a given split's training rows (with --test-file; instead of --file; one id map over every file)", 0, 0 },
     { "val-file", OPT_STR, O(val_file), "PATH", "csv: the given validation rows (default: --val-frac of the training file, seeded by --data-seed; never the test file)", 0, 0 },
     { "test-file", OPT_STR, O(test_file), "PATH", "csv: the given test rows", 0, 0 },
     { "val-frac", OPT_DOUBLE, O(val_frac), "F", "given split without --val-file: this part of the training rows is validation", 0.001, 0.9 },
     { "time-col", OPT_STR, O(time_col), "COL", "csv: the column of row times (integers; every row must hold one), for --split time; none: no times. Unset: the first column named timestamp, time, ts, unix_time or context_timestamp, when every row holds an integer there", 0, 0 },
+    { "hash-buckets", OPT_STR, O(hash_buckets), "N|F=N,..", "csv, iaac, criteo, avazu, frappe: hash every field's "
+      "(or field F's) values into N buckets, FNV-1a 64 of the bytes mod N, the empty value a bucket of its own", 0, 0 },
+    { "user-field", OPT_STR, O(user_field), "COL", "the user field gAUC groups by (and the user-frequency groups), "
+      "overriding the dataset's; none: no user field (gAUC n/a)", 0, 0 },
     { "cache-dir", OPT_STR, O(cache_dir), "DIR", "binary cache folder for parsed datasets", 0, 0 },
     { "no-cache", OPT_FLAG, O(no_cache), NULL, "parse the source files, neither reading nor writing a cache", 0, 0 },
-    { "split", OPT_STR, O(split), "KIND", "random (seeded 80/10/10; a given split with --train-file), given (the --train-file, --val-file, --test-file rows), position (the file's order: first 80% train, next 10% val, last 10% test) or time (iaac: last day = test, day before = val; else last 10%/10% by time)", 0, 0 },
+    { "split", OPT_STR, O(split), "KIND", "random (seeded 80/10/10; a given split with --train-file), given (the --train-file, --val-file, --test-file rows), position (the file's order: first 80% train, next 10% val, last 10% test) or time (iaac, avazu: last day = test, day before = val; else last 10%/10% by time)", 0, 0 },
     { NULL, 0, 0, NULL, NULL, 0, 0 },
 };
 #undef O
+
+int dataset_spec_takes(const struct dataset_spec *s, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = s->options; p && *p;) {
+        const char *e = strchr(p, ' ');
+        size_t k = e ? (size_t)(e - p) : strlen(p);
+        if (k == n && memcmp(p, name, n) == 0) return 1;
+        if (!e) break;
+        p = e + 1;
+    }
+    return 0;
+}
+
+int dataset_find_file(char *out, size_t n, const struct data_opts *o, const char *spec, const char *sub,
+                      const char *deflt, char *err, size_t errlen)
+{
+    struct stat st;
+    if (!o->file || !*o->file) {
+        const char *dir = o->data_dir && *o->data_dir ? o->data_dir : "data";
+        snprintf(out, n, "%s/%s/%s", dir, sub, deflt);
+        if (stat(out, &st) == 0) return 0;
+        snprintf(out, n, "%s/%s", dir, deflt);
+        if (stat(out, &st) == 0) return 0;
+        snprintf(err, errlen, "%s: no --file given and %s not found (looked for %s/%s/%s and %s/%s): pass --file PATH",
+                 spec, deflt, dir, sub, deflt, dir, deflt);
+        return -1;
+    }
+    snprintf(out, n, "%s", o->file);
+    if (stat(out, &st) == 0) return 0;
+    if (o->file[0] != '/' && o->data_dir && *o->data_dir) {
+        snprintf(out, n, "%s/%s", o->data_dir, o->file);
+        if (stat(out, &st) == 0) return 0;
+        snprintf(err, errlen, "%s: --file %s not found (looked for %s and %s)", spec, o->file, o->file, out);
+    } else {
+        snprintf(err, errlen, "%s: --file %s not found", spec, o->file);
+    }
+    return -1;
+}
+
+/* --user-field: COL names a single-valued field, none clears it. */
+static int dataset_set_user(struct dataset *d, const char *col, char *err, size_t errlen)
+{
+    if (!col || !*col) return 0;
+    if (strcmp(col, "none") == 0) {
+        d->user_field = -1;
+        return 0;
+    }
+    int f = dataset_find_field(d, col);
+    if (f < 0) {
+        char names[300] = "";
+        for (int g = 0; g < d->n_fields && strlen(names) < sizeof names - 60; g++) {
+            if (g) strcat(names, ",");
+            strncat(names, d->fields[g].name, sizeof names - strlen(names) - 56);
+        }
+        snprintf(err, errlen, "dataset %s: --user-field: no field '%s' (fields: %s)", d->name, col, names);
+        return -1;
+    }
+    if (d->fields[f].multi) {
+        snprintf(err, errlen, "dataset %s: --user-field: field '%s' is multi-valued (a user is one id per row)",
+                 d->name, col);
+        return -1;
+    }
+    d->user_field = f;
+    return 0;
+}
 
 int dataset_load(struct dataset *d, const struct data_opts *o, char *err, size_t errlen)
 {
@@ -82,6 +153,10 @@ int dataset_load(struct dataset *d, const struct data_opts *o, char *err, size_t
     }
     if (s->load(d, o, err, errlen)) {
         cli_one_line(err, errlen);
+        return -1;
+    }
+    if (dataset_set_user(d, o->user_field, err, errlen)) {
+        dataset_free(d);
         return -1;
     }
     if (o->min_count <= 1) return 0;

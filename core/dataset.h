@@ -22,12 +22,17 @@ struct data_opts {
     double      val_frac;     /* given split without val_file: this part of train is val */
     const char *cache_dir;    /* binary cache folder (default out/cache) */
     int         no_cache;
-    const char *split;        /* random | position | time */
+    const char *split;        /* random | given | position | time */
+    const char *hash_buckets; /* --hash-buckets N | FIELD=N,.. (tbuild_hash_buckets) */
+    const char *user_field;   /* --user-field COL: the user of gAUC (and of user conditions); "none" */
 };
 
 struct dataset_spec {
     const char *name;
     const char *help;
+    /* The spec-specific options (space-separated names, e.g. "file hash-buckets") this
+     * loader reads; giving another one is an error (data_opts_check_effect). */
+    const char *options;
     /* 0 on success; otherwise -1 with a one-line reason naming file/line/field in err. */
     int (*load)(struct dataset *d, const struct data_opts *o, char *err, size_t errlen);
 };
@@ -56,9 +61,16 @@ int  dataset_split(struct split *s, const struct dataset *d, const struct data_o
  * or time with one is an error, as is --split given without. */
 int  dataset_split_how(struct split *s, const struct dataset *d, const struct data_opts *o, char *how,
                        size_t howlen, char *err, size_t errlen);
+/* 1 when spec s reads the spec-specific option name (see dataset_spec.options). */
+int  dataset_spec_takes(const struct dataset_spec *s, const char *name);
+/* The source file of a single-file spec: --file PATH (as given, else DIR/PATH), else
+ * DIR/SUB/DEFLT or DIR/DEFLT (DIR: --data). 0, or -1 with err. */
+int  dataset_find_file(char *out, size_t n, const struct data_opts *o, const char *spec, const char *sub,
+                       const char *deflt, char *err, size_t errlen);
 /* Loads o->dataset; on error prints nothing, returns -1 with err set. o->min_count > 1
  * is applied over the training rows of dataset_split(d, o) (dataset_apply_min_count),
- * so train, predict and data info see one mapping for the same options. */
+ * so train, predict and data info see one mapping for the same options. --user-field
+ * COL then sets d->user_field (a single-valued field; "none": no user field). */
 int  dataset_load(struct dataset *d, const struct data_opts *o, char *err, size_t errlen);
 
 #endif

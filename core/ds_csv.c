@@ -195,6 +195,7 @@ static int csv_header(struct csv_ctx *c, const struct csvread_row *r, char *err,
     }
     if (tbuild_init(&c->t, c->n_fields, names, multi, c->col_time >= 0)) goto oom;
     c->built = 1;
+    if (tbuild_hash_buckets(&c->t, o->hash_buckets, "csv", err, errlen)) return -1;
     return 0;
 oom:
     snprintf(err, errlen, "csv: out of memory");
@@ -436,5 +437,6 @@ const struct dataset_spec dataset_spec_csv = {
     .help = "any delimited file with a header: --file PATH (or --train-file A --test-file C [--val-file B]) "
             "--label COL|COL>T [--fields A,B] "
             "[--multi COL:SEP] [--delim C] [--time-col COL|none]",
+    .options = "label fields multi delim file train-file val-file test-file val-frac time-col hash-buckets",
     .load = csv_load,
 };

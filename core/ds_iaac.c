@@ -154,6 +154,10 @@ static int iaac_build(struct dataset *d, void *ctx, int *n_skipped, char *err, s
         snprintf(err, errlen, "iaac: out of memory");
         return -1;
     }
+    if (tbuild_hash_buckets(&t, j->o->hash_buckets, "iaac", err, errlen)) {
+        tbuild_free(&t);
+        return -1;
+    }
     struct iaac_ctx c = { .t = &t, .bad = &bad };
     struct csvread_opts ro = { ' ', 0, 0, 0 };
     int rc = csvread_file(j->path, &ro, iaac_row, &c, err, errlen);
@@ -199,5 +203,6 @@ const struct dataset_spec dataset_spec_iaac = {
     .name = "iaac",
     .help = "IJCAI-18 (IAAC): DIR/iaac/" IAAC_FILE "; label is_trade; ';'-lists multi-valued, -1 = missing; "
             "--split time holds out the last day (Beijing time), the day before = validation",
+    .options = "hash-buckets",
     .load = iaac_load,
 };

@@ -173,8 +173,76 @@ void tbuild_free(struct tbuild *t)
     memset(t, 0, sizeof *t);
 }
 
+/* Ids a field's values can take before compaction: 1..card-1. */
+static int32_t tcol_card(const struct tcol *c) { return c->buckets ? c->buckets + 2 : c->map.n + 1; }
+
+int tbuild_hash_buckets(struct tbuild *t, const char *spec, const char *who, char *err, size_t errlen)
+{
+    if (!spec || !*spec) return 0;
+    long long all = 0;
+    char *set = calloc((size_t)t->n_fields, 1);
+    if (!set) {
+        snprintf(err, errlen, "%s: out of memory", who);
+        return -1;
+    }
+    for (const char *p = spec;;) {
+        const char *e = strchr(p, ',');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        const char *eq = memchr(p, '=', n);
+        const char *num = eq ? eq + 1 : p;
+        size_t nn = n - (size_t)(num - p);
+        char buf[24];
+        long long v = 0;
+        int ok = nn > 0 && nn < sizeof buf;
+        if (ok) {
+            memcpy(buf, num, nn);
+            buf[nn] = '\0';
+            char *end;
+            v = strtoll(buf, &end, 10);
+            ok = *end == '\0' && buf[0] >= '0' && buf[0] <= '9' && v >= 1 && v <= TBUILD_MAX_BUCKETS;
+        }
+        if (!ok) {
+            snprintf(err, errlen, "%s: --hash-buckets: '%.*s': expected N or FIELD=N with N in 1..%d", who, (int)n,
+                     p, TBUILD_MAX_BUCKETS);
+            free(set);
+            return -1;
+        }
+        if (!eq) {
+            all = v;
+        } else {
+            int f = 0;
+            while (f < t->n_fields && (strlen(t->cols[f].name) != (size_t)(eq - p) ||
+                                       memcmp(t->cols[f].name, p, (size_t)(eq - p)) != 0))
+                f++;
+            if (f == t->n_fields || set[f]) {
+                char names[300] = "";
+                for (int g = 0; g < t->n_fields && strlen(names) < sizeof names - 60; g++) {
+                    if (g) strcat(names, ",");
+                    strncat(names, t->cols[g].name, sizeof names - strlen(names) - 56);
+                }
+                if (f < t->n_fields) snprintf(err, errlen, "%s: --hash-buckets: field '%.*s' named twice", who,
+                                              (int)(eq - p), p);
+                else snprintf(err, errlen, "%s: --hash-buckets: no field '%.*s' (fields: %s)", who, (int)(eq - p),
+                              p, names);
+                free(set);
+                return -1;
+            }
+            set[f] = 1;
+            t->cols[f].buckets = (int32_t)v;
+        }
+        if (!e) break;
+        p = e + 1;
+    }
+    for (int f = 0; f < t->n_fields; f++)
+        if (!set[f]) t->cols[f].buckets = (int32_t)all;
+    free(set);
+    return 0;
+}
+
 int32_t tbuild_intern(struct tbuild *t, int f, const char *s, size_t len)
 {
+    const struct tcol *c = &t->cols[f];
+    if (c->buckets) return len ? 1 + (int32_t)(idmap_hash(s, len) % (uint64_t)c->buckets) : c->buckets + 1;
     int32_t id = idmap_get(&t->cols[f].map, s, len);
     if (id < 0) {
         t->oom = 1;
@@ -301,7 +369,7 @@ int tbuild_finish(struct tbuild *t, struct dataset *d, const char *name, int ite
     }
     if (min_item_count > 1 && item_field >= 0 && !t->cols[item_field].multi) {
         struct tcol *c = &t->cols[item_field];
-        int64_t *count = calloc((size_t)c->map.n + 1, sizeof *count);
+        int64_t *count = calloc((size_t)tcol_card(c), sizeof *count);
         unsigned char *keep = malloc(t->n_rows ? t->n_rows : 1);
         if (!count || !keep) {
             free(count);
@@ -317,12 +385,13 @@ int tbuild_finish(struct tbuild *t, struct dataset *d, const char *name, int ite
     }
     for (int f = 0; f < t->n_fields; f++) {
         struct tcol *c = &t->cols[f];
-        int32_t card = idmap_compact(c->ids, c->n_ids, c->map.n + 1, 1);
+        int32_t card = idmap_compact(c->ids, c->n_ids, tcol_card(c), 1);
         if (card < 0) {
             snprintf(err, errlen, "%s: out of memory", name);
             return -1;
         }
         idmap_free(&c->map);
+        c->buckets = 0;
         c->map.n = card - 1;                     /* remembered until the move below */
     }
     int n = (int)t->n_rows;

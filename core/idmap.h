@@ -43,6 +43,7 @@ struct tcol {
     int32_t     *ids;        /* single: one per row; multi: every row's list, concatenated */
     size_t       n_ids, cap_ids;
     int64_t     *offs;       /* multi: row r's list is ids[offs[r] .. offs[r+1]) */
+    int32_t      buckets;    /* > 0: values hash into this many buckets (tbuild_hash_buckets) */
 };
 
 struct tbuild {
@@ -58,6 +59,14 @@ struct tbuild {
 int     tbuild_init(struct tbuild *t, int n_fields, const char *const *names, const int *multi,
                     int has_time);
 void    tbuild_free(struct tbuild *t);
+/* --hash-buckets SPEC: a comma-separated list of N (every field) and FIELD=N items
+ * (that field; it wins over N), N in 1..TBUILD_MAX_BUCKETS. A hashed field keeps no
+ * map of its values (bounded memory whatever their number): value s gets bucket
+ * FNV-1a-64(s's bytes) mod N, the empty value (missing) a bucket N+1 of its own, and
+ * tbuild_finish numbers the buckets that occur densely 1.. like any other ids. SPEC
+ * NULL or "": nothing is hashed. who prefixes messages. 0, or -1 with err. */
+#define TBUILD_MAX_BUCKETS (1 << 24)
+int     tbuild_hash_buckets(struct tbuild *t, const char *spec, const char *who, char *err, size_t errlen);
 /* Interns s[0..len) in field f's map (does not add it to the row). */
 int32_t tbuild_intern(struct tbuild *t, int f, const char *s, size_t len);
 /* Adds an id (from tbuild_intern, or 0) to the current row: sets a single-valued field

@@ -120,7 +120,14 @@ double metrics_logloss(const float *p, const float *label, int64_t n)
 double metrics_gauc(const float *score, const float *label, const int32_t *user, int64_t n,
                     int64_t *n_users_used)
 {
+    return metrics_gauc_cov(score, label, user, n, n_users_used, NULL);
+}
+
+double metrics_gauc_cov(const float *score, const float *label, const int32_t *user, int64_t n,
+                        int64_t *n_users_used, int64_t *n_rows)
+{
     if (n_users_used) *n_users_used = 0;
+    if (n_rows) *n_rows = 0;
     if (n <= 0) return NAN;
     size_t m = (size_t)n;
     uint32_t *key = metrics_xmalloc(5 * m * sizeof *key);
@@ -151,5 +158,6 @@ double metrics_gauc(const float *score, const float *label, const int32_t *user,
     }
     free(key);
     if (n_users_used) *n_users_used = used;
+    if (n_rows) *n_rows = (int64_t)w;
     return used ? wsum / w : NAN;
 }

@@ -22,5 +22,10 @@ double metrics_logloss(const float *p, const float *label, int64_t n);
  * when no user has both classes. If n_users_used is not NULL it receives that count. */
 double metrics_gauc(const float *score, const float *label, const int32_t *user, int64_t n,
                     int64_t *n_users_used);
+/* metrics_gauc, also giving what it covers: *n_users the users counted, *n_rows their
+ * rows (the impressions of the weighted mean; rows of user 0 and of one-class users
+ * are not among them). Either pointer may be NULL. */
+double metrics_gauc_cov(const float *score, const float *label, const int32_t *user, int64_t n,
+                        int64_t *n_users, int64_t *n_rows);
 
 #endif

@@ -98,11 +98,13 @@ static int score(struct ckpt *ck, const char *path, const struct predict_cli *a,
 
     double auc = metrics_auc(scores, labels, n), logloss = metrics_logloss(scores, labels, n);
     double gauc = NAN, oracle = NAN;
-    if (d->user_field >= 0 && !d->fields[d->user_field].multi) {
+    int64_t g_users = 0, g_rows = 0;
+    const char *g_field = d->user_field >= 0 && !d->fields[d->user_field].multi ? d->fields[d->user_field].name : NULL;
+    if (g_field) {
         int32_t *users = malloc(sizeof *users * (size_t)(n ? n : 1));
         if (users) {
             for (int i = 0; i < n; i++) users[i] = d->fields[d->user_field].ids[rows[i]];
-            gauc = metrics_gauc(scores, labels, users, n, NULL);
+            gauc = metrics_gauc_cov(scores, labels, users, n, &g_users, &g_rows);
             free(users);
         }
     }
@@ -115,7 +117,9 @@ static int score(struct ckpt *ck, const char *path, const struct predict_cli *a,
         }
     }
     double sps = secs > 0 ? (double)n / secs : 0;
-    printf("%s split: %d rows  auc %.5f  logloss %.5f  gauc %.5f", a->part, n, auc, logloss, gauc);
+    char gt[200];
+    gauc_text(gt, sizeof gt, gauc, g_field, g_users, g_rows, n);
+    printf("%s split: %d rows  auc %.5f  logloss %.5f  %s", a->part, n, auc, logloss, gt);
     if (!isnan(oracle)) printf("  (oracle auc %.5f)", oracle);
     printf("\ninference %.0f samples/s (batch %d, %d thread%s)\n", sps, batch, threads, threads == 1 ? "" : "s");
     if (same_test)
@@ -137,7 +141,7 @@ static int score(struct ckpt *ck, const char *path, const struct predict_cli *a,
         snprintf(key, sizeof key, "%s_logloss", a->part);
         json_num(stdout, key, logloss, 6, ",");
         snprintf(key, sizeof key, "%s_gauc", a->part);
-        json_num(stdout, key, gauc, 6, ",");
+        gauc_json(stdout, key, gauc, g_field, g_users, g_rows, ",");
         json_num(stdout, "oracle_auc", oracle, 6, ",");
         printf("\"batch\":%d,\"threads\":%d,", batch, threads);
         json_num(stdout, "infer_samples_per_s", sps, 1, ",");

@@ -33,6 +33,12 @@ static const struct opt train_opts[] = {
 };
 #undef O
 
+/* The field gAUC groups by, or NULL. */
+static const char *gauc_user(const struct dataset *d)
+{
+    return d->user_field >= 0 && !d->fields[d->user_field].multi ? d->fields[d->user_field].name : NULL;
+}
+
 static void print_json(const struct train_cli *a, const struct data_opts *o, const struct dataset *d,
                        const struct train_result *r)
 {
@@ -49,7 +55,7 @@ static void print_json(const struct train_cli *a, const struct data_opts *o, con
     json_num(stdout, "test_auc", r->test_auc, 6, ",");
     json_num(stdout, "val_auc", r->val_auc, 6, ",");
     json_num(stdout, "test_logloss", r->test_logloss, 6, ",");
-    json_num(stdout, "test_gauc", r->test_gauc, 6, ",");
+    gauc_json(stdout, "test_gauc", r->test_gauc, gauc_user(d), r->gauc_users, r->gauc_rows, ",");
     json_num(stdout, "oracle_auc", r->oracle_auc, 6, ",");
     printf("\"epochs\":%d,\"best_epoch\":%d,", r->epochs_run, r->best_epoch);
     json_num(stdout, "sec_per_epoch", r->sec_per_epoch, 4, ",");
@@ -110,7 +116,11 @@ int cmd_train(int argc, char **argv)
     }
     if (help) {
         printf("usage: apg train [options]\n\nTrains one model and prints per-epoch train loss and validation AUC,\n"
-               "then test AUC, logloss, gAUC (and the oracle AUC on synthetic data).\n");
+               "then test AUC, logloss, gAUC (and the oracle AUC on synthetic data). gAUC is the\n"
+               "impression-weighted mean of the per-user AUCs of the test users with both labels\n"
+               "(user id 0, the OOV id, left out), over the dataset's user field or --user-field COL;\n"
+               "without a user field it is n/a (JSON null), and the users and rows it covers are\n"
+               "printed with it.\n");
         cli_help(stdout, groups, n_groups);
         printf("\nThe options of each backbone (an option of another backbone than --backbone is an error):\n");
         model_opts_help_backbones(stdout);
@@ -173,7 +183,9 @@ int cmd_train(int argc, char **argv)
     if (rc) {
         fprintf(stderr, "apg train: %s\n", err);
     } else {
-        printf("test auc %.5f  logloss %.5f  gauc %.5f", r.test_auc, r.test_logloss, r.test_gauc);
+        char gt[200];
+        gauc_text(gt, sizeof gt, r.test_gauc, gauc_user(&d), r.gauc_users, r.gauc_rows, s.n_test);
+        printf("test auc %.5f  logloss %.5f  %s", r.test_auc, r.test_logloss, gt);
         if (!isnan(r.oracle_auc)) printf("  (oracle auc %.5f)", r.oracle_auc);
         printf("\nbest epoch %d of %d, %.3f s/epoch, train %.0f samples/s, inference %.0f samples/s,"
                " %zu parameter bytes, peak RSS %.1f MB\n", r.best_epoch, r.epochs_run, r.sec_per_epoch,

@@ -217,13 +217,21 @@ int model_opts_check_effect(const struct model_opts *o, int argc, char **argv, c
 
 int data_opts_check_effect(const struct data_opts *o, int argc, char **argv, char *err, size_t errlen)
 {
-    static const char *const csv_only[] = { "label", "fields", "multi", "delim", "file", "time-col", "train-file",
-                                            "val-file", "test-file", "val-frac" };
-    if (strcmp(o->dataset, "csv") != 0)
-        for (size_t i = 0; i < sizeof csv_only / sizeof csv_only[0]; i++)
-            if (given(argc, argv, csv_only[i])) {
-                snprintf(err, errlen, "--%s is an option of --dataset csv, not of --dataset %s: drop it",
-                         csv_only[i], o->dataset);
+    /* options only some loaders read (dataset_spec.options) */
+    static const char *const spec_only[] = { "label", "fields", "multi", "delim", "file", "train-file", "val-file",
+                                             "test-file", "val-frac", "time-col", "hash-buckets" };
+    const struct dataset_spec *ds = dataset_spec_find(o->dataset);
+    if (ds)
+        for (size_t i = 0; i < sizeof spec_only / sizeof spec_only[0]; i++)
+            if (given(argc, argv, spec_only[i]) && !dataset_spec_takes(ds, spec_only[i])) {
+                char who[128] = "";
+                for (int k = 0; k < dataset_spec_count(); k++)
+                    if (dataset_spec_takes(dataset_spec_at(k), spec_only[i]) && strlen(who) < sizeof who - 24) {
+                        if (*who) strcat(who, ", ");
+                        strcat(who, dataset_spec_at(k)->name);
+                    }
+                snprintf(err, errlen, "--%s is an option of --dataset %s, not of --dataset %s: drop it", spec_only[i],
+                         who, o->dataset);
                 return -1;
             }
     if (given(argc, argv, "val-frac") && (!o->train_file || o->val_file)) {

@@ -220,7 +220,8 @@ static int settle(struct store *st, struct run_cfg *rc, struct slot *sl, int wst
     const struct train_result *tr = &cr.head.tr;
     struct run_result r = {
         .test_auc = tr->test_auc, .val_auc = tr->val_auc, .test_logloss = tr->test_logloss,
-        .test_gauc = tr->test_gauc, .oracle_auc = tr->oracle_auc, .best_epoch = tr->best_epoch,
+        .test_gauc = tr->test_gauc, .gauc_users = tr->gauc_users, .gauc_impressions = tr->gauc_rows,
+        .oracle_auc = tr->oracle_auc, .best_epoch = tr->best_epoch,
         .epochs_run = tr->epochs_run, .train_seconds = tr->train_seconds, .sec_per_epoch = tr->sec_per_epoch,
         .train_samples_per_s = tr->train_samples_per_s,
         .infer_us_per_sample = tr->infer_samples_per_s > 0 ? 1e6 / tr->infer_samples_per_s : NAN,

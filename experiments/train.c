@@ -80,6 +80,22 @@ int train_threads_cap(int n, const char *who, const char *what)
     return capped;
 }
 
+void gauc_text(char *buf, size_t n, double g, const char *user, int64_t users, int64_t rows, int64_t n_rows)
+{
+    if (!user) snprintf(buf, n, "gauc n/a (no user field: name one with --user-field COL)");
+    else if (isnan(g)) snprintf(buf, n, "gauc n/a (user field %s: no user has both labels)", user);
+    else snprintf(buf, n, "gauc %.5f (user field %s: %lld users, %lld of %lld rows)", g, user, (long long)users,
+                  (long long)rows, (long long)n_rows);
+}
+
+void gauc_json(FILE *f, const char *key, double g, const char *user, int64_t users, int64_t rows, const char *sep)
+{
+    json_num(f, key, g, 6, ",");
+    if (user) json_text(f, "gauc_user_field", user, ",");
+    else fprintf(f, "\"gauc_user_field\":null,");
+    fprintf(f, "\"gauc_users\":%lld,\"gauc_impressions\":%lld%s", (long long)users, (long long)rows, sep);
+}
+
 void json_text(FILE *f, const char *key, const char *v, const char *sep)
 {
     fprintf(f, "\"%s\":\"", key);
@@ -109,6 +125,7 @@ int train_run(const struct train_cfg *c, const struct dataset *d, const struct s
 {
     memset(r, 0, sizeof *r);
     r->oracle_auc = NAN;
+    r->test_gauc = NAN;
     if (s->n_train == 0 || s->n_val == 0 || s->n_test == 0) {
         snprintf(err, errlen, "empty split (train %d, val %d, test %d rows)", s->n_train, s->n_val, s->n_test);
         return -1;
@@ -224,7 +241,7 @@ int train_run(const struct train_cfg *c, const struct dataset *d, const struct s
         int32_t *users = malloc(sizeof *users * (size_t)s->n_test);
         if (users) {
             for (int i = 0; i < s->n_test; i++) users[i] = d->fields[d->user_field].ids[s->test[i]];
-            r->test_gauc = metrics_gauc(scores, labels, users, s->n_test, NULL);
+            r->test_gauc = metrics_gauc_cov(scores, labels, users, s->n_test, &r->gauc_users, &r->gauc_rows);
             free(users);
         }
     }

@@ -39,6 +39,10 @@ struct train_cfg {
 
 struct train_result {
     double test_auc, val_auc, test_logloss, test_gauc, oracle_auc;
+    /* gAUC's coverage: the test users it averages over and their rows (impressions);
+     * test_gauc is NaN (absent, never 0) without a user field (d->user_field < 0) or
+     * when no test user has both labels. */
+    int64_t gauc_users, gauc_rows;
     int    epochs_run, best_epoch;
     double train_seconds, sec_per_epoch;
     double train_samples_per_s, infer_samples_per_s;
@@ -70,6 +74,12 @@ int train_threads_cap(int n, const char *who, const char *what);
 /* Prints "KEY":V with %.*f (prec), or "KEY":null when v is NaN or infinite (JSON
  * has no token for them), followed by sep (e.g. "," or ""). */
 void json_num(FILE *f, const char *key, double v, int prec, const char *sep);
+/* gAUC for people: "gauc 0.71234 (user field U: 120 users, 2300 of 2886 rows)", or
+ * "gauc n/a (...why...)" when g is NaN. user: the user field's name, NULL for none. */
+void gauc_text(char *buf, size_t n, double g, const char *user, int64_t users, int64_t rows, int64_t n_rows);
+/* The gAUC JSON members "KEY":x|null,"gauc_user_field":"U"|null,"gauc_users":N,
+ * "gauc_impressions":M, then sep. */
+void gauc_json(FILE *f, const char *key, double g, const char *user, int64_t users, int64_t rows, const char *sep);
 /* Prints "KEY":"V" with V escaped for JSON (quote, backslash, control bytes), then sep. */
 void json_text(FILE *f, const char *key, const char *v, const char *sep);
 

@@ -63,6 +63,11 @@ static const char *const steps[STORE_SCHEMA_VERSION] = {
     "  run_key TEXT PRIMARY KEY REFERENCES runs(key), n INTEGER NOT NULL, rows_hash TEXT,\n"
     "  scores BLOB NOT NULL, labels BLOB NOT NULL\n"
     ");\n",
+
+    /* 2 -> 3: what test_gauc covers (its users and their test rows); test_gauc is NULL
+     * without a user field. */
+    "ALTER TABLE runs ADD COLUMN gauc_users INTEGER;\n"
+    "ALTER TABLE runs ADD COLUMN gauc_impressions INTEGER;\n",
 };
 
 const char *schema_step(int i)

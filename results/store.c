@@ -353,7 +353,7 @@ static int finish_tx(struct store *st, const char *key, const struct run_result 
         "val_auc = ?4, test_logloss = ?5, test_gauc = ?6, oracle_auc = ?7, best_epoch = ?8, epochs_run = ?9, "
         "train_seconds = ?10, sec_per_epoch = ?11, train_samples_per_s = ?12, infer_us_per_sample = ?13, "
         "latency_ms_1024 = ?14, serving_form = ?15, param_bytes = ?16, serving_param_bytes = ?17, "
-        "peak_rss_bytes = ?18 WHERE key = ?1 AND status = 'running'");
+        "peak_rss_bytes = ?18, gauc_users = ?19, gauc_impressions = ?20 WHERE key = ?1 AND status = 'running'");
     if (!s) return fail_db(st, "finish", err, errlen);
     sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_double(s, 2, wall_now());
@@ -373,6 +373,8 @@ static int finish_tx(struct store *st, const char *key, const struct run_result 
     sqlite3_bind_int64(s, 16, r->param_bytes);
     sqlite3_bind_int64(s, 17, r->serving_param_bytes);
     sqlite3_bind_int64(s, 18, r->peak_rss_bytes);
+    sqlite3_bind_int64(s, 19, r->gauc_users);
+    sqlite3_bind_int64(s, 20, r->gauc_impressions);
     if (exec_done(s)) return fail_db(st, "finish", err, errlen);
     if (sqlite3_changes(st->db) != 1) {
         snprintf(err, errlen, "run %.12s is no longer running (marked killed by another runner?)", key);

@@ -11,7 +11,7 @@
 
 struct sqlite3;
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 struct store {
     struct sqlite3 *db;
@@ -84,6 +84,7 @@ struct run_specific { const char *field; int value, layer, rows, cols; const flo
 /* What a finished run reports. */
 struct run_result {
     double test_auc, val_auc, test_logloss, test_gauc, oracle_auc;
+    int64_t gauc_users, gauc_impressions;   /* what test_gauc covers (0, 0 when it is NULL) */
     int    best_epoch, epochs_run;
     double train_seconds, sec_per_epoch, train_samples_per_s;
     double infer_us_per_sample, latency_ms_1024;

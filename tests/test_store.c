@@ -107,6 +107,7 @@ static void test_round_trip(void **state)
     float scores[5] = { 0.1f, 0.9f, 0.4f, 0.35f, 0.8f }, labels[5] = { 0, 1, 0, 1, 1 };
     struct run_result r = {
         .test_auc = 0.8125, .val_auc = 0.75, .test_logloss = 0.5, .test_gauc = 0.7, .oracle_auc = NAN,
+        .gauc_users = 3, .gauc_impressions = 41,
         .best_epoch = 2, .epochs_run = 2, .train_seconds = 2.75, .sec_per_epoch = 1.375, .train_samples_per_s = 1000,
         .infer_us_per_sample = 3.5, .latency_ms_1024 = 2.25, .serving_form = "v3", .param_bytes = 123456,
         .serving_param_bytes = 100000, .peak_rss_bytes = 1 << 20, .n_epochs = 2, .epochs = ep, .n_groups = 2,
@@ -145,6 +146,7 @@ static void test_round_trip(void **state)
     assert_int_equal(sqlite3_column_int(s, 21), 1);
     assert_string_equal((const char *)sqlite3_column_text(s, 22), "{\"apg\":\"v6\"}");
     sqlite3_finalize(s);
+    assert_int_equal(db_query_int(&st, "SELECT gauc_users * 1000 + gauc_impressions FROM runs"), 3041);
     assert_int_equal(db_query_int(&st, "SELECT COUNT(*) FROM epochs WHERE epoch = 2 AND train_loss = 0.45 AND "
                                     "val_auc = 0.71 AND seconds = 1.25"), 1);
     assert_int_equal(db_query_int(&st, "SELECT COUNT(*) FROM group_metrics WHERE grp = 1 AND instances = 60 AND "

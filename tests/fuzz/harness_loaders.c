@@ -139,3 +139,77 @@ static void seeds_csv(fuzz_emit_fn emit, void *ctx)
 }
 
 const struct fuzz_target fuzz_target_csv = { "csv", "flags (option set) + a delimited file", one_csv, seeds_csv };
+
+/* ---- criteo, avazu, frappe: one file each (--file); the file bits pick a layout seed -- */
+
+static const char criteo_tsv[] =
+    "0\t1\t5\t\t0\t1382\t4\t15\t2\t181\t1\t2\t\t2\t68fd1e64\t80e26c9b\tfb936136\t7b4723c4\t25c83c98\t"
+    "7e0ccccf\tde7995b8\t1f89b562\ta73ee510\ta8cd5504\tb2cb9c98\t37c9c164\t2824a5f6\t1adce6ef\t8ba8b39a\t"
+    "891b62e7\te5ba7672\tf54016b9\t21ddcdc9\tb1252a9d\t07b5194c\t\t3a171ecb\tc5c50484\te8b83407\t9727dd16\n"
+    "1\t2\t0\t44\t1\t102\t8\t2\t2\t4\t1\t1\t\t4\t68fd1e64\tf0cf0024\t6f67f7e5\t41274cd7\t25c83c98\t"
+    "fe6b92e5\t922afcc0\t0b153874\ta73ee510\t2b53e5fb\t4f1b46f3\t623049e6\td7020589\tb28479f6\te6c5b5cd\t"
+    "c92f3b61\t07c540c4\tb04e4670\t21ddcdc9\t5840adea\t60f6221e\t\t3a171ecb\t43f13e8b\te8b83407\t731c3655\n";
+static const char criteo_csv[] =
+    "Id,Label,I1,I2,I3,I4,I5,I6,I7,I8,I9,I10,I11,I12,I13,C1,C2,C3,C4,C5,C6,C7,C8,C9,C10,C11,C12,C13,C14,C15,"
+    "C16,C17,C18,C19,C20,C21,C22,C23,C24,C25,C26\r\n"
+    "10000000,0,1,1,5,0,1382,4,15,2,181,1,2,,2,68fd1e64,80e26c9b,fb936136,7b4723c4,25c83c98,7e0ccccf,de7995b8,"
+    "1f89b562,a73ee510,a8cd5504,b2cb9c98,37c9c164,2824a5f6,1adce6ef,8ba8b39a,891b62e7,e5ba7672,f54016b9,21ddcdc9,"
+    "b1252a9d,07b5194c,,3a171ecb,c5c50484,e8b83407,9727dd16\r\n"
+    "10000001,1,2,0,44,1,102,8,2,2,4,1,1,,4,68fd1e64,f0cf0024,6f67f7e5,41274cd7,25c83c98,fe6b92e5,922afcc0,"
+    "0b153874,a73ee510,2b53e5fb,4f1b46f3,623049e6,d7020589,b28479f6,e6c5b5cd,c92f3b61,07c540c4,b04e4670,21ddcdc9,"
+    "5840adea,60f6221e,,3a171ecb,43f13e8b,e8b83407,731c3655\r\n";
+static const char avazu_csv[] =
+    "id,click,hour,C1,banner_pos,site_id,site_domain,site_category,app_id,app_domain,app_category,device_id,"
+    "device_ip,device_model,device_type,device_conn_type,C14,C15,C16,C17,C18,C19,C20,C21\n"
+    "1000009418151094273,0,14102100,1005,0,1fbe01fe,f3845767,28905ebd,ecad2386,7801e8d9,07d7df22,a99f214a,"
+    "ddd2926e,44956a24,1,2,15706,320,50,1722,0,35,-1,79\n"
+    "10000169349117863715,1,14102201,1005,0,1fbe01fe,f3845767,28905ebd,ecad2386,7801e8d9,07d7df22,a99f214a,"
+    "96809ac8,711ee120,1,0,15704,320,50,1722,0,35,100084,79\n"
+    "10000371904215119486,0,14102302,1005,0,1fbe01fe,f3845767,28905ebd,ecad2386,7801e8d9,07d7df22,a99f214a,"
+    "b3cf8def,8a4875bd,1,0,15704,320,50,1722,0,35,100084,79\n";
+static const char frappe_libfm[] =
+    "1 0:1 1:1 2:1 3:1 4:1 5:1 6:1 7:1 8:1 9:1\r\n-1 0:1 10:1 11:1 3:1 4:1 5:1 6:1 7:1 8:1 9:1\r\n"
+    "-1 12:1 1:1 2:1 13:1 4:1 5:1 14:1 7:1 8:1 15:1\r\n";
+
+static int load_file_spec(const char *spec, const uint8_t *data, size_t n)
+{
+    fuzz_write("in.data", n ? data + 1 : data, n ? n - 1 : 0);
+    char path[512];
+    snprintf(path, sizeof path, "%s/in.data", fuzz_dir());
+    struct data_opts o;
+    data_opts_default(&o);
+    o.dataset = spec;
+    o.file = path;
+    if (n && (data[0] & 2)) o.hash_buckets = "7";       /* the hashed id path */
+    return fuzz_load(&o, n ? data[0] & ~2u : 0);
+}
+
+static void emit_one(fuzz_emit_fn emit, void *ctx, const char *text, uint8_t flags, int i)
+{
+    size_t len = strlen(text);
+    unsigned char *b = malloc(len + 1);
+    if (!b) fuzz_fail("out of memory");
+    b[0] = flags;
+    memcpy(b + 1, text, len);
+    char name[32];
+    snprintf(name, sizeof name, "seed-%d", i);
+    emit(name, b, len + 1, ctx);
+    free(b);
+}
+
+#define FILE_TARGET(NAME, WHAT, ...)                                                              \
+    static int one_##NAME(const uint8_t *d, size_t n) { return load_file_spec(#NAME, d, n); }       \
+    static void seeds_##NAME(fuzz_emit_fn emit, void *ctx)                                        \
+    {                                                                                             \
+        static const char *const texts[] = { __VA_ARGS__ };                                       \
+        int k = 0;                                                                                \
+        for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {                             \
+            emit_one(emit, ctx, texts[i], 0, k++);                                                \
+            emit_one(emit, ctx, texts[i], 2 | FUZZ_SPLIT_TIME, k++);                              \
+        }                                                                                         \
+    }                                                                                             \
+    const struct fuzz_target fuzz_target_##NAME = { #NAME, WHAT, one_##NAME, seeds_##NAME };
+
+FILE_TARGET(criteo, "flags (bit 1: --hash-buckets 7) + a Criteo TSV or CSV file", criteo_tsv, criteo_csv)
+FILE_TARGET(avazu, "flags (bit 1: --hash-buckets 7) + an Avazu CSV file", avazu_csv)
+FILE_TARGET(frappe, "flags (bit 1: --hash-buckets 7) + a libFM file", frappe_libfm)

@@ -1,7 +1,7 @@
 /* apg-fuzz-seeds OUTDIR [SHARED]: writes each target's seed corpus to OUTDIR/TARGET/:
  * its built-in valid inputs, and when SHARED (the real data folder, ../shared/data)
  * exists, inputs made from real files (the MovieLens-1M sample and Criteo rows as csv,
- * the head of MovieLens-100K's u.data). */
+ * the head of MovieLens-100K's u.data, Criteo, Avazu and Frappe rows). */
 #include "fuzz.h"
 #include <errno.h>
 #include <stdio.h>
@@ -59,6 +59,12 @@ int main(int argc, char **argv)
             emit_real(&o, argv[2], "ml-1m/movielens_sample.txt", 1, 16384, "real-movielens-sample");
             emit_real(&o, argv[2], "criteo-kaggle-tiny/train.tiny.csv", 2, 16384, "real-criteo-tiny");
         }
+        if (argc == 3 && strcmp(t->name, "criteo") == 0)
+            emit_real(&o, argv[2], "criteo-kaggle-tiny/train.tiny.csv", 0, 16384, "real-criteo-tiny");
+        if (argc == 3 && strcmp(t->name, "avazu") == 0)
+            emit_real(&o, argv[2], "avazu-sample/avazu_sample.txt", 0, 32768, "real-avazu-sample");
+        if (argc == 3 && strcmp(t->name, "frappe") == 0)
+            emit_real(&o, argv[2], "frappe/frappe.validation.libfm", 0, 8192, "real-frappe-validation");
         if (argc == 3 && strcmp(t->name, "ml100k") == 0)
             emit_real(&o, argv[2], "ml-100k/u.data", 0, 4096, "real-u.data-head");
         printf("%-11s %3d seeds  (%s)\n", t->name, o.n, t->what);
