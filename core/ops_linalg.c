@@ -16,6 +16,11 @@
  * K = 8), so a B up to LINALG_TB_MAX floats is transposed first (n*k copies against
  * m*n*k multiply-adds). The buffer is per thread and only grows (the first steps). */
 #define LINALG_TB_MAX (1 << 17)
+/* GEMMs from this many multiply-adds are split over the threads, in blocks of C of
+ * LINALG_SPLIT_ROWS rows or LINALG_SPLIT_COLS columns. */
+#define LINALG_SPLIT_MIN  (1L << 18)
+#define LINALG_SPLIT_ROWS 128
+#define LINALG_SPLIT_COLS 64
 static _Thread_local float *tb_buf;
 static _Thread_local size_t tb_cap;
 
@@ -36,6 +41,36 @@ static const float *linalg_transpose_b(const float *b, int ldb, int n, int k)
     return t;
 }
 
+/* One GEMM split into blocks of C: block i is rows (by_rows) or columns
+ * [i*blk, i*blk + blk) of C. */
+struct gemm_split {
+    trans_t ta, tb;
+    int m, n, k;
+    float alpha;
+    const float *a; int lda;
+    const float *b; int ldb;
+    float beta;
+    float *c; int ldc;
+    int by_rows;
+};
+
+static void gemm_block(void *ctx, int i)
+{
+    const struct gemm_split *p = ctx;
+    float alpha = p->alpha, beta = p->beta;
+    if (p->by_rows) {
+        int i0 = i * LINALG_SPLIT_ROWS, w = p->m - i0 < LINALG_SPLIT_ROWS ? p->m - i0 : LINALG_SPLIT_ROWS;
+        const float *ai = p->ta == BLIS_TRANSPOSE ? p->a + i0 : p->a + (size_t)i0 * p->lda;
+        bli_sgemm(p->ta, p->tb, w, p->n, p->k, &alpha, (float *)ai, p->lda, 1, (float *)p->b, p->ldb, 1,
+                  &beta, p->c + (size_t)i0 * p->ldc, p->ldc, 1);
+    } else {
+        int j0 = i * LINALG_SPLIT_COLS, w = p->n - j0 < LINALG_SPLIT_COLS ? p->n - j0 : LINALG_SPLIT_COLS;
+        const float *bj = p->tb == BLIS_TRANSPOSE ? p->b + (size_t)j0 * p->ldb : p->b + j0;
+        bli_sgemm(p->ta, p->tb, p->m, w, p->k, &alpha, (float *)p->a, p->lda, 1, (float *)bj, p->ldb, 1,
+                  &beta, p->c + j0, p->ldc, 1);
+    }
+}
+
 /* C (m,n) = alpha op(A) op(B) + beta C, op(A) (m,k), op(B) (k,n); lda/ldb/ldc are the
  * row strides of A, B, C as stored (A is (k,m) in memory when ta). beta 0 ignores C. */
 static void linalg_sgemm(int ta, int tb, int m, int n, int k, float alpha,
@@ -53,8 +88,18 @@ static void linalg_sgemm(int ta, int tb, int m, int n, int k, float alpha,
         ldb = n;
         tb = 0;
     }
-    bli_sgemm(ta ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE, tb ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE,
-              m, n, k, &alpha, (float *)a, lda, 1, (float *)b, ldb, 1, &beta, c, ldc, 1);
+    trans_t tA = ta ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE, tB = tb ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE;
+    if (apg_threads() < 2 || (long)m * n * k < LINALG_SPLIT_MIN) {
+        bli_sgemm(tA, tB, m, n, k, &alpha, (float *)a, lda, 1, (float *)b, ldb, 1, &beta, c, ldc, 1);
+        return;
+    }
+    /* Threads take fixed blocks of C's rows (or columns, when C is wide) as tasks of
+     * apg_parallel, each one single-threaded BLIS call: a thread that the OS deschedules
+     * delays only the block it holds. The blocks depend on the shape alone, so the
+     * result does not depend on the thread count. */
+    struct gemm_split sp = { tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, m >= n };
+    int len = sp.by_rows ? m : n, blk = sp.by_rows ? LINALG_SPLIT_ROWS : LINALG_SPLIT_COLS;
+    apg_parallel((len + blk - 1) / blk, gemm_block, &sp);
 }
 
 /* ---------------------------------------------------------------------------------
@@ -82,21 +127,33 @@ struct tensor *t_linear(struct graph *g, struct tensor *x, struct tensor *w, str
     return linear_node(g, OP_LINEAR, "linear", x, w, b);
 }
 
-void op_linear_forward(struct tensor *out)
+/* y = x W^T (beta 0: BLIS only writes C), then one pass adding b to every row and,
+ * when relu, clamping at 0. */
+static void linear_forward(struct tensor *out, int relu)
 {
     const struct tensor *x = out->src[0], *w = out->src[1], *b = out->src[2];
     int R = tensor_rows(x), M = tensor_cols(x), N = w->shape[0];
     float *restrict y = out->data;
-    float beta = 0.0f;
-    if (b) {   /* y = b in every row, then y += x W^T */
-        const float *restrict bd = b->data;
-        #pragma omp parallel for schedule(static) if ((long)R * N >= APG_PAR_MIN)
-        for (int r = 0; r < R; r++)
-            memcpy(y + (size_t)r * N, bd, sizeof(float) * (size_t)N);
-        beta = 1.0f;
+    linalg_sgemm(0, 1, R, N, M, 1.0f, x->data, M, w->data, M, 0.0f, y, N);
+    if (!b && !relu) return;
+    const float *restrict bd = b ? b->data : NULL;
+    #pragma omp parallel for schedule(static) if ((long)R * N >= APG_PAR_MIN)
+    for (int r = 0; r < R; r++) {
+        float *restrict yr = y + (size_t)r * N;
+        if (bd && relu) {
+            #pragma omp simd
+            for (int j = 0; j < N; j++) { float v = yr[j] + bd[j]; yr[j] = v > 0.0f ? v : 0.0f; }
+        } else if (bd) {
+            #pragma omp simd
+            for (int j = 0; j < N; j++) yr[j] += bd[j];
+        } else {
+            #pragma omp simd
+            for (int j = 0; j < N; j++) yr[j] = yr[j] > 0.0f ? yr[j] : 0.0f;
+        }
     }
-    linalg_sgemm(0, 1, R, N, M, 1.0f, x->data, M, w->data, M, beta, y, N);
 }
+
+void op_linear_forward(struct tensor *out) { linear_forward(out, 0); }
 
 void op_linear_backward(struct tensor *out)
 {
@@ -139,14 +196,7 @@ struct tensor *t_linear_relu(struct graph *g, struct tensor *x, struct tensor *w
     return linear_node(g, OP_LINEAR_RELU, "linear_relu", x, w, b);
 }
 
-void op_linear_relu_forward(struct tensor *out)
-{
-    op_linear_forward(out);
-    float *restrict y = out->data;
-    long n = out->size;
-    #pragma omp parallel for simd schedule(static) if (n >= APG_PAR_MIN)
-    for (long i = 0; i < n; i++) y[i] = y[i] > 0.0f ? y[i] : 0.0f;
-}
+void op_linear_relu_forward(struct tensor *out) { linear_forward(out, 1); }
 
 void op_linear_relu_backward(struct tensor *out)
 {

@@ -123,8 +123,11 @@ void t_split(struct graph *g, struct tensor *a, int n, const int *widths, struct
 }
 
 /* ---------------------------------------------------------------------------------
- * reshape: a -> out, same size, any 1..3 dims (a copy).  Caches nothing.
- * backward: da += dout (flat). */
+ * reshape: a -> out, same size, any 1..3 dims: a view, out->data = a->data (no op
+ * writes into a source's data).  Caches nothing.
+ * backward: da += dout (flat); graph_backward gives out a's own grad buffer when a has
+ * one (the contributions to out then land in a directly), and then there is nothing
+ * to add. */
 struct tensor *t_reshape(struct graph *g, struct tensor *a, int ndim, const int *shape)
 {
     ops_check_operand("reshape", a);
@@ -153,13 +156,13 @@ struct tensor *t_reshape3(struct graph *g, struct tensor *a, int d0, int d1, int
 
 void op_reshape_forward(struct tensor *out)
 {
-    memcpy(out->data, out->src[0]->data, sizeof(float) * (size_t)out->size);
+    out->data = out->src[0]->data;
 }
 
 void op_reshape_backward(struct tensor *out)
 {
     struct tensor *a = out->src[0];
-    if (!a->grad) return;
+    if (!a->grad || a->grad == out->grad) return;
     float *restrict d = a->grad;
     const float *restrict g = out->grad;
     int n = out->size;
