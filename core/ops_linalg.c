@@ -137,7 +137,6 @@ static void linear_forward(struct tensor *out, int relu)
     linalg_sgemm(0, 1, R, N, M, 1.0f, x->data, M, w->data, M, 0.0f, y, N);
     if (!b && !relu) return;
     const float *restrict bd = b ? b->data : NULL;
-    #pragma omp parallel for schedule(static) if ((long)R * N >= APG_PAR_MIN)
     for (int r = 0; r < R; r++) {
         float *restrict yr = y + (size_t)r * N;
         if (bd && relu) {
@@ -170,7 +169,6 @@ void op_linear_backward(struct tensor *out)
         int bw = N > 16 * 64 ? BLK : 64;   /* narrow layers keep 64-wide blocks to share out */
         float *restrict db = b->grad;
         int nblk = (N + bw - 1) / bw;
-        #pragma omp parallel for schedule(static) if ((long)R * N >= APG_PAR_MIN && nblk > 1)
         for (int blk = 0; blk < nblk; blk++) {
             int j0 = blk * bw, j1 = j0 + bw < N ? j0 + bw : N;
             float acc[BLK];
@@ -203,7 +201,7 @@ void op_linear_relu_backward(struct tensor *out)
     const float *restrict y = out->data;
     float *restrict dy = out->grad;
     long n = out->size;
-    #pragma omp parallel for simd schedule(static) if (n >= APG_PAR_MIN)
+    #pragma omp simd
     for (long i = 0; i < n; i++) dy[i] = y[i] > 0.0f ? dy[i] : 0.0f;
     op_linear_backward(out);
 }
@@ -311,7 +309,6 @@ static void bmm_batch(int nb, int ta, int tb, int m, int n, int k,
                          beta, c + i * sc, ldc);
         return;
     }
-    #pragma omp parallel for schedule(static) if ((long)nb * m * n * k >= APG_PAR_MIN)
     for (int i = 0; i < nb; i++)
         bmm_small(ta, tb, m, n, k, a + i * sa, lda, b + i * sb, ldb, beta, c + i * sc, ldc);
 }
@@ -465,7 +462,6 @@ void op_rowmv_forward(struct tensor *out)
     int nx = trans ? N : M, ny = trans ? M : N;
     const float *sd = s->data, *xd = x->data;
     float *y = out->data;
-    #pragma omp parallel for schedule(static) if ((long)R * N * M >= APG_PAR_MIN)
     for (int r = 0; r < R; r++) {
         const float *S = sd + (size_t)r * N * M, *xr = xd + (size_t)r * nx;
         float *yr = y + (size_t)r * ny;
@@ -481,7 +477,6 @@ static void rowmv_grad(float *restrict ds, float *restrict dx, const float *rest
                        int R, int N, int M, int trans)
 {
     int nx = trans ? N : M, ny = trans ? M : N;
-    #pragma omp parallel for schedule(static) if ((long)R * N * M >= APG_PAR_MIN)
     for (int r = 0; r < R; r++) {
         float *dSr = ds ? ds + (size_t)r * N * M : NULL, *dxr = dx ? dx + (size_t)r * nx : NULL;
         const float *S = sd + (size_t)r * N * M, *xr = xd + (size_t)r * nx, *dyr = dy + (size_t)r * ny;
@@ -526,7 +521,6 @@ void op_rowdot_forward(struct tensor *out)
     int R = tensor_rows(a), C = tensor_cols(a);
     const float *restrict ad = a->data, *restrict bd = b->data;
     float *restrict y = out->data;
-    #pragma omp parallel for schedule(static) if ((long)R * C >= APG_PAR_MIN)
     for (int r = 0; r < R; r++) {
         const float *restrict ar = ad + (size_t)r * C, *restrict br = bd + (size_t)r * C;
         float acc = 0.0f;
@@ -540,7 +534,6 @@ void op_rowdot_forward(struct tensor *out)
 static void rowdot_grad(float *restrict d, const float *restrict other,
                         const float *restrict dy, int R, int C)
 {
-    #pragma omp parallel for schedule(static) if ((long)R * C >= APG_PAR_MIN)
     for (int r = 0; r < R; r++) {
         float g = dy[r];
         float *restrict dr = d + (size_t)r * C;
@@ -708,7 +701,6 @@ ROWMV_KERNEL void lrmv_row_backward(const float *restrict U, const float *restri
 ATTR static void lrmv_forward_##SFX(const float *ud, const float *td, const float *xd,  \
                                     float *y, int R, int N, int K, int M)               \
 {                                                                                       \
-    _Pragma("omp parallel for schedule(static) if ((long)R * N * M * K >= APG_PAR_MIN)") \
     for (int r = 0; r < R; r++) {                                                       \
         const float *T = td + (size_t)r * K * M, *xr = xd + (size_t)r * M;              \
         float *yr = y + (size_t)r * N;                                                  \
@@ -719,10 +711,8 @@ ATTR static void lrmv_backward_##SFX(const float *ud, const float *td, const flo
                                      const float *dy, float *du, float *dt, float *dx,  \
                                      int R, int N, int K, int M, int nch)               \
 {                                                                                       \
-    _Pragma("omp parallel if ((long)R * N * M * K >= APG_PAR_MIN)")                     \
     {                                                                                   \
         float dw[4 * M];                                                                \
-        _Pragma("omp for schedule(static)")                                             \
         for (int c = 0; c < nch; c++) {                                                 \
             float *duc = du ? du + (size_t)c * N * K : NULL;                            \
             if (duc) memset(duc, 0, sizeof(float) * (size_t)N * K);                     \
