@@ -1,7 +1,7 @@
 /* Elementwise ops: add, sub, mul with a broadcast second operand; scale; relu, sigmoid,
- * tanh. Loops are flat or row-wise, split over threads with a static schedule only past
- * APG_PAR_MIN, and every reduction (the gradient of a broadcast b) keeps a fixed
- * summation order, so results are bit-identical for a given thread count. */
+ * tanh. Loops are flat or row-wise and vectorised, on the calling thread (the threads
+ * of --threads split the GEMMs, core/threads.h), and every reduction (the gradient of a
+ * broadcast b) keeps a fixed summation order, so results are bit-identical. */
 #include "ops.h"
 #include "op.h"
 #include "ops_check.h"
@@ -110,7 +110,7 @@ static void ew_grad_a(float *restrict da, const float *restrict dout, const floa
 }
 
 /* db += sign * reduce(dout (* a)) over the broadcast axis; a NULL for add/sub. Row mode
- * sums each column over the rows in row order (column blocks over threads); column
+ * sums each column over the rows in row order (in column blocks); column
  * mode sums each row in column order. */
 static void ew_grad_b(float *restrict db, const float *restrict dout, const float *restrict a,
                       float sign, int mode, int R, int C)

@@ -162,11 +162,11 @@ void op_linear_backward(struct tensor *out)
     if (x->grad) linalg_sgemm(0, 0, R, M, N, 1.0f, dy, N, w->data, M, 1.0f, x->grad, M);
     if (w->grad) linalg_sgemm(1, 0, N, M, R, 1.0f, dy, N, x->data, M, 1.0f, w->grad, M);
     if (b && b->grad) {
-        /* Column blocks in parallel; each column summed over rows in order (deterministic
-         * for any thread count). Wide blocks: a generator's output (N = 32768) is read
-         * as long contiguous row pieces, not 256-byte strips one row apart. */
+        /* Column blocks, each column summed over rows in order (deterministic). Wide
+         * blocks: a generator's output (N = 32768) is read as long contiguous row
+         * pieces, not 256-byte strips one row apart. */
         enum { BLK = 1024 };
-        int bw = N > 16 * 64 ? BLK : 64;   /* narrow layers keep 64-wide blocks to share out */
+        int bw = N > 16 * 64 ? BLK : 64;
         float *restrict db = b->grad;
         int nblk = (N + bw - 1) / bw;
         for (int blk = 0; blk < nblk; blk++) {
@@ -255,8 +255,7 @@ void op_matmul_backward(struct tensor *out)
  * bmm: C_i (m,n) = op(A_i) op(B_i) for i < B; A (B,m,k) or (B,k,m), B (B,k,n) or (B,n,k).
  * iarg[0] = ta, iarg[1] = tb.  Caches nothing.  Backward as matmul, per batch entry.
  * Large products call BLIS once per batch entry; small ones (attention maps of a few
- * dozen fields) run hand loops with the batch split over threads, one entry per thread
- * at a time, so results do not depend on the thread count. */
+ * dozen fields) run hand loops, one batch entry at a time. */
 #define BMM_BLIS_MIN 32768   /* m*n*k from which one BLIS call beats the hand loops */
 
 /* C (m,n) (+)= op(A) op(B) by hand; beta 0 or 1 as in linalg_sgemm. */
@@ -364,7 +363,7 @@ void op_bmm_backward(struct tensor *out)
  * iarg[0] = N, iarg[1] = M, iarg[2] = trans.  y keeps x's leading dims.  Caches nothing.
  * backward, trans 0: dS_r += dy_r x_r^T,  dx_r += S_r^T dy_r
  *           trans 1: dS_r += x_r dy_r^T,  dx_r += S_r dy_r
- * N, M are small (8x8, 64x8): per-row loops specialised on M, rows split over threads. */
+ * N, M are small (8x8, 64x8): per-row loops specialised on M. */
 struct tensor *t_rowmv(struct graph *g, struct tensor *s, struct tensor *x, int n, int m, int trans)
 {
     ops_check_operand("rowmv", s);

@@ -15,9 +15,11 @@ static int n_threads = 1;
 
 /* ---- the task pool ----
  * One job at a time: job_fn/job_ctx/job_n, and claim = (generation << 32) | next index.
- * A task is claimed by a CAS that keeps the generation, so a worker waking late never
- * takes a task of a newer job with an older job's function; the caller publishes a job
- * only after the previous one's tasks are all done. */
+ * A task is claimed by a CAS that keeps the generation. Publishing a job takes two
+ * generations: an odd one with no task left closes the previous job (no late CAS on
+ * it can succeed once the job fields change), then the fields are written and the even
+ * one opens the job at index 0. Workers act on even generations only. The caller
+ * publishes a job only after the previous one's tasks are all done. */
 #define POOL_MAX   64
 #define POOL_SPIN  20000   /* polls before yielding (tens of microseconds) */
 #define POOL_YIELD 50      /* sched_yield()s before sleeping */
@@ -51,11 +53,11 @@ static void pool_work(uint32_t gen)
         int n = atomic_load(&job_n);
         void (*fn)(void *, int) = job_fn;
         void *ctx = job_ctx;
-        int i = (int)(uint32_t)v;
-        if (i >= n) return;
+        uint32_t i = (uint32_t)v;
+        if (i >= (uint32_t)n) return;
         if (!atomic_compare_exchange_weak(&claim, &v, v + 1)) continue;
         in_task = 1;
-        fn(ctx, i);
+        fn(ctx, (int)i);
         in_task = 0;
         atomic_fetch_add(&n_done, 1);
     }
@@ -67,7 +69,7 @@ static void *pool_worker(void *arg)
     uint32_t seen = (uint32_t)(atomic_load(&claim) >> 32);
     while (!atomic_load(&pool_stop)) {
         uint32_t gen = (uint32_t)(atomic_load(&claim) >> 32);
-        if (gen != seen) {
+        if (gen != seen && !(gen & 1)) {
             seen = gen;
             pool_work(gen);
             continue;
@@ -92,8 +94,23 @@ static void *pool_worker(void *arg)
     return NULL;
 }
 
+/* A forked child has none of the parent's workers: it starts with an empty pool. */
+static void pool_after_fork(void)
+{
+    n_workers = 0;
+    atomic_store(&sleepers, 0);
+    atomic_store(&pool_stop, 0);
+    pthread_mutex_init(&pool_mu, NULL);
+    pthread_cond_init(&pool_cv, NULL);
+}
+
 static void pool_resize(int n)
 {
+    static int atfork;
+    if (!atfork) {
+        atfork = 1;
+        pthread_atfork(NULL, NULL, pool_after_fork);
+    }
     if (n_workers) {
         pthread_mutex_lock(&pool_mu);
         atomic_store(&pool_stop, 1);
@@ -116,7 +133,8 @@ void apg_parallel(int n, void (*fn)(void *ctx, int i), void *ctx)
         for (int i = 0; i < n; i++) fn(ctx, i);
         return;
     }
-    uint32_t gen = (uint32_t)(atomic_load(&claim) >> 32) + 1;
+    uint32_t gen = (uint32_t)(atomic_load(&claim) >> 32) + 2;   /* even */
+    atomic_store(&claim, ((uint64_t)(gen - 1) << 32) | UINT32_MAX);   /* close the last job */
     job_fn = fn;
     job_ctx = ctx;
     atomic_store(&job_n, n);

@@ -21,6 +21,4 @@ int  apg_threads_cap(int n);
  * idle workers spin briefly, then yield, then sleep. Not reentrant: a task must not
  * call apg_parallel (it then runs its tasks serially on the calling thread). */
 void apg_parallel(int n, void (*fn)(void *ctx, int i), void *ctx);
-/* Parallelise an elementwise loop over n items only past this size. */
-#define APG_PAR_MIN 32768
 #endif

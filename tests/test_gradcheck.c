@@ -408,7 +408,7 @@ static void case_bag(void)
 
 static void case_rowmv(void)
 {
-    /* R, N, M: tiny, the APG shapes (64x8, 8x8), one past APG_PAR_MIN (threaded) */
+    /* R, N, M: tiny, the APG shapes (64x8, 8x8), one large */
     static const int rnm[4][3] = { { 4, 3, 2 }, { 3, 64, 8 }, { 5, 8, 8 }, { 520, 8, 8 } };
     for (int s = 0; s < 4; s++)
         for (int trans = 0; trans < 2; trans++) {
@@ -430,7 +430,7 @@ static void case_rowmv(void)
 }
 
 /* lrmv: U (N,K), T (R, K*M), x (R,M). N not a multiple of the 4-row blocks, K off and on
- * the specialised ranks, R past one dU chunk (64 rows) and past APG_PAR_MIN (threaded),
+ * the specialised ranks, R past one dU chunk (64 rows) and large,
  * T as (R*K, M) as v2 passes it, and inputs without grads. */
 static void case_lrmv(void)
 {
