@@ -96,9 +96,17 @@ void dense_free(struct dense *l)
 struct tensor *dense_forward(const struct dense *l, struct fwd_ctx *f, struct tensor *x)
 {
     struct graph *g = f->g;
-    if (!l->rl.form) return apply_act(g, t_linear(g, x, l->w, l->b), l->act);
+    int fuse = l->act == ACT_RELU || l->act == ACT_NONE;   /* activations the GEMM ops fuse */
+    if (!l->rl.form) {
+        if (l->act == ACT_RELU) return t_linear_relu(g, x, l->w, l->b);
+        return apply_act(g, t_linear(g, x, l->w, l->b), l->act);
+    }
+    const struct reparam_form *form = l->rl.form;
+    if (!l->cond->apply && form->forward_bias && fuse)
+        return form->forward_bias(&l->rl, g, x, l->cond->generate(l->cond_state, f, x), l->b,
+                                  l->act == ACT_RELU);
     struct tensor *y = l->cond->apply ? l->cond->apply(l->cond_state, f, &l->rl, x)
-                                      : l->rl.form->forward(&l->rl, g, x, l->cond->generate(l->cond_state, f, x));
+                                      : form->forward(&l->rl, g, x, l->cond->generate(l->cond_state, f, x));
     return apply_act(g, t_add(g, y, l->b), l->act);
 }
 

@@ -18,8 +18,13 @@ _Noreturn void apg_oom(const char *what, size_t bytes)
     exit(1);
 }
 
+static _Atomic long blocks_made;
+
+long arena_blocks_made(void) { return blocks_made; }
+
 static struct arena_block *block_new(size_t cap)
 {
+    blocks_made++;
     struct arena_block *b = malloc(sizeof *b);
     if (b) b->mem = aligned_alloc(ARENA_ALIGN, (cap + ARENA_ALIGN - 1) / ARENA_ALIGN * ARENA_ALIGN);
     if (!b || !b->mem) {

@@ -27,5 +27,8 @@ void  arena_free(struct arena *a);
 void *arena_alloc(struct arena *a, size_t bytes);
 void *arena_calloc(struct arena *a, size_t bytes);
 void  arena_reset(struct arena *a);
+/* Blocks every arena of the process has taken from the heap so far (a step that
+ * reaches malloc through an arena shows here). */
+long  arena_blocks_made(void);
 
 #endif

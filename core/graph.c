@@ -90,10 +90,16 @@ float *graph_scratch(struct graph *g, int n)
 void graph_backward(struct graph *g, struct tensor *loss)
 {
     if (!(loss->flags & T_NEEDS_GRAD)) return;   /* nothing trainable upstream */
-    /* Zeroed grads for every recorded node; parameters own theirs. */
+    /* Zeroed grads for every recorded node; parameters own theirs. A reshape (a view of
+     * its source's data) shares its source's grad buffer, so what flows into it is
+     * added to the source in place (op_reshape_backward then adds nothing). */
     for (int i = 0; i < g->n_tape; i++) {
         struct tensor *t = g->tape[i];
-        t->grad = arena_calloc(&g->arena, sizeof(float) * (size_t)t->size);
+        struct tensor *a = t->op == OP_RESHAPE ? t->src[0] : NULL;
+        if (a && a->grad && a->size == t->size && (a->flags & T_NEEDS_GRAD) && a != loss)
+            t->grad = a->grad;
+        else
+            t->grad = arena_calloc(&g->arena, sizeof(float) * (size_t)t->size);
     }
     for (int i = 0; i < loss->size; i++) loss->grad[i] = 1.0f;
     for (int i = g->n_tape - 1; i >= 0; i--) {

@@ -8,6 +8,8 @@
 
 /* y (R,N) = x (R,M) W^T + b;  W (N,M), b (N) or NULL.  x may be 2-D or 3-D (rows = R). */
 struct tensor *t_linear(struct graph *g, struct tensor *x, struct tensor *w, struct tensor *b);
+/* max(x W^T + b, 0), shapes as t_linear: one node for a ReLU layer. */
+struct tensor *t_linear_relu(struct graph *g, struct tensor *x, struct tensor *w, struct tensor *b);
 /* C = op(A) op(B), op = transpose when ta/tb; A, B 2-D. */
 struct tensor *t_matmul(struct graph *g, struct tensor *a, struct tensor *b, int ta, int tb);
 /* C_b = op(A_b) op(B_b) for every b; A (B,P,Q), B (B,Q,R) (before transposes). */

@@ -1,7 +1,7 @@
 /* Elementwise ops: add, sub, mul with a broadcast second operand; scale; relu, sigmoid,
- * tanh. Loops are flat or row-wise, split over threads with a static schedule only past
- * APG_PAR_MIN, and every reduction (the gradient of a broadcast b) keeps a fixed
- * summation order, so results are bit-identical for a given thread count. */
+ * tanh. Loops are flat or row-wise and vectorised, on the calling thread (the threads
+ * of --threads split the GEMMs, core/threads.h), and every reduction (the gradient of a
+ * broadcast b) keeps a fixed summation order, so results are bit-identical. */
 #include "ops.h"
 #include "op.h"
 #include "ops_check.h"
@@ -58,11 +58,10 @@ struct tensor *t_mul(struct graph *g, struct tensor *a, struct tensor *b)
         float *restrict ov = (out)->data;                                               \
         int R = tensor_rows(a_), C = tensor_cols(a_), n = a_->size, mode = (out)->iarg[0]; \
         if (mode == EW_SAME) {                                                          \
-            _Pragma("omp parallel for simd schedule(static) if (n >= APG_PAR_MIN)")     \
+            _Pragma("omp simd")     \
             for (int i = 0; i < n; i++) { float x = xv[i], y = yv[i]; ov[i] = (EXPR); } \
             break;                                                                      \
         }                                                                               \
-        _Pragma("omp parallel for schedule(static) if (n >= APG_PAR_MIN)")              \
         for (int r = 0; r < R; r++) {                                                   \
             const float *restrict xr = xv + (size_t)r * C;                              \
             float *restrict o = ov + (size_t)r * C;                                     \
@@ -87,13 +86,12 @@ static void ew_grad_a(float *restrict da, const float *restrict dout, const floa
 {
     long n = (long)R * C;
     if (!b) {
-        #pragma omp parallel for simd schedule(static) if (n >= APG_PAR_MIN)
+        #pragma omp simd
         for (long i = 0; i < n; i++) da[i] += dout[i];
     } else if (mode == EW_SAME) {
-        #pragma omp parallel for simd schedule(static) if (n >= APG_PAR_MIN)
+        #pragma omp simd
         for (long i = 0; i < n; i++) da[i] += dout[i] * b[i];
     } else if (mode == EW_ROW) {
-        #pragma omp parallel for schedule(static) if (n >= APG_PAR_MIN)
         for (int r = 0; r < R; r++) {
             float *restrict d = da + (size_t)r * C;
             const float *restrict g = dout + (size_t)r * C;
@@ -101,7 +99,6 @@ static void ew_grad_a(float *restrict da, const float *restrict dout, const floa
             for (int c = 0; c < C; c++) d[c] += g[c] * b[c];
         }
     } else {
-        #pragma omp parallel for schedule(static) if (n >= APG_PAR_MIN)
         for (int r = 0; r < R; r++) {
             float *restrict d = da + (size_t)r * C;
             const float *restrict g = dout + (size_t)r * C;
@@ -113,7 +110,7 @@ static void ew_grad_a(float *restrict da, const float *restrict dout, const floa
 }
 
 /* db += sign * reduce(dout (* a)) over the broadcast axis; a NULL for add/sub. Row mode
- * sums each column over the rows in row order (column blocks over threads); column
+ * sums each column over the rows in row order (in column blocks); column
  * mode sums each row in column order. */
 static void ew_grad_b(float *restrict db, const float *restrict dout, const float *restrict a,
                       float sign, int mode, int R, int C)
@@ -121,16 +118,15 @@ static void ew_grad_b(float *restrict db, const float *restrict dout, const floa
     long n = (long)R * C;
     if (mode == EW_SAME) {
         if (a) {
-            #pragma omp parallel for simd schedule(static) if (n >= APG_PAR_MIN)
+            #pragma omp simd
             for (long i = 0; i < n; i++) db[i] += dout[i] * a[i];
         } else {
-            #pragma omp parallel for simd schedule(static) if (n >= APG_PAR_MIN)
+            #pragma omp simd
             for (long i = 0; i < n; i++) db[i] += sign * dout[i];
         }
     } else if (mode == EW_ROW) {
         enum { BLK = 64 };
         int nblk = (C + BLK - 1) / BLK;
-        #pragma omp parallel for schedule(static) if (n >= APG_PAR_MIN && nblk > 1)
         for (int blk = 0; blk < nblk; blk++) {
             int c0 = blk * BLK, w = C - c0 < BLK ? C - c0 : BLK;
             float acc[BLK] = { 0 };
@@ -148,7 +144,6 @@ static void ew_grad_b(float *restrict db, const float *restrict dout, const floa
             for (int c = 0; c < w; c++) db[c0 + c] += sign * acc[c];
         }
     } else {
-        #pragma omp parallel for schedule(static) if (n >= APG_PAR_MIN)
         for (int r = 0; r < R; r++) {
             const float *restrict g = dout + (size_t)r * C;
             float acc = 0.0f;
@@ -225,15 +220,15 @@ struct tensor *t_tanh(struct graph *g, struct tensor *a)
         float *restrict d = (out)->src[0]->grad;                                        \
         const float *restrict g = (out)->grad, *restrict y = (out)->data;               \
         int n = (out)->size;                                                            \
-        _Pragma("omp parallel for simd schedule(static) if (n >= APG_PAR_MIN)")         \
+        _Pragma("omp simd")         \
         for (int i = 0; i < n; i++) {                                                   \
             float gi = g[i], yi = y[i];                                                 \
             (void)yi;                                                                   \
             d[i] += (EXPR);                                                             \
         }                                                                               \
     } while (0)
-#define EW_SIMD "omp parallel for simd schedule(static) if (n >= APG_PAR_MIN)"
-#define EW_CALL "omp parallel for schedule(static) if (n >= APG_PAR_MIN)"
+#define EW_SIMD "omp simd"
+#define EW_CALL "GCC ivdep"
 
 void op_scale_forward(struct tensor *out)
 {

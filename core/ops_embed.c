@@ -56,7 +56,6 @@ void op_gather_forward(struct tensor *out)
     const int32_t *restrict ids = out->ids;
     const float *restrict w = table->data;
     float *restrict y = out->data;
-    #pragma omp parallel for schedule(static) if (out->size >= APG_PAR_MIN)
     for (int j = 0; j < n; j++)
         memcpy(y + (size_t)j * E, w + (size_t)ids[j] * E, sizeof(float) * (size_t)E);
 }
@@ -108,7 +107,6 @@ void op_bag_forward(struct tensor *out)
     const int32_t *restrict ids = out->ids, *restrict offs = out->offs;
     const float *restrict w = table->data;
     float *restrict y = out->data;
-    #pragma omp parallel for schedule(static) if (out->size >= APG_PAR_MIN)
     for (int j = 0; j < n; j++) {
         float *restrict yj = y + (size_t)j * E;
         for (int e = 0; e < E; e++) yj[e] = 0.0f;

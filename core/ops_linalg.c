@@ -5,8 +5,71 @@
 #include "op.h"
 #include "ops_check.h"
 #include "threads.h"
+#include "arena.h"
 #include <blis.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* B^T of a transposed B (n,k) as stored, row-major (k,n), for linalg_sgemm: BLIS runs
+ * op(B) = B^T from row-major storage 1.3-4x slower than a row-major (k,n) B on these
+ * machines (x W^T of every linear layer: 67 vs 93 GFLOP/s at 1024x256x112, 13 vs 56 at
+ * K = 8), so a B up to LINALG_TB_MAX floats is transposed first (n*k copies against
+ * m*n*k multiply-adds). The buffer is per thread and only grows (the first steps). */
+#define LINALG_TB_MAX (1 << 17)
+/* GEMMs from this many multiply-adds are split over the threads, in blocks of C of
+ * LINALG_SPLIT_ROWS rows or LINALG_SPLIT_COLS columns. */
+#define LINALG_SPLIT_MIN  (1L << 18)
+#define LINALG_SPLIT_ROWS 128
+#define LINALG_SPLIT_COLS 64
+static _Thread_local float *tb_buf;
+static _Thread_local size_t tb_cap;
+
+static const float *linalg_transpose_b(const float *b, int ldb, int n, int k)
+{
+    size_t need = (size_t)n * (size_t)k;
+    if (need > tb_cap) {
+        float *nb = realloc(tb_buf, sizeof(float) * need);
+        if (!nb) apg_oom("a transposed GEMM operand", sizeof(float) * need);
+        tb_buf = nb;
+        tb_cap = need;
+    }
+    float *restrict t = tb_buf;
+    for (int j = 0; j < n; j++) {
+        const float *restrict bj = b + (size_t)j * ldb;
+        for (int p = 0; p < k; p++) t[(size_t)p * n + j] = bj[p];
+    }
+    return t;
+}
+
+/* One GEMM split into blocks of C: block i is rows (by_rows) or columns
+ * [i*blk, i*blk + blk) of C. */
+struct gemm_split {
+    trans_t ta, tb;
+    int m, n, k;
+    float alpha;
+    const float *a; int lda;
+    const float *b; int ldb;
+    float beta;
+    float *c; int ldc;
+    int by_rows;
+};
+
+static void gemm_block(void *ctx, int i)
+{
+    const struct gemm_split *p = ctx;
+    float alpha = p->alpha, beta = p->beta;
+    if (p->by_rows) {
+        int i0 = i * LINALG_SPLIT_ROWS, w = p->m - i0 < LINALG_SPLIT_ROWS ? p->m - i0 : LINALG_SPLIT_ROWS;
+        const float *ai = p->ta == BLIS_TRANSPOSE ? p->a + i0 : p->a + (size_t)i0 * p->lda;
+        bli_sgemm(p->ta, p->tb, w, p->n, p->k, &alpha, (float *)ai, p->lda, 1, (float *)p->b, p->ldb, 1,
+                  &beta, p->c + (size_t)i0 * p->ldc, p->ldc, 1);
+    } else {
+        int j0 = i * LINALG_SPLIT_COLS, w = p->n - j0 < LINALG_SPLIT_COLS ? p->n - j0 : LINALG_SPLIT_COLS;
+        const float *bj = p->tb == BLIS_TRANSPOSE ? p->b + (size_t)j0 * p->ldb : p->b + j0;
+        bli_sgemm(p->ta, p->tb, p->m, w, p->k, &alpha, (float *)p->a, p->lda, 1, (float *)bj, p->ldb, 1,
+                  &beta, p->c + j0, p->ldc, 1);
+    }
+}
 
 /* C (m,n) = alpha op(A) op(B) + beta C, op(A) (m,k), op(B) (k,n); lda/ldb/ldc are the
  * row strides of A, B, C as stored (A is (k,m) in memory when ta). beta 0 ignores C. */
@@ -20,45 +83,76 @@ static void linalg_sgemm(int ta, int tb, int m, int n, int k, float alpha,
             for (int i = 0; i < m; i++) memset(c + (size_t)i * ldc, 0, sizeof(float) * (size_t)n);
         return;
     }
-    bli_sgemm(ta ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE, tb ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE,
-              m, n, k, &alpha, (float *)a, lda, 1, (float *)b, ldb, 1, &beta, c, ldc, 1);
+    if (tb && m >= 64 && (size_t)n * (size_t)k <= LINALG_TB_MAX) {
+        b = linalg_transpose_b(b, ldb, n, k);
+        ldb = n;
+        tb = 0;
+    }
+    trans_t tA = ta ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE, tB = tb ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE;
+    if (apg_threads() < 2 || (long)m * n * k < LINALG_SPLIT_MIN) {
+        bli_sgemm(tA, tB, m, n, k, &alpha, (float *)a, lda, 1, (float *)b, ldb, 1, &beta, c, ldc, 1);
+        return;
+    }
+    /* Threads take fixed blocks of C's rows (or columns, when C is wide) as tasks of
+     * apg_parallel, each one single-threaded BLIS call: a thread that the OS deschedules
+     * delays only the block it holds. The blocks depend on the shape alone, so the
+     * result does not depend on the thread count. */
+    struct gemm_split sp = { tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, m >= n };
+    int len = sp.by_rows ? m : n, blk = sp.by_rows ? LINALG_SPLIT_ROWS : LINALG_SPLIT_COLS;
+    apg_parallel((len + blk - 1) / blk, gemm_block, &sp);
 }
 
 /* ---------------------------------------------------------------------------------
  * linear: y (R,N) = x (R,M) W^T + b.  W (N,M), b (N) or NULL (src[2]); x 2-D or 3-D
  * (R = all leading dims), y keeps x's leading dims.  Caches nothing.
  * backward: dx += dy W;  dW += dy^T x;  db += column sums of dy. */
-struct tensor *t_linear(struct graph *g, struct tensor *x, struct tensor *w, struct tensor *b)
+static struct tensor *linear_node(struct graph *g, int op, const char *name, struct tensor *x,
+                                  struct tensor *w, struct tensor *b)
 {
-    ops_check_operand("linear", x);
-    ops_check_operand("linear", w);
-    OPS_CHECK_SHAPE(w->ndim == 2 && w->shape[1] == tensor_cols(x), "linear", x, w,
+    ops_check_operand(name, x);
+    ops_check_operand(name, w);
+    OPS_CHECK_SHAPE(w->ndim == 2 && w->shape[1] == tensor_cols(x), name, x, w,
                     "W must be (N, cols(x))");
-    if (b) OPS_CHECK_SHAPE(b->size == w->shape[0] && tensor_cols(b) == w->shape[0], "linear", w, b,
+    if (b) OPS_CHECK_SHAPE(b->size == w->shape[0] && tensor_cols(b) == w->shape[0], name, w, b,
                            "b must be (N) for W (N,M)");
     int shape[TENSOR_MAX_DIMS];
     memcpy(shape, x->shape, sizeof shape);
     shape[x->ndim - 1] = w->shape[0];
-    struct tensor *t = graph_node(g, OP_LINEAR, x->ndim, shape, 3,
-                                  (struct tensor *[]){ x, w, b });
+    struct tensor *t = graph_node(g, op, x->ndim, shape, 3, (struct tensor *[]){ x, w, b });
     return graph_run(g, t);
 }
 
-void op_linear_forward(struct tensor *out)
+struct tensor *t_linear(struct graph *g, struct tensor *x, struct tensor *w, struct tensor *b)
+{
+    return linear_node(g, OP_LINEAR, "linear", x, w, b);
+}
+
+/* y = x W^T (beta 0: BLIS only writes C), then one pass adding b to every row and,
+ * when relu, clamping at 0. */
+static void linear_forward(struct tensor *out, int relu)
 {
     const struct tensor *x = out->src[0], *w = out->src[1], *b = out->src[2];
     int R = tensor_rows(x), M = tensor_cols(x), N = w->shape[0];
     float *restrict y = out->data;
-    float beta = 0.0f;
-    if (b) {   /* y = b in every row, then y += x W^T */
-        const float *restrict bd = b->data;
-        #pragma omp parallel for schedule(static) if ((long)R * N >= APG_PAR_MIN)
-        for (int r = 0; r < R; r++)
-            memcpy(y + (size_t)r * N, bd, sizeof(float) * (size_t)N);
-        beta = 1.0f;
+    linalg_sgemm(0, 1, R, N, M, 1.0f, x->data, M, w->data, M, 0.0f, y, N);
+    if (!b && !relu) return;
+    const float *restrict bd = b ? b->data : NULL;
+    for (int r = 0; r < R; r++) {
+        float *restrict yr = y + (size_t)r * N;
+        if (bd && relu) {
+            #pragma omp simd
+            for (int j = 0; j < N; j++) { float v = yr[j] + bd[j]; yr[j] = v > 0.0f ? v : 0.0f; }
+        } else if (bd) {
+            #pragma omp simd
+            for (int j = 0; j < N; j++) yr[j] += bd[j];
+        } else {
+            #pragma omp simd
+            for (int j = 0; j < N; j++) yr[j] = yr[j] > 0.0f ? yr[j] : 0.0f;
+        }
     }
-    linalg_sgemm(0, 1, R, N, M, 1.0f, x->data, M, w->data, M, beta, y, N);
 }
+
+void op_linear_forward(struct tensor *out) { linear_forward(out, 0); }
 
 void op_linear_backward(struct tensor *out)
 {
@@ -68,14 +162,13 @@ void op_linear_backward(struct tensor *out)
     if (x->grad) linalg_sgemm(0, 0, R, M, N, 1.0f, dy, N, w->data, M, 1.0f, x->grad, M);
     if (w->grad) linalg_sgemm(1, 0, N, M, R, 1.0f, dy, N, x->data, M, 1.0f, w->grad, M);
     if (b && b->grad) {
-        /* Column blocks in parallel; each column summed over rows in order (deterministic
-         * for any thread count). Wide blocks: a generator's output (N = 32768) is read
-         * as long contiguous row pieces, not 256-byte strips one row apart. */
+        /* Column blocks, each column summed over rows in order (deterministic). Wide
+         * blocks: a generator's output (N = 32768) is read as long contiguous row
+         * pieces, not 256-byte strips one row apart. */
         enum { BLK = 1024 };
-        int bw = N > 16 * 64 ? BLK : 64;   /* narrow layers keep 64-wide blocks to share out */
+        int bw = N > 16 * 64 ? BLK : 64;
         float *restrict db = b->grad;
         int nblk = (N + bw - 1) / bw;
-        #pragma omp parallel for schedule(static) if ((long)R * N >= APG_PAR_MIN && nblk > 1)
         for (int blk = 0; blk < nblk; blk++) {
             int j0 = blk * bw, j1 = j0 + bw < N ? j0 + bw : N;
             float acc[BLK];
@@ -88,6 +181,29 @@ void op_linear_backward(struct tensor *out)
             for (int j = j0; j < j1; j++) db[j] += acc[j - j0];
         }
     }
+}
+
+/* ---------------------------------------------------------------------------------
+ * linear_relu: y (R,N) = max(x (R,M) W^T + b, 0), W (N,M), b (N) or NULL: a ReLU layer
+ * as one node, so no separate activation buffer and gradient is written and read.
+ * Caches nothing: the pre-activation is positive exactly where y > 0.
+ * backward: dz = dy * [y > 0] written over out->grad (its only reader is this backward,
+ * and nothing reads it after), then linear's backward with dz. */
+struct tensor *t_linear_relu(struct graph *g, struct tensor *x, struct tensor *w, struct tensor *b)
+{
+    return linear_node(g, OP_LINEAR_RELU, "linear_relu", x, w, b);
+}
+
+void op_linear_relu_forward(struct tensor *out) { linear_forward(out, 1); }
+
+void op_linear_relu_backward(struct tensor *out)
+{
+    const float *restrict y = out->data;
+    float *restrict dy = out->grad;
+    long n = out->size;
+    #pragma omp simd
+    for (long i = 0; i < n; i++) dy[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+    op_linear_backward(out);
 }
 
 /* ---------------------------------------------------------------------------------
@@ -139,8 +255,7 @@ void op_matmul_backward(struct tensor *out)
  * bmm: C_i (m,n) = op(A_i) op(B_i) for i < B; A (B,m,k) or (B,k,m), B (B,k,n) or (B,n,k).
  * iarg[0] = ta, iarg[1] = tb.  Caches nothing.  Backward as matmul, per batch entry.
  * Large products call BLIS once per batch entry; small ones (attention maps of a few
- * dozen fields) run hand loops with the batch split over threads, one entry per thread
- * at a time, so results do not depend on the thread count. */
+ * dozen fields) run hand loops, one batch entry at a time. */
 #define BMM_BLIS_MIN 32768   /* m*n*k from which one BLIS call beats the hand loops */
 
 /* C (m,n) (+)= op(A) op(B) by hand; beta 0 or 1 as in linalg_sgemm. */
@@ -193,7 +308,6 @@ static void bmm_batch(int nb, int ta, int tb, int m, int n, int k,
                          beta, c + i * sc, ldc);
         return;
     }
-    #pragma omp parallel for schedule(static) if ((long)nb * m * n * k >= APG_PAR_MIN)
     for (int i = 0; i < nb; i++)
         bmm_small(ta, tb, m, n, k, a + i * sa, lda, b + i * sb, ldb, beta, c + i * sc, ldc);
 }
@@ -249,7 +363,7 @@ void op_bmm_backward(struct tensor *out)
  * iarg[0] = N, iarg[1] = M, iarg[2] = trans.  y keeps x's leading dims.  Caches nothing.
  * backward, trans 0: dS_r += dy_r x_r^T,  dx_r += S_r^T dy_r
  *           trans 1: dS_r += x_r dy_r^T,  dx_r += S_r dy_r
- * N, M are small (8x8, 64x8): per-row loops specialised on M, rows split over threads. */
+ * N, M are small (8x8, 64x8): per-row loops specialised on M. */
 struct tensor *t_rowmv(struct graph *g, struct tensor *s, struct tensor *x, int n, int m, int trans)
 {
     ops_check_operand("rowmv", s);
@@ -347,7 +461,6 @@ void op_rowmv_forward(struct tensor *out)
     int nx = trans ? N : M, ny = trans ? M : N;
     const float *sd = s->data, *xd = x->data;
     float *y = out->data;
-    #pragma omp parallel for schedule(static) if ((long)R * N * M >= APG_PAR_MIN)
     for (int r = 0; r < R; r++) {
         const float *S = sd + (size_t)r * N * M, *xr = xd + (size_t)r * nx;
         float *yr = y + (size_t)r * ny;
@@ -363,7 +476,6 @@ static void rowmv_grad(float *restrict ds, float *restrict dx, const float *rest
                        int R, int N, int M, int trans)
 {
     int nx = trans ? N : M, ny = trans ? M : N;
-    #pragma omp parallel for schedule(static) if ((long)R * N * M >= APG_PAR_MIN)
     for (int r = 0; r < R; r++) {
         float *dSr = ds ? ds + (size_t)r * N * M : NULL, *dxr = dx ? dx + (size_t)r * nx : NULL;
         const float *S = sd + (size_t)r * N * M, *xr = xd + (size_t)r * nx, *dyr = dy + (size_t)r * ny;
@@ -408,7 +520,6 @@ void op_rowdot_forward(struct tensor *out)
     int R = tensor_rows(a), C = tensor_cols(a);
     const float *restrict ad = a->data, *restrict bd = b->data;
     float *restrict y = out->data;
-    #pragma omp parallel for schedule(static) if ((long)R * C >= APG_PAR_MIN)
     for (int r = 0; r < R; r++) {
         const float *restrict ar = ad + (size_t)r * C, *restrict br = bd + (size_t)r * C;
         float acc = 0.0f;
@@ -422,7 +533,6 @@ void op_rowdot_forward(struct tensor *out)
 static void rowdot_grad(float *restrict d, const float *restrict other,
                         const float *restrict dy, int R, int C)
 {
-    #pragma omp parallel for schedule(static) if ((long)R * C >= APG_PAR_MIN)
     for (int r = 0; r < R; r++) {
         float g = dy[r];
         float *restrict dr = d + (size_t)r * C;
@@ -590,7 +700,6 @@ ROWMV_KERNEL void lrmv_row_backward(const float *restrict U, const float *restri
 ATTR static void lrmv_forward_##SFX(const float *ud, const float *td, const float *xd,  \
                                     float *y, int R, int N, int K, int M)               \
 {                                                                                       \
-    _Pragma("omp parallel for schedule(static) if ((long)R * N * M * K >= APG_PAR_MIN)") \
     for (int r = 0; r < R; r++) {                                                       \
         const float *T = td + (size_t)r * K * M, *xr = xd + (size_t)r * M;              \
         float *yr = y + (size_t)r * N;                                                  \
@@ -601,10 +710,8 @@ ATTR static void lrmv_backward_##SFX(const float *ud, const float *td, const flo
                                      const float *dy, float *du, float *dt, float *dx,  \
                                      int R, int N, int K, int M, int nch)               \
 {                                                                                       \
-    _Pragma("omp parallel if ((long)R * N * M * K >= APG_PAR_MIN)")                     \
     {                                                                                   \
         float dw[4 * M];                                                                \
-        _Pragma("omp for schedule(static)")                                             \
         for (int c = 0; c < nch; c++) {                                                 \
             float *duc = du ? du + (size_t)c * N * K : NULL;                            \
             if (duc) memset(duc, 0, sizeof(float) * (size_t)N * K);                     \

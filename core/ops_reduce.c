@@ -55,7 +55,6 @@ static void reduce_forward(struct tensor *out, float scale)
     float *restrict y = out->data;
     int nblk = (inner + BLK - 1) / BLK;
     long items = (long)outer * nblk;
-    #pragma omp parallel for schedule(static) if (a->size >= APG_PAR_MIN && items > 1)
     for (long it = 0; it < items; it++) {
         int o = (int)(it / nblk), i0 = (int)(it % nblk) * BLK;
         int w = inner - i0 < BLK ? inner - i0 : BLK;
@@ -87,7 +86,6 @@ static void reduce_backward(struct tensor *out, float scale)
     float *restrict da = a->grad;
     const float *restrict dy = out->grad;
     long rows = (long)outer * n;
-    #pragma omp parallel for schedule(static) if (a->size >= APG_PAR_MIN)
     for (long ok = 0; ok < rows; ok++) {
         float *restrict d = da + (size_t)ok * inner;
         const float *restrict g = dy + (size_t)(ok / n) * inner;
@@ -123,7 +121,6 @@ void op_softmax_forward(struct tensor *out)
     int R = tensor_rows(a), C = tensor_cols(a);
     const float *restrict x = a->data;
     float *restrict y = out->data;
-    #pragma omp parallel for schedule(static) if (a->size >= APG_PAR_MIN)
     for (int r = 0; r < R; r++) {
         const float *restrict xr = x + (size_t)r * C;
         float *restrict yr = y + (size_t)r * C;
@@ -147,7 +144,6 @@ void op_softmax_backward(struct tensor *out)
     int R = tensor_rows(a), C = tensor_cols(a);
     const float *restrict y = out->data, *restrict dy = out->grad;
     float *restrict da = a->grad;
-    #pragma omp parallel for schedule(static) if (a->size >= APG_PAR_MIN)
     for (int r = 0; r < R; r++) {
         const float *restrict yr = y + (size_t)r * C, *restrict gr = dy + (size_t)r * C;
         float *restrict dr = da + (size_t)r * C;

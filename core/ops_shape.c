@@ -35,7 +35,6 @@ void op_concat_forward(struct tensor *out)
         const struct tensor *p = out->src[i];
         int w = tensor_cols(p);
         const float *restrict x = p->data;
-        #pragma omp parallel for schedule(static) if ((long)R * w >= APG_PAR_MIN)
         for (int r = 0; r < R; r++)
             memcpy(y + (size_t)r * C + off, x + (size_t)r * w, sizeof(float) * (size_t)w);
         off += w;
@@ -52,7 +51,6 @@ void op_concat_backward(struct tensor *out)
         int w = tensor_cols(p);
         if (p->grad) {
             float *restrict dx = p->grad;
-            #pragma omp parallel for schedule(static) if ((long)R * w >= APG_PAR_MIN)
             for (int r = 0; r < R; r++) {
                 float *restrict d = dx + (size_t)r * w;
                 const float *restrict g = dy + (size_t)r * C + off;
@@ -88,7 +86,6 @@ void op_slice_forward(struct tensor *out)
     int R = tensor_rows(a), C = tensor_cols(a), off = out->iarg[0], w = out->iarg[1];
     const float *restrict x = a->data;
     float *restrict y = out->data;
-    #pragma omp parallel for schedule(static) if (out->size >= APG_PAR_MIN)
     for (int r = 0; r < R; r++)
         memcpy(y + (size_t)r * w, x + (size_t)r * C + off, sizeof(float) * (size_t)w);
 }
@@ -100,7 +97,6 @@ void op_slice_backward(struct tensor *out)
     int R = tensor_rows(a), C = tensor_cols(a), off = out->iarg[0], w = out->iarg[1];
     float *restrict dx = a->grad;
     const float *restrict dy = out->grad;
-    #pragma omp parallel for schedule(static) if (out->size >= APG_PAR_MIN)
     for (int r = 0; r < R; r++) {
         float *restrict d = dx + (size_t)r * C + off;
         const float *restrict g = dy + (size_t)r * w;
@@ -123,8 +119,11 @@ void t_split(struct graph *g, struct tensor *a, int n, const int *widths, struct
 }
 
 /* ---------------------------------------------------------------------------------
- * reshape: a -> out, same size, any 1..3 dims (a copy).  Caches nothing.
- * backward: da += dout (flat). */
+ * reshape: a -> out, same size, any 1..3 dims: a view, out->data = a->data (no op
+ * writes into a source's data).  Caches nothing.
+ * backward: da += dout (flat); graph_backward gives out a's own grad buffer when a has
+ * one (the contributions to out then land in a directly), and then there is nothing
+ * to add. */
 struct tensor *t_reshape(struct graph *g, struct tensor *a, int ndim, const int *shape)
 {
     ops_check_operand("reshape", a);
@@ -153,17 +152,17 @@ struct tensor *t_reshape3(struct graph *g, struct tensor *a, int d0, int d1, int
 
 void op_reshape_forward(struct tensor *out)
 {
-    memcpy(out->data, out->src[0]->data, sizeof(float) * (size_t)out->size);
+    out->data = out->src[0]->data;
 }
 
 void op_reshape_backward(struct tensor *out)
 {
     struct tensor *a = out->src[0];
-    if (!a->grad) return;
+    if (!a->grad || a->grad == out->grad) return;
     float *restrict d = a->grad;
     const float *restrict g = out->grad;
     int n = out->size;
-    #pragma omp parallel for simd schedule(static) if (n >= APG_PAR_MIN)
+    #pragma omp simd
     for (int i = 0; i < n; i++) d[i] += g[i];
 }
 
@@ -187,7 +186,6 @@ static void transpose_batch(float *restrict dst, const float *restrict src, int 
                             int accumulate)
 {
     enum { T = 32 };
-    #pragma omp parallel for schedule(static) if ((long)nb * R * C >= APG_PAR_MIN)
     for (int b = 0; b < nb; b++) {
         const float *restrict s = src + (size_t)b * R * C;
         float *restrict d = dst + (size_t)b * R * C;

@@ -30,17 +30,12 @@ void adam_init(struct adam *a, float lr)
         g[i] = 0.0f;                                                  \
     } while (0)
 
-/* A dense tensor: OpenMP over the values when it is large. */
+/* A dense tensor, in one pass. */
 static void adam_dense(const struct adam *a, float lr_t, float eps_t, float *restrict p,
                        float *restrict g, float *restrict m, float *restrict v, long n)
 {
     const float b1 = a->beta1, b2 = a->beta2, l2 = a->l2;
-    if (n >= APG_PAR_MIN && apg_threads() > 1) {
-#pragma omp parallel for schedule(static)
-        for (long i = 0; i < n; i++) ADAM_ONE(i);
-    } else {
-        for (long i = 0; i < n; i++) ADAM_ONE(i);
-    }
+    for (long i = 0; i < n; i++) ADAM_ONE(i);
 }
 
 /* The step of each row's last update (allocated zeroed on first use, aborts on OOM). */

@@ -1,5 +1,9 @@
 #include "threads.h"
 #include <blis.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -8,6 +12,147 @@
 #endif
 
 static int n_threads = 1;
+
+/* ---- the task pool ----
+ * One job at a time: job_fn/job_ctx/job_n, and claim = (generation << 32) | next index.
+ * A task is claimed by a CAS that keeps the generation. Publishing a job takes two
+ * generations: an odd one with no task left closes the previous job (no late CAS on
+ * it can succeed once the job fields change), then the fields are written and the even
+ * one opens the job at index 0. Workers act on even generations only. The caller
+ * publishes a job only after the previous one's tasks are all done. */
+#define POOL_MAX   64
+#define POOL_SPIN  20000   /* polls before yielding (tens of microseconds) */
+#define POOL_YIELD 50      /* sched_yield()s before sleeping */
+
+static void (*job_fn)(void *, int);
+static void *job_ctx;
+static _Atomic int job_n;
+static _Atomic uint64_t claim;
+static _Atomic int n_done;
+static _Atomic int sleepers;
+static _Atomic int pool_stop;
+static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t pool_cv = PTHREAD_COND_INITIALIZER;
+static pthread_t workers[POOL_MAX];
+static int n_workers;
+static _Thread_local int in_task;
+
+static inline void pool_pause(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+/* Claims and runs tasks of generation gen until none is left. */
+static void pool_work(uint32_t gen)
+{
+    for (;;) {
+        uint64_t v = atomic_load(&claim);
+        if ((uint32_t)(v >> 32) != gen) return;
+        int n = atomic_load(&job_n);
+        void (*fn)(void *, int) = job_fn;
+        void *ctx = job_ctx;
+        uint32_t i = (uint32_t)v;
+        if (i >= (uint32_t)n) return;
+        if (!atomic_compare_exchange_weak(&claim, &v, v + 1)) continue;
+        in_task = 1;
+        fn(ctx, (int)i);
+        in_task = 0;
+        atomic_fetch_add(&n_done, 1);
+    }
+}
+
+static void *pool_worker(void *arg)
+{
+    (void)arg;
+    uint32_t seen = (uint32_t)(atomic_load(&claim) >> 32);
+    while (!atomic_load(&pool_stop)) {
+        uint32_t gen = (uint32_t)(atomic_load(&claim) >> 32);
+        if (gen != seen && !(gen & 1)) {
+            seen = gen;
+            pool_work(gen);
+            continue;
+        }
+        int waited = 0;
+        for (long s = 0; s < POOL_SPIN && !waited; s++) {
+            pool_pause();
+            waited = (uint32_t)(atomic_load(&claim) >> 32) != seen || atomic_load(&pool_stop);
+        }
+        for (int y = 0; y < POOL_YIELD && !waited; y++) {
+            sched_yield();
+            waited = (uint32_t)(atomic_load(&claim) >> 32) != seen || atomic_load(&pool_stop);
+        }
+        if (waited) continue;
+        pthread_mutex_lock(&pool_mu);
+        atomic_fetch_add(&sleepers, 1);
+        while ((uint32_t)(atomic_load(&claim) >> 32) == seen && !atomic_load(&pool_stop))
+            pthread_cond_wait(&pool_cv, &pool_mu);
+        atomic_fetch_sub(&sleepers, 1);
+        pthread_mutex_unlock(&pool_mu);
+    }
+    return NULL;
+}
+
+/* A forked child has none of the parent's workers: it starts with an empty pool. */
+static void pool_after_fork(void)
+{
+    n_workers = 0;
+    atomic_store(&sleepers, 0);
+    atomic_store(&pool_stop, 0);
+    pthread_mutex_init(&pool_mu, NULL);
+    pthread_cond_init(&pool_cv, NULL);
+}
+
+static void pool_resize(int n)
+{
+    static int atfork;
+    if (!atfork) {
+        atfork = 1;
+        pthread_atfork(NULL, NULL, pool_after_fork);
+    }
+    if (n_workers) {
+        pthread_mutex_lock(&pool_mu);
+        atomic_store(&pool_stop, 1);
+        pthread_cond_broadcast(&pool_cv);
+        pthread_mutex_unlock(&pool_mu);
+        for (int i = 0; i < n_workers; i++) pthread_join(workers[i], NULL);
+        n_workers = 0;
+        atomic_store(&pool_stop, 0);
+    }
+    for (int i = 0; i < n - 1 && i < POOL_MAX; i++) {
+        if (pthread_create(&workers[i], NULL, pool_worker, NULL)) break;   /* fewer workers */
+        n_workers++;
+    }
+}
+
+void apg_parallel(int n, void (*fn)(void *ctx, int i), void *ctx)
+{
+    if (n <= 0) return;
+    if (n_workers == 0 || n == 1 || in_task) {
+        for (int i = 0; i < n; i++) fn(ctx, i);
+        return;
+    }
+    uint32_t gen = (uint32_t)(atomic_load(&claim) >> 32) + 2;   /* even */
+    atomic_store(&claim, ((uint64_t)(gen - 1) << 32) | UINT32_MAX);   /* close the last job */
+    job_fn = fn;
+    job_ctx = ctx;
+    atomic_store(&job_n, n);
+    atomic_store(&n_done, 0);
+    atomic_store(&claim, (uint64_t)gen << 32);
+    if (atomic_load(&sleepers) > 0) {
+        pthread_mutex_lock(&pool_mu);
+        pthread_cond_broadcast(&pool_cv);
+        pthread_mutex_unlock(&pool_mu);
+    }
+    in_task = 1;
+    pool_work(gen);
+    in_task = 0;
+    for (long s = 0; atomic_load(&n_done) < n; s++) {
+        if (s < POOL_SPIN) pool_pause();
+        else sched_yield();   /* the worker holding the last task may need this core */
+    }
+}
 
 void apg_blis_setup(void)
 {
@@ -35,9 +180,13 @@ void apg_set_threads(int n)
     if (n < 1) n = 1;
     n_threads = n;
 #ifdef _OPENMP
-    omp_set_num_threads(n);
+    /* The elementwise loops run on one thread: an OpenMP team waits at every barrier
+     * for all its threads, so one thread descheduled by a busy neighbour stalls each
+     * op; the GEMMs (most of a step) go through apg_parallel instead. */
+    omp_set_num_threads(1);
 #endif
-    bli_thread_set_num_threads(n);
+    bli_thread_set_num_threads(1);   /* GEMMs are split over the threads by the ops */
+    if (n != n_workers + 1) pool_resize(n);
 }
 
 int apg_threads(void) { return n_threads; }

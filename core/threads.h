@@ -1,5 +1,5 @@
-/* Thread count for BLIS and the OpenMP loops of the ops (--threads), and the BLIS
- * kernel choice. */
+/* Thread count of the ops (--threads): a small task pool that splits the GEMMs
+ * (BLIS itself runs single-threaded), and the BLIS kernel choice. */
 #ifndef APG_THREADS_H
 #define APG_THREADS_H
 /* Picks the BLIS kernel set before BLIS initialises: Debian's BLIS 0.9 does not know
@@ -14,6 +14,11 @@ int  apg_threads(void);
  * there: more threads than cores only oversubscribe them). */
 int  apg_cores(void);
 int  apg_threads_cap(int n);
-/* Parallelise an elementwise loop over n items only past this size. */
-#define APG_PAR_MIN 32768
+/* Runs fn(ctx, i) for every i < n on the calling thread and the pool's workers
+ * (apg_threads() - 1 of them, started by apg_set_threads), each task taken by whoever
+ * is free next; returns when all n are done. A worker that the OS has descheduled
+ * (a busy machine) delays only a task it has taken: the others take the rest, and
+ * idle workers spin briefly, then yield, then sleep. Not reentrant: a task must not
+ * call apg_parallel (it then runs its tasks serially on the calling thread). */
+void apg_parallel(int n, void (*fn)(void *ctx, int i), void *ctx);
 #endif

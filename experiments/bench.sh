@@ -1,40 +1,103 @@
 #!/usr/bin/env bash
 # make bench: speed figures, each table measured in one run so its ratios compare like
-# with like (these machines are shared and noisy). Nothing here is asserted.
-#  1. WDL training/inference throughput at 1 and 2 threads.
-#  2. Seconds per epoch of WDL base and of every APG form (self-wise, K=8, P=32), as
-#     ratios to base beside the paper's Table 5 time ratios (MovieLens / Amazon / IAAC).
+# with like (these machines are shared and noisy: every figure is the median of REPS
+# runs, the configurations of a table alternating). Nothing here is asserted.
+#  1. WDL training/inference throughput at 1 and 2 threads, idle and beside one busy
+#     neighbour process (`yes`): 2-thread / 1-thread ratios.
+#  2. The GEMM limit: BLIS alone on the step's own GEMM shapes (experiments/bench_gemm.py)
+#     against base WDL training at 1 thread, as achieved / BLIS GFLOP/s.
+#  3. Seconds per epoch and inference samples/s of WDL base and of every APG form
+#     (self-wise, K=8, P=32), as ratios to base beside the paper's Table 5 time ratios.
+#  4. Every backbone: training samples/s base and with APG v6.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROWS=${BENCH_ROWS:-500000}
 APG_ROWS=${BENCH_APG_ROWS:-200000}
-THREADS=${BENCH_THREADS:-2}
-run() { ./apg train --dataset synthetic --backbone wdl --epochs 1 --json "$@" | tail -n 1; }
+THREADS=${BENCH_THREADS:-1}
+REPS=${BENCH_REPS:-3}
+run() { ./apg train --dataset synthetic --epochs 1 --json "$@" | tail -n 1; }
 get() { sed -n "s/.*\"$1\":\([-0-9.e]*\).*/\1/p" <<<"$2"; }
+med() { tr ' ' '\n' | { grep -v '^$' || true; } | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", (b > 0 ? a/b : 0)}'; }
 
-echo "== WDL (hidden 256-128-64, emb 16, batch 1024), synthetic ml1m-like, $ROWS rows, 1 epoch"
-printf "%-8s %14s %14s %10s %10s %8s\n" threads train_samp/s infer_samp/s sec/epoch test_auc ratio
-base=""
-for t in 1 2; do
-    j=$(run --rows "$ROWS" --threads "$t")
-    tr=$(get train_samples_per_s "$j")
-    [ -z "$base" ] && base=$tr
-    printf "%-8s %14.0f %14.0f %10.3f %10.5f %8.2f\n" "$t" "$tr" "$(get infer_samples_per_s "$j")" \
-        "$(get sec_per_epoch "$j")" "$(get test_auc "$j")" "$(awk -v a="$tr" -v b="$base" 'BEGIN{print a/b}')"
+# collect KEY FIELD JSON appends a run's FIELD to KEY's list; m KEY is the list's median.
+declare -A acc
+collect() { acc["$1"]+="$(get "$2" "$3") "; }
+m() { echo "${acc[$1]}" | med; }
+
+echo "== WDL (hidden 256-128-64, emb 16, batch 1024), synthetic ml1m-like, $ROWS rows, 1 epoch, median of $REPS"
+for rep in $(seq "$REPS"); do
+    for t in 1 2; do
+        j=$(run --backbone wdl --rows "$ROWS" --threads "$t")
+        collect "tr$t" train_samples_per_s "$j"; collect "in$t" infer_samples_per_s "$j"
+        collect "auc$t" test_auc "$j"; collect "sec$t" sec_per_epoch "$j"
+    done
+    yes > /dev/null & busy=$!
+    for t in 1 2; do
+        j=$(run --backbone wdl --rows "$ROWS" --threads "$t")
+        collect "busy$t" train_samples_per_s "$j"
+    done
+    kill "$busy"; wait "$busy" 2>/dev/null || true
 done
+printf "%-8s %14s %14s %10s %10s %16s\n" threads train_samp/s infer_samp/s sec/epoch test_auc "busy train_samp/s"
+for t in 1 2; do
+    printf "%-8s %14.0f %14.0f %10.3f %10.5f %16.0f\n" "$t" "$(m tr$t)" "$(m in$t)" "$(m sec$t)" "$(m auc$t)" "$(m busy$t)"
+done
+echo "2 threads / 1 thread: idle $(ratio "$(m tr2)" "$(m tr1)") (target >= 1.85), beside one busy process $(ratio "$(m busy2)" "$(m busy1)") (target >= 0.90)"
 
 echo
-echo "== APG forms on WDL, self-wise, K=8, P=32, $APG_ROWS rows, $THREADS threads, 1 epoch"
-printf "%-6s %10s %8s %22s %12s %10s\n" form sec/epoch ratio "paper ratio (ML/Am/IA)" param_MB test_auc
+echo "== GEMM limit of the WDL step at batch 1024 (BLIS alone, 1 thread, the step's 9 GEMM shapes)"
+blis_dir=$(dirname "$(ldd ./apg | awk '/libblis/ {print $3}')")
+F=$(./apg train --dataset synthetic --rows 20000 --epochs 1 | grep -o '[0-9]* fields' | head -1 | awk '{print $1}')
+if g=$(python3 experiments/bench_gemm.py "$blis_dir" 1024 $((F * 16)) 256 128 64 2>/dev/null); then
+    macs=$(awk '{print $2}' <<<"$g"); blis_gf=$(awk '{print $6}' <<<"$g"); lim=$(awk '{print $8}' <<<"$g")
+    ach=$(awk -v s="$(m tr1)" -v mac="$macs" 'BEGIN{printf "%.1f", 2 * mac / 1024 * s / 1e9}')
+    echo "BLIS on the step's shapes: $blis_gf GFLOP/s, a GEMM-only step would train $lim samples/s"
+    echo "base WDL, 1 thread: $ach GFLOP/s of GEMM work = $(ratio "$ach" "$blis_gf") of the GEMM limit (target >= 0.80)"
+else
+    echo "(python3 or $blis_dir/libblis.so.4 missing: GEMM limit not measured)"
+fi
+
+echo
+echo "== APG forms on WDL, self-wise, K=8, P=32, $APG_ROWS rows, $THREADS thread(s), 1 epoch, median of $REPS"
 declare -A paper=( [none]="1.00 / 1.00 / 1.00" [v1]="22.22 / 39.48 / 9.55" [v2]="23.80 / 45.29 / 10.66"
                    [v3]="0.84 / 0.91 / 1.08" [v4]="1.09 / 1.52 / 1.42" [v5]="26.53 / 56.05 / 12.75"
                    [v6]="-" [v7]="-" [v8]="-" )
-b=""
-for f in none v1 v2 v3 v4 v5 v6 v7 v8; do
-    j=$(run --rows "$APG_ROWS" --threads "$THREADS" --apg "$f" --K 8 --P 32)
-    s=$(get sec_per_epoch "$j")
-    [ -z "$b" ] && b=$s
-    printf "%-6s %10.3f %8.2f %22s %12.2f %10.5f\n" "$f" "$s" "$(awk -v a="$s" -v b="$b" 'BEGIN{print a/b}')" \
-        "${paper[$f]}" "$(awk -v p="$(get param_bytes "$j")" 'BEGIN{print p/1048576}')" "$(get test_auc "$j")"
+forms="none v1 v2 v3 v4 v5 v6 v7 v8"
+for rep in $(seq "$REPS"); do
+    for f in $forms; do
+        args=(--backbone wdl --rows "$APG_ROWS" --threads "$THREADS")
+        [ "$f" = none ] || args+=(--apg "$f")
+        case $f in v2|v3|v4) args+=(--K 8) ;; v6|v7|v8) args+=(--K 8 --P 32) ;; esac
+        j=$(run "${args[@]}")
+        collect "s$f" sec_per_epoch "$j"; collect "i$f" infer_samples_per_s "$j"
+        collect "a$f" test_auc "$j"; collect "p$f" param_bytes "$j"
+    done
 done
-echo "(BLIS kernels: ${BLIS_ARCH_TYPE:-auto}; set BENCH_ROWS, BENCH_APG_ROWS, BENCH_THREADS to change sizes)"
+printf "%-6s %10s %8s %22s %14s %13s %10s %10s\n" form sec/epoch ratio "paper ratio (ML/Am/IA)" infer_samp/s "latency ratio" param_MB test_auc
+for f in $forms; do
+    printf "%-6s %10.3f %8s %22s %14.0f %13s %10.2f %10.5f\n" "$f" "$(m s$f)" "$(ratio "$(m s$f)" "$(m snone)")" \
+        "${paper[$f]}" "$(m i$f)" "$(ratio "$(m inone)" "$(m i$f)")" \
+        "$(awk -v p="$(m p$f)" 'BEGIN{print p/1048576}')" "$(m a$f)"
+done
+echo "(targets: v3 and v6 at most 0.70 of base time per epoch; inference latency ratio at most 1.00;"
+echo " v6-v8 infer through their chains multiplied once per batch, i.e. the collapsed v3 cost)"
+
+echo
+echo "== Every backbone, base and APG v6 (self-wise, K=8, P=32), $APG_ROWS rows, $THREADS thread(s), median of $REPS"
+bbs=$(./apg list 2>/dev/null | awk '/^backbones:/ {on = 1; next} /^[a-z]/ {on = 0} on && /^  [a-z]/ {print $1}' || true)
+[ -n "$bbs" ] || bbs="wdl pnn fibinet difm deepfm dcn autoint"
+for rep in $(seq "$REPS"); do
+    for b in $bbs; do
+        collect "b$b" train_samples_per_s "$(run --backbone "$b" --rows "$APG_ROWS" --threads "$THREADS")"
+        j=$(run --backbone "$b" --rows "$APG_ROWS" --threads "$THREADS" --apg v6 --K 8 --P 32 2>/dev/null) || j=""
+        collect "v$b" train_samples_per_s "$j"   # empty where the backbone refuses APG (Star)
+    done
+done
+printf "%-10s %16s %16s %12s\n" backbone base_samp/s v6_samp/s "v6 time ratio"
+for b in $bbs; do
+    v=$(m "v$b")
+    if [ -n "$v" ]; then printf "%-10s %16.0f %16.0f %12s\n" "$b" "$(m b$b)" "$v" "$(ratio "$(m b$b)" "$v")"
+    else printf "%-10s %16.0f %16s %12s\n" "$b" "$(m b$b)" "-" "-"; fi
+done
+echo "(BLIS kernels: ${BLIS_ARCH_TYPE:-auto}; set BENCH_ROWS, BENCH_APG_ROWS, BENCH_THREADS, BENCH_REPS to change sizes)"

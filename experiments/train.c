@@ -177,7 +177,7 @@ int train_run(const struct train_cfg *c, const struct dataset *d, const struct s
     memcpy(best, m.ps.data, sizeof *best * m.ps.n_floats);
 
     double best_val = -1, train_time = 0, infer_time = 0;
-    long infer_rows = 0;
+    long infer_rows = 0, steps = 0;
     int since_best = 0;
     for (int ep = 1; ep <= c->epochs; ep++) {
         if (c->shuffle) rng_shuffle_i32(&shuf_rng, order, s->n_train);
@@ -199,6 +199,7 @@ int train_run(const struct train_cfg *c, const struct dataset *d, const struct s
             loss_sum += (double)loss->data[0] * bn;
             loss_n += bn;
             progress_update(&pb, i + bn, loss_sum / (double)loss_n);
+            if (c->on_step) c->on_step(c->on_step_ctx, ++steps);
         }
         double ep_time = now_seconds() - t0;
         progress_end(&pb);

@@ -31,6 +31,9 @@ struct train_cfg {
                          char *err, size_t errlen);
     void    *on_trained_ctx;
     /* Called after every epoch's validation pass (NULL = none). */
+    /* Optional: called after every training step (step = 1, 2, ... within the run). */
+    void   (*on_step)(void *ctx, long step);
+    void    *on_step_ctx;
     void   (*on_epoch)(void *ctx, int epoch, double train_loss, double val_auc, double seconds);
     void    *on_epoch_ctx;
     /* When not NULL: receives the n_test test scores (sigmoid) of the reported model. */

@@ -22,8 +22,9 @@ void factor_matmul(const float *a, const float *b, float *out, int r, int k, int
 
 
 
-/* Decomposed feed-forwarding U(S_i(V x_i)): U (N,K), V (K,M), x (B,M), S (B,K*K) -> (B,N).
- * The forward of v3, and of v6-v8 once their chains are multiplied out. */
+/* Decomposed feed-forwarding U(S_i(V x_i)) + b (eq. 8), ReLU'd when relu = 1:
+ * U (N,K), V (K,M), x (B,M), S (B,K*K), b (N) or NULL -> (B,N). The forward of v3, and
+ * of v6-v8 once their chains are multiplied out. */
 struct tensor *reparam_dff(struct graph *g, struct tensor *u, struct tensor *v, struct tensor *x,
-                           struct tensor *s, int k);
+                           struct tensor *s, int k, struct tensor *b, int relu);
 #endif

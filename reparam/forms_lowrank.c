@@ -32,26 +32,32 @@ static void uv_init(struct reparam_layer *l, struct param_store *ps, const char 
     factor_new(l, ps, name, "V", d->K, d->M, scaled, 1.0 / d->M);
 }
 
-/* U (N,K), V (K,M), x (B,M), S (B,K*K) -> U(S_i(V x_i)) (B,N). Shared with v6-v8. */
+/* U (N,K), V (K,M), x (B,M), S (B,K*K), b (N) -> [ReLU] (U(S_i(V x_i)) + b) (B,N).
+ * Shared with v6-v8. */
 struct tensor *reparam_dff(struct graph *g, struct tensor *u, struct tensor *v, struct tensor *x,
-                           struct tensor *s, int k)
+                           struct tensor *s, int k, struct tensor *b, int relu)
 {
     struct tensor *h = t_linear(g, x, v, NULL);     /* (B,K) */
     h = t_rowmv(g, s, h, k, k, 0);                   /* (B,K) */
-    return t_linear(g, h, u, NULL);                  /* (B,N) */
+    return relu ? t_linear_relu(g, h, u, b) : t_linear(g, h, u, b);   /* (B,N) */
 }
 
 /* ---- v3 ---- */
 static struct tensor *v3_forward(const struct reparam_layer *l, struct graph *g, struct tensor *x,
                                  struct tensor *gen)
 {
-    return reparam_dff(g, l->f[0], l->f[1], x, gen, l->dims.K);
+    return reparam_dff(g, l->f[0], l->f[1], x, gen, l->dims.K, NULL, 0);
+}
+static struct tensor *v3_forward_bias(const struct reparam_layer *l, struct graph *g, struct tensor *x,
+                                      struct tensor *gen, struct tensor *b, int relu)
+{
+    return reparam_dff(g, l->f[0], l->f[1], x, gen, l->dims.K, b, relu);
 }
 
 const struct reparam_form reparam_v3 = {
     .name = "v3", .formula = "U(S_i(V x))", .generated = "S_i (K x K)",
     .gen_size = kk_gen_size, .shared_size = uv_shared_size, .init = uv_init,
-    .gen_center = kk_center, .forward = v3_forward,
+    .gen_center = kk_center, .forward = v3_forward, .forward_bias = v3_forward_bias,
 };
 
 /* ---- v2 ---- */

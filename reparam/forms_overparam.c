@@ -57,11 +57,11 @@ static struct tensor *chain_product(struct graph *g, struct tensor *const *f, in
 }
 
 static struct tensor *chain_forward(const struct reparam_layer *l, struct graph *g, struct tensor *x,
-                                    struct tensor *gen, int J)
+                                    struct tensor *gen, int J, struct tensor *b, int relu)
 {
     struct tensor *u = chain_product(g, l->f, J);        /* (N,K) */
     struct tensor *v = chain_product(g, l->f + J, J);    /* (K,M) */
-    return reparam_dff(g, u, v, x, gen, l->dims.K);
+    return reparam_dff(g, u, v, x, gen, l->dims.K, b, relu);
 }
 
 /* Folds each chain into to's v3 factors: to->f[0] = prod U^j, to->f[1] = prod V^j. */
@@ -92,13 +92,17 @@ static void chain_collapse(const struct reparam_layer *from, struct reparam_laye
                             int scaled) { chain_init(l, ps, name, scaled, J); }                 \
     static struct tensor *NAME##_forward(const struct reparam_layer *l, struct graph *g,       \
                                          struct tensor *x, struct tensor *gen)                 \
-    { return chain_forward(l, g, x, gen, J); }                                                 \
+    { return chain_forward(l, g, x, gen, J, NULL, 0); }                                        \
+    static struct tensor *NAME##_forward_bias(const struct reparam_layer *l, struct graph *g,  \
+                                              struct tensor *x, struct tensor *gen,            \
+                                              struct tensor *b, int relu)                      \
+    { return chain_forward(l, g, x, gen, J, b, relu); }                                        \
     static void NAME##_collapse(const struct reparam_layer *from, struct reparam_layer *to)    \
     { chain_collapse(from, to, J); }                                                           \
     const struct reparam_form reparam_##NAME = {                                               \
         .name = #NAME, .formula = FORMULA, .generated = "S_i (K x K)",                        \
         .gen_size = op_gen_size, .shared_size = NAME##_shared, .init = NAME##_init,           \
-        .gen_center = op_center, .forward = NAME##_forward,                                    \
+        .gen_center = op_center, .forward = NAME##_forward, .forward_bias = NAME##_forward_bias, \
         .collapse_to = "v3", .collapse = NAME##_collapse,                                      \
     };
 

@@ -39,6 +39,11 @@ struct reparam_form {
     /* x (B, M), gen (B, gen_size) -> W_i x (B, N), without bias. */
     struct tensor *(*forward)(const struct reparam_layer *l, struct graph *g, struct tensor *x,
                               struct tensor *gen);
+    /* Optional, when the condition generates one gen_i: act(W_i x + b) as one product
+     * chain whose last GEMM also adds the shared bias b (N) and applies the ReLU
+     * (relu = 1) or none (relu = 0), instead of forward then dense()'s add and act. */
+    struct tensor *(*forward_bias)(const struct reparam_layer *l, struct graph *g, struct tensor *x,
+                                   struct tensor *gen, struct tensor *b, int relu);
     /* Inference-time collapse (v6 - v8): the form whose factors it folds into, and the
      * fold itself (to's factors written from from's). NULL when the form is final. */
     const char *collapse_to;

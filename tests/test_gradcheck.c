@@ -180,6 +180,7 @@ static struct tensor *gc_build(struct gc *c, struct graph *g)
     const int *k = c->arg;
     switch (c->kind) {
     case OP_LINEAR: return t_linear(g, a, b, c->n_op > 2 ? X(c, g, 2) : NULL);
+    case OP_LINEAR_RELU: return t_linear_relu(g, a, b, c->n_op > 2 ? X(c, g, 2) : NULL);
     case OP_MATMUL: return t_matmul(g, a, b, k[0], k[1]);
     case OP_BMM: return t_bmm(g, a, b, k[0], k[1]);
     case OP_ADD: return t_add(g, a, b);
@@ -225,6 +226,18 @@ static void case_linear(void)
     IN(&c, 2, 7, 3, 0); P(&c, 2, 1, 3, 0); P(&c, 1, 1, 0, 0); gc_run(&c);
     gc_begin(&c, "linear big (threaded bias grad)", OP_LINEAR);
     P(&c, 2, 300, 3, 0); P(&c, 2, 130, 3, 0); P(&c, 1, 130, 0, 0); gc_run(&c);
+}
+
+/* linear_relu: both sides of the kink are reached (about half the outputs are 0). At
+ * sizes where outputs sit within the difference step of the kink, the fused op is
+ * compared with relu(linear) instead (test_linear_relu_is_relu_of_linear). */
+static void case_linear_relu(void)
+{
+    struct gc c;
+    gc_begin(&c, "bias", OP_LINEAR_RELU);
+    P(&c, 2, 6, 5, 0); P(&c, 2, 4, 5, 0); P(&c, 1, 4, 0, 0); gc_run(&c);
+    gc_begin(&c, "no bias, 3-D x", OP_LINEAR_RELU);
+    P(&c, 3, 2, 3, 5); P(&c, 2, 4, 5, 0); gc_run(&c);
 }
 
 /* matmul, bmm: every transpose pair; bmm also at a size that takes the BLIS path. */
@@ -395,7 +408,7 @@ static void case_bag(void)
 
 static void case_rowmv(void)
 {
-    /* R, N, M: tiny, the APG shapes (64x8, 8x8), one past APG_PAR_MIN (threaded) */
+    /* R, N, M: tiny, the APG shapes (64x8, 8x8), one large */
     static const int rnm[4][3] = { { 4, 3, 2 }, { 3, 64, 8 }, { 5, 8, 8 }, { 520, 8, 8 } };
     for (int s = 0; s < 4; s++)
         for (int trans = 0; trans < 2; trans++) {
@@ -417,7 +430,7 @@ static void case_rowmv(void)
 }
 
 /* lrmv: U (N,K), T (R, K*M), x (R,M). N not a multiple of the 4-row blocks, K off and on
- * the specialised ranks, R past one dU chunk (64 rows) and past APG_PAR_MIN (threaded),
+ * the specialised ranks, R past one dU chunk (64 rows) and large,
  * T as (R*K, M) as v2 passes it, and inputs without grads. */
 static void case_lrmv(void)
 {
@@ -465,7 +478,7 @@ static void case_bce(void)
 
 /* Every op kind maps to its case; a NULL entry fails test_every_op_has_a_case. */
 static void (*const gc_cases[OP_COUNT])(void) = {
-    [OP_LINEAR] = case_linear,   [OP_MATMUL] = case_matmul,     [OP_BMM] = case_bmm,
+    [OP_LINEAR] = case_linear,   [OP_LINEAR_RELU] = case_linear_relu, [OP_MATMUL] = case_matmul,     [OP_BMM] = case_bmm,
     [OP_ADD] = case_add,         [OP_SUB] = case_sub,           [OP_MUL] = case_mul,
     [OP_SCALE] = case_scale,     [OP_RELU] = case_relu,         [OP_SIGMOID] = case_sigmoid,
     [OP_TANH] = case_tanh,       [OP_SUM] = case_sum,           [OP_MEAN] = case_mean,
@@ -623,6 +636,47 @@ static void expect_abort(int which)
         fail_msg("expected abort with \"%s...\", got status %d, stderr \"%s\"", want, st, buf);
 }
 
+/* linear_relu against relu(linear) at a size that takes the transposed-W GEMM and the
+ * threaded loops: the same output and the same gradients of x, W and b, bit for bit. */
+static void test_linear_relu_is_relu_of_linear(void **state)
+{
+    (void)state;
+    struct param_store ps;
+    struct rng rng;
+    params_init(&ps);
+    rng_seed(&rng, 7);
+    struct tensor *x = param_new(&ps, "x", 2, (int[]){ 300, 40 }, INIT_UNIFORM, 1.0f, 0);
+    struct tensor *w = param_new(&ps, "w", 2, (int[]){ 130, 40 }, INIT_UNIFORM, 1.0f, 0);
+    struct tensor *b = param_new(&ps, "b", 1, (int[]){ 130 }, INIT_UNIFORM, 1.0f, 0);
+    params_alloc(&ps, &rng);
+    float *out[2], *grad[2];
+    struct graph g;
+    graph_init(&g, 1 << 20);
+    for (int fused = 0; fused < 2; fused++) {
+        graph_reset(&g);
+        memset(ps.grad, 0, sizeof(float) * ps.n_floats);
+        struct tensor *y = fused ? t_linear_relu(&g, x, w, b) : t_relu(&g, t_linear(&g, x, w, b));
+        int n = y->size, zeros = 0;
+        float *wt = malloc(sizeof(float) * (size_t)n);
+        for (int i = 0; i < n; i++) wt[i] = (float)((i * 37) % 11) - 5.0f;
+        for (int i = 0; i < n; i++) zeros += y->data[i] == 0.0f;
+        assert_true(zeros > n / 4 && zeros < 3 * n / 4);   /* both sides of the kink */
+        out[fused] = malloc(sizeof(float) * (size_t)n);
+        memcpy(out[fused], y->data, sizeof(float) * (size_t)n);
+        struct tensor *loss = t_rowdot(&g, t_reshape2(&g, y, 1, n),
+                                       graph_input(&g, wt, 2, (int[]){ 1, n }));
+        graph_backward(&g, loss);
+        grad[fused] = malloc(sizeof(float) * ps.n_floats);
+        memcpy(grad[fused], ps.grad, sizeof(float) * ps.n_floats);
+        free(wt);
+    }
+    assert_memory_equal(out[0], out[1], sizeof(float) * 300 * 130);
+    assert_memory_equal(grad[0], grad[1], sizeof(float) * ps.n_floats);
+    for (int i = 0; i < 2; i++) { free(out[i]); free(grad[i]); }
+    graph_free(&g);
+    params_free(&ps);
+}
+
 static void test_constructor_errors_abort(void **state)
 {
     (void)state;
@@ -631,7 +685,7 @@ static void test_constructor_errors_abort(void **state)
 
 int main(void)
 {
-    static struct CMUnitTest tests[OP_COUNT + 2];
+    static struct CMUnitTest tests[OP_COUNT + 3];
     static char names[OP_COUNT][48];
     int n = 0;
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_every_op_has_a_case);
@@ -640,6 +694,7 @@ int main(void)
         tests[n++] = (struct CMUnitTest){ names[op], test_gradcheck_op, NULL, NULL, (void *)(intptr_t)op };
     }
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_sparse_rows_recorded_and_cleared);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_linear_relu_is_relu_of_linear);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_constructor_errors_abort);
     return _cmocka_run_group_tests("gradcheck", tests, (size_t)n, NULL, NULL);
 }

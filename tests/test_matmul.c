@@ -9,7 +9,9 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdatomic.h>
 #include <string.h>
+#include <time.h>
 #include "graph.h"
 #include "ops.h"
 #include "params.h"
@@ -233,6 +235,67 @@ static void test_linear_deterministic(void **state)
     apg_set_threads(threads);
 }
 
+/* apg_parallel: over many jobs in a row (the pattern of a step), every task of every
+ * job runs exactly once, with 2 and 3 threads (workers may wake late or sleep). */
+struct pool_job { _Atomic int *count; int n; };
+static void pool_task(void *ctx, int i)
+{
+    struct pool_job *j = ctx;
+    assert_true(i >= 0 && i < j->n);
+    atomic_fetch_add(&j->count[i], 1);
+}
+
+static void test_pool_runs_each_task_once(void **state)
+{
+    (void)state;
+    int threads = apg_threads();
+    static _Atomic int count[64];
+    for (int nt = 2; nt <= 3; nt++) {
+        apg_set_threads(nt);
+        for (int job = 0; job < 3000; job++) {
+            struct pool_job j = { count, 1 + job % 64 };
+            for (int i = 0; i < j.n; i++) atomic_store(&count[i], 0);
+            apg_parallel(j.n, pool_task, &j);
+            for (int i = 0; i < j.n; i++) assert_int_equal(atomic_load(&count[i]), 1);
+            if (job % 1000 == 999)   /* workers go to sleep, then wake */
+                nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
+        }
+    }
+    apg_set_threads(threads);
+}
+
+/* A GEMM split over threads gives the single-threaded result bit for bit (the blocks
+ * depend on the shape only). */
+static void test_linear_threads_bit_identical(void **state)
+{
+    (void)state;
+    int threads = apg_threads();
+    float *ref = NULL;
+    for (int nt = 1; nt <= 2; nt++) {
+        apg_set_threads(nt);
+        struct rng rng;
+        rng_seed(&rng, 5);
+        struct param_store ps;
+        params_init(&ps);
+        struct tensor *w = param_new(&ps, "w", 2, (int[]){ 256, 112 }, INIT_UNIFORM, 1.0f, 0);
+        struct tensor *x = param_new(&ps, "x", 2, (int[]){ 1024, 112 }, INIT_UNIFORM, 1.0f, 0);
+        params_alloc(&ps, &rng);
+        struct graph g;
+        graph_init(&g, 1 << 22);
+        struct tensor *y = t_linear(&g, x, w, NULL);
+        if (!ref) {
+            ref = malloc(sizeof(float) * (size_t)y->size);
+            memcpy(ref, y->data, sizeof(float) * (size_t)y->size);
+        } else {
+            assert_memory_equal(ref, y->data, sizeof(float) * (size_t)y->size);
+        }
+        graph_free(&g);
+        params_free(&ps);
+    }
+    free(ref);
+    apg_set_threads(threads);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -240,6 +303,8 @@ int main(void)
         cmocka_unit_test(test_bmm_vs_naive),
         cmocka_unit_test(test_linear_vs_naive),
         cmocka_unit_test(test_linear_deterministic),
+        cmocka_unit_test(test_pool_runs_each_task_once),
+        cmocka_unit_test(test_linear_threads_bit_identical),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
