@@ -26,6 +26,15 @@
  *   AUC and positive rate hardly move with the seed. p = sigmoid(logit) -> d->prob;
  *   label ~ Bernoulli(p), no other noise.
  *
+ * Positive control (preset "control:S", syn_make_control): the shared model above with
+ * custom_sd = gc_sd = 0, plus per row  S c / sd(c),  c = w_u . phi_i  (SYN_KC = 16 dims):
+ *   phi_i = (C[c_i] + e_i) / sqrt(2)                     C[c], e_i ~ N(0, I)
+ *   w_u   = sqrt(1 - m) w_g + sqrt(m) e_u / sqrt(KC)     w_g ~ N(0, I / KC), m = ctl_user_mix
+ *   logit = bias0 + logit_sd (x - mean x) / sd(x) + S c / sd(c)
+ * (bias0 solved again for pos_rate; sd(c) over the subsample). A static MLP over the
+ * concatenated embeddings must learn a 16-dim product of user and item vectors; a layer
+ * whose weights are generated from the user embedding holds it as W(e_u) x.
+ *
  * Scaling: with s = rows / preset_rows, every id-like field (user_id, item_id, zip,
  * brand, shop) has max(n_min, round(s * n_full)) values (users also <= rows), so rows
  * per user and per item stay those of the real set; attribute, category and context
