@@ -50,7 +50,7 @@ void data_opts_default(struct data_opts *o)
 const struct opt data_opt_table[] = {
     { "dataset", OPT_STR, O(dataset), "NAME", "dataset: synthetic, ml1m, ml100k, amazon, iaac, csv, criteo, avazu, frappe", 0, 0 },
     { "data", OPT_STR, O(data_dir), "DIR", "folder holding the real datasets (DIR/ml-1m, DIR/ml-100k, ...)", 0, 0 },
-    { "like", OPT_STR, O(like), "PRESET", "synthetic: cardinalities shaped like ml1m | amazon | iaac", 0, 0 },
+    { "like", OPT_STR, O(like), "PRESET", "synthetic: cardinalities shaped like ml1m | amazon | iaac, or control:S (the positive control of strength S, README Fidelity)", 0, 0 },
     { "rows", OPT_I64, O(rows), "N", "synthetic: rows to generate (0 = the preset's size)", 0, 2e9 },
     { "data-seed", OPT_U64, O(data_seed), "S", "seed of the synthetic generator and of the random train/val/test split", 0, 0 },
     { "min-count", OPT_INT, O(min_count), "N", "ids seen fewer than N times in the training rows of the split map to the OOV id 0, so do ids seen only outside them (0, 1: keep every id)", 0, 1e9 },

@@ -26,6 +26,15 @@
  *   AUC and positive rate hardly move with the seed. p = sigmoid(logit) -> d->prob;
  *   label ~ Bernoulli(p), no other noise.
  *
+ * Positive control (preset "control:S", syn_make_control): the shared model above with
+ * custom_sd = gc_sd = 0, plus per row  S c / sd(c),  c = w_u . phi_i  (SYN_KC = 16 dims):
+ *   phi_i = (C[c_i] + e_i) / sqrt(2)                     C[c], e_i ~ N(0, I)
+ *   w_u   = sqrt(1 - m) w_g + sqrt(m) e_u / sqrt(KC)     w_g ~ N(0, I / KC), m = ctl_user_mix
+ *   logit = bias0 + logit_sd (x - mean x) / sd(x) + S c / sd(c)
+ * (bias0 solved again for pos_rate; sd(c) over the subsample). A static MLP over the
+ * concatenated embeddings must learn a 16-dim product of user and item vectors; a layer
+ * whose weights are generated from the user embedding holds it as W(e_u) x.
+ *
  * Scaling: with s = rows / preset_rows, every id-like field (user_id, item_id, zip,
  * brand, shop) has max(n_min, round(s * n_full)) values (users also <= rows), so rows
  * per user and per item stay those of the real set; attribute, category and context
@@ -40,6 +49,7 @@
 #include "rng.h"
 
 #define SYN_K 4
+#define SYN_KC 16            /* dims of the control's item features phi_i */
 #define SYN_MAX_FIELDS 16
 #define SYN_MAX_GROUPS 16
 
@@ -67,6 +77,8 @@ struct syn_preset {
     float   group_bias_sd, group_vec_sd;
     float   user_bias_sd, user_vec_sd, item_bias_sd, item_vec_sd;
     float   shared_sd, custom_sd, gc_sd;
+    int     control;              /* 1: adds the positive-control term (see syn_make_control) */
+    float   ctl_user_mix;         /* control: share of the user's own part in w_u */
     int     n_fields;
     struct syn_field fields[SYN_MAX_FIELDS];
 };
@@ -128,10 +140,33 @@ static const struct syn_preset syn_presets[] = {
         SYN_F("user_star_level",  SYN_UATTR,      11,  0, 0.5f, 2.0f, 0.15f, 0.5f),
         SYN_F("context_page",     SYN_CTX,        20,  0, 0.7f, 0,    0.15f, 0),
       } },
+    /* Positive control: the ml1m-like shared pattern (no custom part of its own) plus
+     * S w_g . phi_i, group-specific weights on the item features (syn_control). */
+    { .name = "control", .rows_full = 100000, .min_user_rows = 20,
+      .user_zipf = 1.0f, .user_r0 = 0.025f, .item_zipf = 1.0f, .item_r0 = 0.02f,
+      .n_groups = 8, .group_pref = 0.2f, .pref_conc = 1.0f,
+      .pos_rate = 0.40f, .logit_sd = 1.0f,
+      .group_bias_sd = 0.20f, .group_vec_sd = 1.0f,
+      .user_bias_sd = 0.45f, .user_vec_sd = 0.3f, .item_bias_sd = 0.55f, .item_vec_sd = 0.3f,
+      .shared_sd = 0.70f, .custom_sd = 0, .gc_sd = 0, .control = 1, .ctl_user_mix = 0.5f,
+      .n_fields = 6, .fields = {
+        SYN_F("user_id",          SYN_USER,      200, 50, 0,    0,    0,     0),
+        SYN_F("item_id",          SYN_ITEM,      300, 50, 0,    0,    0,     0),
+        SYN_F("gender",           SYN_UATTR,       2,  0, 0.5f, 1.5f, 0.10f, 0.7f),
+        SYN_F("age",              SYN_UATTR,       7,  0, 0.6f, 2.5f, 0.20f, 1.0f),
+        SYN_F("occupation",       SYN_UATTR,      21,  0, 0.8f, 2.5f, 0.20f, 0.7f),
+        SYN_F("genre",            SYN_CAT,        18,  0, 0.8f, 0,    0.40f, 1.0f),
+      } },
 };
 #define SYN_N_PRESETS ((int)(sizeof syn_presets / sizeof syn_presets[0]))
 
-const char *synthetic_preset_names(void) { return "ml1m, amazon, iaac"; }
+double synthetic_control_oracle(int strength)
+{
+    static const double oracle[] = { 0.7352, 0.8017, 0.8774, 0.9220 };   /* 100000 rows, seed 1 */
+    return strength >= 0 && strength < 4 ? oracle[strength] : NAN;
+}
+
+const char *synthetic_preset_names(void) { return "ml1m, amazon, iaac, control[:S]"; }
 
 static void *syn_alloc(size_t n, size_t size)
 {
@@ -242,6 +277,9 @@ struct syn_build {
     struct syn_alias ca;                     /* one alias segment per category */
     double  *gpref;                          /* n_groups x n_cat category preference CDF */
     struct syn_alias ga;                     /* its alias tables, one segment per group */
+    float   *iphi;                           /* control: n_item x SYN_KC item features phi_i */
+    float    gw[SYN_MAX_GROUPS][SYN_KC];     /* control: group weights w_g on phi_i */
+    float   *uwc;                            /* control: n_user x SYN_KC user weights w_u */
     double   gcdf[SYN_MAX_GROUPS];
     float    gbias[SYN_MAX_GROUPS], *gc;          /* gc: n_groups x n_cat, G[g, c] */
 };
@@ -253,7 +291,7 @@ static void syn_build_free(struct syn_build *b)
         syn_alias_free(&b->t[f].al);
     }
     free(b->ugroup); free(b->uval); free(b->ubias); free(b->uw); free(b->ucdf);
-    free(b->ival); free(b->icat); free(b->ibias); free(b->iq); free(b->icdf);
+    free(b->ival); free(b->iphi); free(b->uwc); free(b->icat); free(b->ibias); free(b->iq); free(b->icdf);
     free(b->by_cat); free(b->cat_start); free(b->cat_cdf); free(b->gpref); free(b->gc);
     syn_alias_free(&b->ua); syn_alias_free(&b->ia); syn_alias_free(&b->ca); syn_alias_free(&b->ga);
 }
@@ -451,24 +489,82 @@ static void syn_make_items(struct syn_build *b, const struct rng *root)
     }
 }
 
-/* Over the subsample x[0], x[step], ... (step = n / 65536 + 1): returns the scale
- * logit_sd / sd(x), sets *mu = mean(x) and *bias0 so that the mean of
- * sigmoid(bias0 + scale (x - mu)) equals pos_rate (Newton's method, monotone in bias0). */
-static double syn_calibrate(const float *x, int n, double logit_sd, double pos_rate,
-                            double *mu, double *bias0)
+/* Positive control (preset "control"): item features phi_i = (C[c_i] + e_i) / sqrt(2)
+ * (SYN_KC dims; C[c] ~ N(0, I) per category c, e_i ~ N(0, I) per item) and group
+ * weights w_g ~ N(0, I / SYN_KC), so the control term w_g . phi_i has unit variance
+ * over groups and items. The model sees g only through the user id and the tilted user
+ * attributes, and phi_i through the item id and its category. */
+static void syn_make_control(struct syn_build *b, const struct rng *root)
+{
+    struct rng r;
+    rng_fork(&r, root, 7);
+    int KC = SYN_KC, G = b->p->n_groups;
+    int32_t I = b->n_item, C = b->n_cat;
+    for (int g = 0; g < G; g++) syn_normals(&r, b->gw[g], (size_t)KC, 1.0 / sqrt((double)KC));
+    float *cv = syn_alloc((size_t)C * KC, sizeof *cv);
+    syn_normals(&r, cv, (size_t)C * KC, 1.0);
+    b->iphi = syn_alloc((size_t)I * KC, sizeof *b->iphi);
+    for (int32_t i = 0; i < I; i++)
+        for (int k = 0; k < KC; k++)
+            b->iphi[(size_t)i * KC + k] =
+                (float)((cv[(size_t)(b->icat[i] - 1) * KC + k] + rng_normal(&r)) * sqrt(0.5));
+    free(cv);
+    float mix = (float)b->p->ctl_user_mix;
+    b->uwc = syn_alloc((size_t)b->n_user * KC, sizeof *b->uwc);
+    for (int32_t u = 0; u < b->n_user; u++)
+        for (int k = 0; k < KC; k++)
+            b->uwc[(size_t)u * KC + k] = sqrtf(1.0f - mix) * b->gw[b->ugroup[u]][k] +
+                                         sqrtf(mix) * (float)(rng_normal(&r) / sqrt((double)KC));
+}
+
+/* The control term of a row: w_g . phi_i (unit variance by construction). */
+static double syn_control_term(const struct syn_build *b, int32_t u, int32_t i)
+{
+    double c = 0.0;
+    for (int k = 0; k < SYN_KC; k++) c += (double)b->uwc[(size_t)u * SYN_KC + k] * b->iphi[(size_t)i * SYN_KC + k];
+    return c;
+}
+
+/* Parses the preset name: "control" or "control:S" sets *strength (S in [0, 10],
+ * default 1); any other name leaves it at 0. 0, or -1 with err. */
+static int syn_parse_like(const char *like, char *base, size_t blen, double *strength, char *err, size_t errlen)
+{
+    *strength = 0.0;
+    const char *colon = strchr(like, ':');
+    size_t n = colon ? (size_t)(colon - like) : strlen(like);
+    snprintf(base, blen, "%.*s", (int)n, like);
+    if (strcmp(base, "control") != 0) {
+        if (colon) {
+            snprintf(err, errlen, "synthetic: unknown preset '%s' (valid: %s; only control takes :S)", like,
+                     synthetic_preset_names());
+            return -1;
+        }
+        return 0;
+    }
+    *strength = 1.0;
+    if (!colon) return 0;
+    char *end;
+    double v = strtod(colon + 1, &end);
+    if (end == colon + 1 || *end || !(v >= 0.0 && v <= 10.0)) {
+        snprintf(err, errlen, "synthetic: preset '%s': the strength S of control:S must be a number in "
+                 "[0, 10]", like);
+        return -1;
+    }
+    *strength = v;
+    return 0;
+}
+
+/* b such that the mean of sigmoid(b + scale (x[i] - mu)) over the subsample x[0],
+ * x[step], ... (step = n / 65536 + 1) equals pos_rate (Newton's method, monotone in b). */
+static double syn_solve_bias(const float *x, int n, double scale, double mu, double pos_rate)
 {
     int step = n / 65536 + 1, m = 0;
-    double s1 = 0.0, s2 = 0.0;
-    for (int i = 0; i < n; i += step) { s1 += x[i]; m++; }
-    *mu = m ? s1 / m : 0.0;
-    for (int i = 0; i < n; i += step) s2 += (x[i] - *mu) * (x[i] - *mu);
-    double sd = m > 1 ? sqrt(s2 / (m - 1)) : 0.0;
-    double scale = sd > 1e-12 ? logit_sd / sd : 0.0;
+    for (int i = 0; i < n; i += step) m++;
     double b = log(pos_rate / (1.0 - pos_rate));
-    for (int it = 0; it < 50; it++) {
+    for (int it = 0; it < 50 && m; it++) {
         double f = 0.0, df = 0.0;
         for (int i = 0; i < n; i += step) {
-            double q = 1.0 / (1.0 + exp(-(b + scale * (x[i] - *mu))));
+            double q = 1.0 / (1.0 + exp(-(b + scale * (x[i] - mu))));
             f += q;
             df += q * (1.0 - q);
         }
@@ -478,7 +574,28 @@ static double syn_calibrate(const float *x, int n, double logit_sd, double pos_r
         double db = -f / df;
         b += db < -2.0 ? -2.0 : db > 2.0 ? 2.0 : db;
     }
-    *bias0 = b;
+    return b;
+}
+
+/* Over the same subsample: sets *mu = mean(x) and returns sd(x) (0 when constant). */
+static double syn_moments(const float *x, int n, double *mu)
+{
+    int step = n / 65536 + 1, m = 0;
+    double s1 = 0.0, s2 = 0.0;
+    for (int i = 0; i < n; i += step) { s1 += x[i]; m++; }
+    *mu = m ? s1 / m : 0.0;
+    for (int i = 0; i < n; i += step) s2 += (x[i] - *mu) * (x[i] - *mu);
+    return m > 1 ? sqrt(s2 / (m - 1)) : 0.0;
+}
+
+/* Returns the scale logit_sd / sd(x), sets *mu = mean(x) and *bias0 so that the mean of
+ * sigmoid(bias0 + scale (x - mu)) equals pos_rate, all over the subsample. */
+static double syn_calibrate(const float *x, int n, double logit_sd, double pos_rate,
+                            double *mu, double *bias0)
+{
+    double sd = syn_moments(x, n, mu);
+    double scale = sd > 1e-12 ? logit_sd / sd : 0.0;
+    *bias0 = syn_solve_bias(x, n, scale, *mu, pos_rate);
     return scale;
 }
 
@@ -486,9 +603,12 @@ int synthetic_generate(struct dataset *d, const char *like, int64_t rows, uint64
                        char *err, size_t errlen)
 {
     const struct syn_preset *p = NULL;
+    char base[32];
+    double strength = 0.0;
     memset(d, 0, sizeof *d);                     /* empty (dataset_free-safe) on error */
+    if (like && syn_parse_like(like, base, sizeof base, &strength, err, errlen)) return -1;
     for (int i = 0; i < SYN_N_PRESETS; i++)
-        if (like && strcmp(like, syn_presets[i].name) == 0) p = &syn_presets[i];
+        if (like && strcmp(base, syn_presets[i].name) == 0) p = &syn_presets[i];
     if (!p) {
         snprintf(err, errlen, "synthetic: unknown preset '%s' (valid: %s)", like ? like : "(null)",
                  synthetic_preset_names());
@@ -523,6 +643,7 @@ int synthetic_generate(struct dataset *d, const char *like, int64_t rows, uint64
     b.n_cat = b.t[b.f_cat].n;
     syn_make_users(&b, &root);
     syn_make_items(&b, &root);
+    if (p->control) syn_make_control(&b, &root);
 
     /* Row -> user: min_rows rows for every user, the rest by activity, shuffled. */
     int n = (int)rows;
@@ -539,7 +660,8 @@ int synthetic_generate(struct dataset *d, const char *like, int64_t rows, uint64
 
     double mu_x, bias0;
     char name[64];
-    snprintf(name, sizeof name, "synthetic:%s", p->name);
+    if (p->control) snprintf(name, sizeof name, "synthetic:%s:%g", p->name, strength);
+    else snprintf(name, sizeof name, "synthetic:%s", p->name);
     dataset_init(d, name, n, p->n_fields);
     for (int f = 0; f < p->n_fields; f++) {
         struct field *fl = &d->fields[f];
@@ -557,6 +679,7 @@ int synthetic_generate(struct dataset *d, const char *like, int64_t rows, uint64
     /* Rows: item by group preference or popularity, context, raw logit (kept in prob). */
     rng_fork(&r, &root, 5);
     int32_t I = b.n_item, C = b.n_cat;
+    float *ctl = p->control ? syn_alloc((size_t)n, sizeof *ctl) : NULL;
     for (int row = 0; row < n; row++) {
         int32_t u = row_user[row], i;
         int g = b.ugroup[u];
@@ -577,6 +700,7 @@ int synthetic_generate(struct dataset *d, const char *like, int64_t rows, uint64
             logit += t->bias[v];
         }
         d->prob[row] = (float)logit;
+        if (ctl) ctl[row] = (float)syn_control_term(&b, u, i);
         d->time[row] = row;
         d->fields[b.f_user].ids[row] = u + 1;
         d->fields[b.f_item].ids[row] = i + 1;
@@ -589,6 +713,18 @@ int synthetic_generate(struct dataset *d, const char *like, int64_t rows, uint64
     /* Calibrate: logit = bias0 + scale x with scale = logit_sd / sd(x) and bias0 solving
      * mean p = pos_rate, both on the rows r = 0, step, 2 step, ... (at most ~64k). */
     double scale_x = syn_calibrate(d->prob, n, p->logit_sd, p->pos_rate, &mu_x, &bias0);
+    if (ctl) {
+        /* Control: logit = bias0 + scale (x - mu) + S c / sd(c), c = w_g . phi_i; the shared
+         * part keeps its calibrated sd and bias0 is solved again for pos_rate. */
+        double mu_c, sd_c = syn_moments(ctl, n, &mu_c);
+        double sc = sd_c > 1e-12 ? strength / sd_c : 0.0;
+        for (int row = 0; row < n; row++)
+            d->prob[row] = (float)(scale_x * (d->prob[row] - mu_x) + sc * ctl[row]);
+        scale_x = 1.0;
+        mu_x = 0.0;
+        bias0 = syn_solve_bias(d->prob, n, 1.0, 0.0, p->pos_rate);
+        free(ctl);
+    }
     rng_fork(&r, &root, 6);
     for (int row = 0; row < n; row++) {
         float prob = (float)(1.0 / (1.0 + exp(-(bias0 + scale_x * (d->prob[row] - mu_x)))));
@@ -607,7 +743,8 @@ static int syn_load(struct dataset *d, const struct data_opts *o, char *err, siz
 
 const struct dataset_spec dataset_spec_synthetic = {
     .name = "synthetic",
-    .help = "generated CTR data with a known click probability (--like ml1m|amazon|iaac, "
-            "--rows N, --data-seed S); the oracle AUC is the ceiling",
+    .help = "generated CTR data with a known click probability (--like ml1m|amazon|iaac, or "
+            "control:S, the positive control of strength S; --rows N, --data-seed S); the oracle "
+            "AUC is the ceiling",
     .load = syn_load,
 };

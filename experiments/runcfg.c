@@ -30,6 +30,13 @@ void run_data_resolve(struct run_data *rd, enum spec_data which, const char *dat
         [SPEC_IAAC]      = { "iaac", "iaac", "round1_ijcai_18_train_20180301.txt", "iaac", "IJCAI-18 (IAAC)" },
     };
     const char *name = spec_data_name(which);
+    if (spec_data_control(which)) {     /* synthetic by design: no note, no fallback */
+        rd->o.dataset = "synthetic";
+        rd->o.like = spec_data_control(which);
+        rd->o.rows = stand_in_rows;
+        snprintf(rd->kind, sizeof rd->kind, "synthetic");
+        return;
+    }
     if (file_exists(data_dir, real[which].sub, real[which].file)) {
         rd->o.dataset = real[which].spec;
         snprintf(rd->kind, sizeof rd->kind, "real");

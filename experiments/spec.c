@@ -34,6 +34,10 @@ static const char *const spec_data_names[] = {
     [SPEC_MOVIELENS] = "MovieLens",
     [SPEC_AMAZON]    = "Amazon",
     [SPEC_IAAC]      = "IAAC",
+    [SPEC_CONTROL0]  = "Control S=0",
+    [SPEC_CONTROL1]  = "Control S=1",
+    [SPEC_CONTROL2]  = "Control S=2",
+    [SPEC_CONTROL3]  = "Control S=3",
 };
 _Static_assert(sizeof spec_data_names / sizeof spec_data_names[0] == SPEC_N_DATA,
                "one name per enum spec_data");
@@ -41,4 +45,10 @@ _Static_assert(sizeof spec_data_names / sizeof spec_data_names[0] == SPEC_N_DATA
 const char *spec_data_name(enum spec_data d)
 {
     return (int)d >= 0 && d < SPEC_N_DATA ? spec_data_names[d] : NULL;
+}
+
+const char *spec_data_control(enum spec_data d)
+{
+    static const char *const like[] = { "control:0", "control:1", "control:2", "control:3" };
+    return d >= SPEC_CONTROL0 && d <= SPEC_CONTROL3 ? like[d - SPEC_CONTROL0] : NULL;
 }

@@ -13,6 +13,10 @@ enum spec_data {
     SPEC_MOVIELENS,   /* ml-1m ratings.dat, else ml-100k (real), else synthetic ml1m-like */
     SPEC_AMAZON,      /* amazon/ratings_Electronics.csv, else synthetic amazon-like */
     SPEC_IAAC,        /* iaac/round1_ijcai_18_train_20180301.txt, else synthetic iaac-like */
+    SPEC_CONTROL0,    /* always synthetic: the positive control --like control:S, S = 0 .. 3 */
+    SPEC_CONTROL1,    /*   (core/synthetic.c; no real set stands behind it, nothing falls back) */
+    SPEC_CONTROL2,
+    SPEC_CONTROL3,
     SPEC_N_DATA
 };
 
@@ -64,7 +68,9 @@ const struct spec_table *spec_find(const char *name);   /* NULL if unknown */
 int  spec_count(void);
 const struct spec_table *spec_at(int i);
 const char *spec_names(void);                            /* "table3, table4, ..." */
-const char *spec_data_name(enum spec_data d);            /* "MovieLens", "Amazon", "IAAC" */
+const char *spec_data_name(enum spec_data d);            /* "MovieLens", "Amazon", "IAAC", "Control S=0" .. */
+/* The synthetic preset of a positive-control column ("control:2"); NULL for the others. */
+const char *spec_data_control(enum spec_data d);
 
 /* Shorthands for the cell tables: P_AUC(79.21) etc. */
 #define SPEC_NA NAN

@@ -19,13 +19,33 @@
 
 static const char *const names[] = { "table3", "table4", "table5", "table6",
                                      "table7", "table9", "table10", "table11",
-                                     "fig7", "fig8", "fig9", "fig10" };
-static const int counts[] = { 42, 15, 18, 9, 3, 21, 12, 12, 26, 6, 2, 46 };
+                                     "fig7", "fig8", "fig9", "fig10", "fidelity", "ablation" };
+static const int counts[] = { 42, 15, 18, 9, 3, 21, 12, 12, 26, 6, 2, 46, 42, 30 };
 #define N_NAMES ((int)(sizeof names / sizeof names[0]))
 
 /* Figure specs (spec_fig*.c): every cell fixes its own K, P and generator layers, and
  * the paper prints the figures as curves only (no numbers). */
 static int is_fig(const struct spec_table *t) { return strncmp(t->name, "fig", 3) == 0; }
+/* The fidelity study is no table of the paper; its positive-control cells (synthetic by
+ * design) have no paper numbers, fix their own sizes and search no grid. */
+static int is_study(const struct spec_table *t)
+{
+    return strcmp(t->name, "fidelity") == 0 || strcmp(t->name, "ablation") == 0;
+}
+static int is_control(const struct spec_cell *c) { return spec_data_control(c->data) != NULL; }
+/* Cells that fix their own sizes, search no grid and carry no paper number. */
+static int is_fixed(const struct spec_table *t, const struct spec_cell *c)
+{
+    return is_fig(t) || is_control(c) || strcmp(t->name, "ablation") == 0;
+}
+/* Options a study cell may set besides --backbone, --apg and --condition. */
+static int study_option(const char *o)
+{
+    static const char *const ok[] = { "--hidden", "--K", "--gen-scale", "--chain-lr", "--gen-layers", "--emb-dim" };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        if (strcmp(o, ok[i]) == 0) return 1;
+    return 0;
+}
 
 #define MAX_TOK 16
 /* Splits args on spaces into tok[] (pointers into buf); returns the count. */
@@ -104,7 +124,8 @@ static void test_registry(void **state)
     assert_null(spec_at(-1));
     assert_null(spec_at(spec_count()));
     assert_string_equal(spec_names(),
-                        "table3, table4, table5, table6, table7, table9, table10, table11, fig7, fig8, fig9, fig10");
+                        "table3, table4, table5, table6, table7, table9, table10, table11, fig7, fig8, fig9, fig10, "
+                        "fidelity, ablation");
 }
 
 static void test_data_name(void **state)
@@ -113,6 +134,12 @@ static void test_data_name(void **state)
     assert_string_equal(spec_data_name(SPEC_MOVIELENS), "MovieLens");
     assert_string_equal(spec_data_name(SPEC_AMAZON), "Amazon");
     assert_string_equal(spec_data_name(SPEC_IAAC), "IAAC");
+    assert_string_equal(spec_data_name(SPEC_CONTROL2), "Control S=2");
+    assert_null(spec_data_control(SPEC_MOVIELENS));
+    assert_null(spec_data_control(SPEC_IAAC));
+    assert_string_equal(spec_data_control(SPEC_CONTROL0), "control:0");
+    assert_string_equal(spec_data_control(SPEC_CONTROL3), "control:3");
+    assert_null(spec_data_control(SPEC_N_DATA));
     assert_null(spec_data_name(SPEC_N_DATA));
     assert_null(spec_data_name((enum spec_data)-1));
 }
@@ -124,7 +151,7 @@ static void test_counts(void **state)
         const struct spec_table *t = spec_find(names[i]);
         if (t->n_cells != counts[i]) fail_msg("%s: %d cells, want %d", names[i], t->n_cells, counts[i]);
         assert_non_null(t->cells);
-        assert_true(t->title && strstr(t->title, is_fig(t) ? "Figure " : "Table ") == t->title);
+        assert_true(t->title && strstr(t->title, is_fig(t) ? "Figure " : is_study(t) ? "Fidelity" : "Table ") == t->title);
         assert_true(t->note && t->note[0]);
         assert_true(t->metrics && !(t->metrics & ~(SPEC_BIT(SPEC_N_METRICS) - 1)));
     }
@@ -187,7 +214,8 @@ static void test_grids(void **state)
         for (int i = 0; i < t->n_cells; i++) {
             const struct spec_cell *c = &t->cells[i];
             int v = apg_version(c);
-            enum spec_grid want = is_fig(t) ? SPEC_GRID_NONE : v >= 6 ? SPEC_GRID_KP : v >= 2 ? SPEC_GRID_K : SPEC_GRID_NONE;
+            assert_true(!is_control(c) || is_study(t));
+            enum spec_grid want = is_fixed(t, c) ? SPEC_GRID_NONE : v >= 6 ? SPEC_GRID_KP : v >= 2 ? SPEC_GRID_K : SPEC_GRID_NONE;
             seen[v]++;
             if (c->grid != want) fail_msg("%s (%s, %s): grid %d, want %d", t->name, c->row, c->col, c->grid, want);
         }
@@ -265,6 +293,10 @@ static void test_args(void **state)
                     char *end;
                     long x = strtol(v, &end, 10);
                     if (*end || x < 1 || x > 512) fail_msg("%s (%s, %s): %s %s", t->name, c->row, c->col, o, v);
+                } else if (is_study(t) && study_option(o)) {
+                    char *end;
+                    double x = strtod(v, &end);
+                    if (*end || x <= 0 || x > 512) fail_msg("%s (%s, %s): %s %s", t->name, c->row, c->col, o, v);
                 } else {
                     fail_msg("%s (%s, %s): unexpected option '%s'", t->name, c->row, c->col, o);
                 }
@@ -287,7 +319,7 @@ static void test_paper_metrics(void **state)
         const struct spec_table *t = spec_at(s);
         for (int i = 0; i < t->n_cells; i++) {
             const struct spec_cell *c = &t->cells[i];
-            if (is_fig(t)) {                           /* curves only: no numbers */
+            if (is_fixed(t, c)) {                      /* curves only, or no paper: no numbers */
                 for (int m = 0; m < SPEC_N_METRICS; m++) assert_true(isnan(c->paper[m]));
                 continue;
             }
@@ -418,7 +450,7 @@ static void test_figure_sweeps(void **state)
     assert_null(cell_at(spec_find("fig10"), "L 1", "IAAC"));
     assert_string_equal(cell_at(spec_find("fig9"), "Group-wise C", "Amazon")->args, "--apg v6 --condition group:{C}");
     const struct spec_table *f8 = spec_find("fig8");
-    for (int d = 0; d < SPEC_N_DATA; d++) {
+    for (int d = 0; d <= SPEC_IAAC; d++) {          /* the paper's three datasets */
         assert_string_equal(cell_at(f8, "APG", spec_data_name((enum spec_data)d))->args, "--apg v6");
         assert_non_null(cell_at(f8, "Base", spec_data_name((enum spec_data)d)));
     }
