@@ -582,3 +582,18 @@ int cache_load_or_build(struct dataset *d, const struct data_opts *o, const stru
         fprintf(stderr, "apg: cannot write the cache (%s); continuing without it\n", werr);
     return 0;
 }
+
+int cache_load_file(struct dataset *d, const struct data_opts *o, const char *spec, const char *path,
+                    cache_build_fn build, void *ctx, char *err, size_t errlen)
+{
+    char oerr[4200];
+    FILE *fp = csvread_open(path, oerr, sizeof oerr);       /* a FIFO or device is refused up front */
+    if (!fp) {
+        snprintf(err, errlen, "%s: %s", spec, oerr);
+        return -1;
+    }
+    fclose(fp);
+    struct cache_key k = { .spec = spec, .paths = { path }, .n_paths = 1 };
+    k.opts_hash = cache_hash_common(CACHE_HASH_SEED, &k, o);
+    return cache_load_or_build(d, o, &k, build, ctx, err, errlen);
+}

@@ -72,6 +72,12 @@ int cache_load_or_build(struct dataset *d, const struct data_opts *o, const stru
  * checks of the contents. Magic, version and payload size are left as they are. 0, or
  * -1 (n shorter than the header, or k's sources unreadable). */
 int cache_reseal(void *buf, size_t n, const struct cache_key *k);
+/* The load of a one-file spec: path must open as a regular file without blocking
+ * (csvread_open: "SPEC: PATH: not a regular file (a FIFO)"), then cache_load_or_build
+ * over the key of that one source and o's shared options. 0, or -1 with err. */
+int cache_load_file(struct dataset *d, const struct data_opts *o, const char *spec, const char *path,
+                    cache_build_fn build, void *ctx, char *err, size_t errlen);
+
 /* The cache file of k under dir. */
 void cache_path(char *out, size_t n, const char *dir, const struct cache_key *k);
 /* Writes d (tmp file + rename). 0 or -1 with err set. */

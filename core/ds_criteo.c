@@ -222,11 +222,7 @@ static int criteo_load(struct dataset *d, const struct data_opts *o, char *err, 
     j->o = o;
     int rc = dataset_find_file(j->path, sizeof j->path, o, "criteo", "criteo", CRITEO_FILE, err, errlen);
     if (!rc) rc = criteo_sniff(j, err, errlen);
-    if (!rc) {
-        struct cache_key k = { .spec = "criteo", .paths = { j->path }, .n_paths = 1 };
-        k.opts_hash = cache_hash_common(CACHE_HASH_SEED, &k, o);
-        rc = cache_load_or_build(d, o, &k, criteo_build, j, err, errlen);
-    }
+    if (!rc) rc = cache_load_file(d, o, "criteo", j->path, criteo_build, j, err, errlen);
     free(j);
     return rc;
 }

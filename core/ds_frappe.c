@@ -152,21 +152,7 @@ static int frappe_load(struct dataset *d, const struct data_opts *o, char *err, 
     }
     j->o = o;
     int rc = dataset_find_file(j->path, sizeof j->path, o, "frappe", "frappe", FRAPPE_FILE, err, errlen);
-    if (!rc) {
-        char oerr[4200];
-        FILE *fp = csvread_open(j->path, oerr, sizeof oerr);     /* a FIFO or device is refused up front */
-        if (fp) {
-            fclose(fp);
-        } else {
-            snprintf(err, errlen, "frappe: %s", oerr);
-            rc = -1;
-        }
-    }
-    if (!rc) {
-        struct cache_key k = { .spec = "frappe", .paths = { j->path }, .n_paths = 1 };
-        k.opts_hash = cache_hash_common(CACHE_HASH_SEED, &k, o);
-        rc = cache_load_or_build(d, o, &k, frappe_build, j, err, errlen);
-    }
+    if (!rc) rc = cache_load_file(d, o, "frappe", j->path, frappe_build, j, err, errlen);
     free(j);
     return rc;
 }
