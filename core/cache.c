@@ -583,17 +583,30 @@ int cache_load_or_build(struct dataset *d, const struct data_opts *o, const stru
     return 0;
 }
 
+int cache_load_files(struct dataset *d, const struct data_opts *o, const char *spec, const struct dataset_files *f,
+                     uint64_t spec_hash, cache_build_fn build, void *ctx, char *err, size_t errlen)
+{
+    struct cache_key k = { .spec = spec, .n_paths = f->n };
+    for (int i = 0; i < f->n; i++) {
+        char oerr[4200];
+        FILE *fp = csvread_open(f->path[i], oerr, sizeof oerr);   /* a FIFO or device is refused up front */
+        if (!fp) {
+            snprintf(err, errlen, "%s: %s", spec, oerr);
+            return -1;
+        }
+        fclose(fp);
+        k.paths[i] = f->path[i];
+    }
+    k.opts_hash = cache_hash_common(CACHE_HASH_SEED, &k, o);
+    for (int i = 0; f->given && i < f->n; i++) k.opts_hash = cache_hash_i64(k.opts_hash, f->role[i]);
+    k.opts_hash = cache_hash_i64(k.opts_hash, (int64_t)spec_hash);
+    return cache_load_or_build(d, o, &k, build, ctx, err, errlen);
+}
+
 int cache_load_file(struct dataset *d, const struct data_opts *o, const char *spec, const char *path,
                     cache_build_fn build, void *ctx, char *err, size_t errlen)
 {
-    char oerr[4200];
-    FILE *fp = csvread_open(path, oerr, sizeof oerr);       /* a FIFO or device is refused up front */
-    if (!fp) {
-        snprintf(err, errlen, "%s: %s", spec, oerr);
-        return -1;
-    }
-    fclose(fp);
-    struct cache_key k = { .spec = spec, .paths = { path }, .n_paths = 1 };
-    k.opts_hash = cache_hash_common(CACHE_HASH_SEED, &k, o);
-    return cache_load_or_build(d, o, &k, build, ctx, err, errlen);
+    struct dataset_files f = { .n = 1 };
+    snprintf(f.path[0], sizeof f.path[0], "%s", path);
+    return cache_load_files(d, o, spec, &f, 0, build, ctx, err, errlen);
 }

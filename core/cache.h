@@ -77,6 +77,10 @@ int cache_reseal(void *buf, size_t n, const struct cache_key *k);
  * over the key of that one source and o's shared options. 0, or -1 with err. */
 int cache_load_file(struct dataset *d, const struct data_opts *o, const char *spec, const char *path,
                     cache_build_fn build, void *ctx, char *err, size_t errlen);
+/* The same over the files of f (dataset_find_files); their roles and the loader's own
+ * options (spec_hash, a cache_hash_* chain from CACHE_HASH_SEED, or 0) are in the key. */
+int cache_load_files(struct dataset *d, const struct data_opts *o, const char *spec, const struct dataset_files *f,
+                     uint64_t spec_hash, cache_build_fn build, void *ctx, char *err, size_t errlen);
 
 /* The cache file of k under dir. */
 void cache_path(char *out, size_t n, const char *dir, const struct cache_key *k);

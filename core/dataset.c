@@ -117,6 +117,56 @@ int dataset_find_file(char *out, size_t n, const struct data_opts *o, const char
     return -1;
 }
 
+/* name as given, else DIR/name. */
+static int find_given(char *out, size_t n, const char *name, const char *dir, const char *spec, const char *opt,
+                      char *err, size_t errlen)
+{
+    struct stat st;
+    snprintf(out, n, "%s", name);
+    if (stat(out, &st) == 0) return 0;
+    if (name[0] != '/' && dir && *dir) {
+        snprintf(out, n, "%s/%s", dir, name);
+        if (stat(out, &st) == 0) return 0;
+        snprintf(err, errlen, "%s: --%s %s not found (looked for %s and %s)", spec, opt, name, name, out);
+    } else {
+        snprintf(err, errlen, "%s: --%s %s not found", spec, opt, name);
+    }
+    return -1;
+}
+
+int dataset_find_files(struct dataset_files *f, const struct data_opts *o, const char *spec, const char *sub,
+                       const char *deflt, char *err, size_t errlen)
+{
+    memset(f, 0, sizeof *f);
+    if (!o->train_file && !o->val_file && !o->test_file) {
+        f->n = 1;
+        return dataset_find_file(f->path[0], sizeof f->path[0], o, spec, sub, deflt, err, errlen);
+    }
+    if (!o->train_file || !o->test_file) {
+        snprintf(err, errlen, "%s: a given split needs --train-file and --test-file (--val-file is optional)", spec);
+        return -1;
+    }
+    if (o->file && *o->file) {
+        snprintf(err, errlen, "%s: --file and a given split (--train-file, --val-file, --test-file): give one", spec);
+        return -1;
+    }
+    if (o->min_item_count > 0) {
+        snprintf(err, errlen, "%s: --min-item-count filters rows before a split is drawn: not with a given split "
+                 "(--train-file)", spec);
+        return -1;
+    }
+    const char *names[3] = { o->train_file, o->val_file, o->test_file };
+    static const char *const opts[3] = { "train-file", "val-file", "test-file" };
+    f->given = 1;
+    for (int r = 0; r < 3; r++) {
+        if (!names[r]) continue;
+        if (find_given(f->path[f->n], sizeof f->path[f->n], names[r], o->data_dir, spec, opts[r], err, errlen))
+            return -1;
+        f->role[f->n++] = r;
+    }
+    return 0;
+}
+
 /* --user-field: COL names a single-valued field, none clears it. */
 static int dataset_set_user(struct dataset *d, const char *col, char *err, size_t errlen)
 {

@@ -67,6 +67,17 @@ int  dataset_spec_takes(const struct dataset_spec *s, const char *name);
  * DIR/SUB/DEFLT or DIR/DEFLT (DIR: --data). 0, or -1 with err. */
 int  dataset_find_file(char *out, size_t n, const struct data_opts *o, const char *spec, const char *sub,
                        const char *deflt, char *err, size_t errlen);
+/* The files of a one-file spec: --file (or DIR/SUB/DEFLT as dataset_find_file), or a
+ * given split, --train-file, [--val-file,] --test-file (each as given, else DIR/PATH),
+ * role 0 train, 1 val, 2 test. A given split needs train and test, excludes --file and
+ * --min-item-count (a filter before a split is drawn). 0, or -1 with err. The loader
+ * reads the files in order into one builder (one id map) and stores the row count of
+ * each role in d->given. */
+#define DATASET_MAX_FILES 3
+struct dataset_files { char path[DATASET_MAX_FILES][4096]; int n, given, role[DATASET_MAX_FILES]; };
+int  dataset_find_files(struct dataset_files *f, const struct data_opts *o, const char *spec, const char *sub,
+                        const char *deflt, char *err, size_t errlen);
+
 /* Loads o->dataset; on error prints nothing, returns -1 with err set. o->min_count > 1
  * is applied over the training rows of dataset_split(d, o) (dataset_apply_min_count),
  * so train, predict and data info see one mapping for the same options. --user-field

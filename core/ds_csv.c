@@ -31,14 +31,10 @@
 #define CSV_MAX_FIELDS 256
 #define CSV_TIME_ABS_MAX (INT64_C(1) << 62)   /* any unit up to ns since 1970; differences fit int64 */
 
-#define CSV_MAX_FILES 3
-
 struct csv_job {
     const struct data_opts *o;
     char path[4096];            /* the file being read */
-    char files[CSV_MAX_FILES][4096];
-    int  n_files, given;        /* given: files are the train, [val,] test of a split */
-    int  role[CSV_MAX_FILES];   /* 0 train, 1 val, 2 test */
+    struct dataset_files f;     /* --file, or a given split's train, [val,] test */
     int delim;
     char label[DATA_NAME_LEN];
     int label_op;               /* 0: 0/1 column, 1: > T, 2: >= T */
@@ -210,7 +206,7 @@ static int csv_same_header(const struct csv_ctx *c, const struct csvread_row *r,
         if (h && i == 0 && strncmp(h, "\xEF\xBB\xBF", 3) == 0) h += 3;
         if (i >= r->n || i >= c->n_cols || strcmp(h, c->hdr[i]) != 0) {
             snprintf(err, errlen, "csv: %s:1: the header differs from %s's at column %d ('%s', expected '%s')",
-                     r->path, c->j->files[0], i + 1, h ? h : "(none)", i < c->n_cols ? c->hdr[i] : "(none)");
+                     r->path, c->j->f.path[0], i + 1, h ? h : "(none)", i < c->n_cols ? c->hdr[i] : "(none)");
             return -1;
         }
     }
@@ -273,8 +269,8 @@ static int csv_build(struct dataset *d, void *ctx, int *n_skipped, char *err, si
     struct csvread_opts ro = { j->delim, 1, 1, 0 };
     int rc = 0;
     int32_t given[3] = { 0, 0, 0 };
-    for (int fi = 0; fi < j->n_files && !rc; fi++) {      /* one id map over every file */
-        snprintf(j->path, sizeof j->path, "%s", j->files[fi]);
+    for (int fi = 0; fi < j->f.n && !rc; fi++) {          /* one id map over every file */
+        snprintf(j->path, sizeof j->path, "%s", j->f.path[fi]);
         size_t before = c.built ? c.t.n_rows : 0;
         c.header_done = 0;
         rc = csvread_file(j->path, &ro, csv_row, &c, err, errlen);
@@ -286,18 +282,18 @@ static int csv_build(struct dataset *d, void *ctx, int *n_skipped, char *err, si
             snprintf(err, errlen, "csv: %s: more than 2^31 rows", j->path);
             rc = -1;
         }
-        if (!rc) given[j->role[fi]] = (int32_t)(c.t.n_rows - before);
+        if (!rc) given[j->f.role[fi]] = (int32_t)(c.t.n_rows - before);
     }
-    if (!rc && j->given && (!given[0] || !given[2])) {
+    if (!rc && j->f.given && (!given[0] || !given[2])) {
         snprintf(err, errlen, "csv: the given %s file %s has no rows", given[0] ? "test" : "training",
                  given[0] ? j->o->test_file : j->o->train_file);
         rc = -1;
     }
-    const char *base = strrchr(j->files[0], '/');
+    const char *base = strrchr(j->f.path[0], '/');
     char name[64];
-    snprintf(name, sizeof name, "csv:%.59s", base ? base + 1 : j->files[0]);
+    snprintf(name, sizeof name, "csv:%.59s", base ? base + 1 : j->f.path[0]);
     if (!rc) rc = tbuild_finish(&c.t, d, name, c.item_f, j->o->min_item_count, err, errlen);
-    if (!rc && j->given) memcpy(d->given, given, sizeof d->given);
+    if (!rc && j->f.given) memcpy(d->given, given, sizeof d->given);
     if (c.built) tbuild_free(&c.t);
     for (int i = 0; c.hdr && i < c.n_cols; i++) free(c.hdr[i]);
     free(c.hdr);
@@ -348,31 +344,6 @@ static int csv_parse_label(struct csv_job *j, const char *s, char *err, size_t e
     return 0;
 }
 
-/* name as given, else DIR/name; must be a regular file that opens without blocking. */
-static int csv_resolve(char *path, size_t n, const char *name, const char *dir, char *err, size_t errlen)
-{
-    snprintf(path, n, "%s", name);
-    struct stat st;
-    int found = stat(path, &st) == 0;
-    if (!found && name[0] != '/' && dir) {
-        snprintf(path, n, "%s/%s", dir, name);
-        found = stat(path, &st) == 0;
-    }
-    if (!found) {
-        snprintf(err, errlen, "csv: %s not found (looked for %s%s%s)", name, name,
-                 name[0] != '/' && dir ? " and " : "", name[0] != '/' && dir ? path : "");
-        return -1;
-    }
-    char oerr[4200];
-    FILE *fp = csvread_open(path, oerr, sizeof oerr);    /* never blocks: a FIFO is refused */
-    if (!fp) {
-        snprintf(err, errlen, "csv: %s", oerr);
-        return -1;
-    }
-    fclose(fp);
-    return 0;
-}
-
 static int csv_load(struct dataset *d, const struct data_opts *o, char *err, size_t errlen)
 {
     struct csv_job *j = calloc(1, sizeof *j);
@@ -387,46 +358,20 @@ static int csv_load(struct dataset *d, const struct data_opts *o, char *err, siz
                  "split: --train-file, --test-file [--val-file]");
         goto out;
     }
-    if (o->file && *o->file && (o->train_file || o->val_file || o->test_file)) {
-        snprintf(err, errlen, "csv: --file and a given split (--train-file, --val-file, --test-file): give one");
-        goto out;
-    }
+
     if (csv_parse_label(j, o->label_col, err, errlen)) goto out;
     if ((j->delim = csv_parse_delim(o->delim)) < 0) {
         snprintf(err, errlen, "csv: --delim: expected one character, tab, space or ::, got '%s'", o->delim);
         goto out;
     }
-    const char *names[CSV_MAX_FILES];
-    if (o->train_file || o->val_file || o->test_file) {
-        if (!o->train_file || !o->test_file) {
-            snprintf(err, errlen, "csv: a given split needs --train-file and --test-file (--val-file is optional)");
-            goto out;
-        }
-        if (o->min_item_count > 0) {
-            snprintf(err, errlen, "csv: --min-item-count filters rows before a split is drawn: not with a given "
-                     "split (--train-file)");
-            goto out;
-        }
-        j->given = 1;
-        names[j->n_files] = o->train_file, j->role[j->n_files++] = 0;
-        if (o->val_file) names[j->n_files] = o->val_file, j->role[j->n_files++] = 1;
-        names[j->n_files] = o->test_file, j->role[j->n_files++] = 2;
-    } else {
-        names[j->n_files++] = o->file;
-    }
-    for (int fi = 0; fi < j->n_files; fi++)
-        if (csv_resolve(j->files[fi], sizeof j->files[fi], names[fi], o->data_dir, err, errlen)) goto out;
-    snprintf(j->path, sizeof j->path, "%s", j->files[0]);
-    struct cache_key k = { .spec = "csv", .n_paths = j->n_files };
-    for (int fi = 0; fi < j->n_files; fi++) k.paths[fi] = j->files[fi];
-    uint64_t h = cache_hash_common(CACHE_HASH_SEED, &k, o);
-    for (int fi = 0; fi < j->n_files; fi++) h = cache_hash_i64(h, j->given ? j->role[fi] : -1);
-    h = cache_hash_str(h, o->label_col);
+    if (dataset_find_files(&j->f, o, "csv", "", o->file ? o->file : "", err, errlen)) goto out;
+    snprintf(j->path, sizeof j->path, "%s", j->f.path[0]);
+    uint64_t h = cache_hash_str(CACHE_HASH_SEED, o->label_col);
     h = cache_hash_str(h, o->fields);
     h = cache_hash_str(h, o->multi);
     h = cache_hash_str(h, o->time_col);
-    k.opts_hash = cache_hash_i64(h, j->delim);
-    rc = cache_load_or_build(d, o, &k, csv_build, j, err, errlen);
+    h = cache_hash_i64(h, j->delim);
+    rc = cache_load_files(d, o, "csv", &j->f, h, csv_build, j, err, errlen);
 out:
     free(j);
     return rc;

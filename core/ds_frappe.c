@@ -110,7 +110,7 @@ static int frappe_row(void *ctx, const struct csvread_row *r, char *err, size_t 
 
 struct frappe_job {
     const struct data_opts *o;
-    char path[4096];
+    struct dataset_files files;     /* --file, or a given split's files */
 };
 
 static int frappe_build(struct dataset *d, void *ctx, int *n_skipped, char *err, size_t errlen)
@@ -125,16 +125,29 @@ static int frappe_build(struct dataset *d, void *ctx, int *n_skipped, char *err,
     c->o = j->o;
     c->bad = &bad;
     struct csvread_opts ro = { ' ', 0, 0, 0 };
-    int rc = csvread_file(j->path, &ro, frappe_row, c, err, errlen);
-    if (!rc && !c->built) {
-        snprintf(err, errlen, "frappe: %s: empty file (expected libFM lines: label feat:1 ...)", j->path);
-        rc = -1;
+    int rc = 0;
+    int32_t given[3] = { 0, 0, 0 };
+    for (int i = 0; i < j->files.n && !rc; i++) {       /* one id map over every file */
+        const char *path = j->files.path[i];
+        size_t before = c->built ? c->t.n_rows : 0;
+        rc = csvread_file(path, &ro, frappe_row, c, err, errlen);
+        size_t rows = c->built ? c->t.n_rows - before : 0;
+        if (!rc && rows == 0 && (j->files.role[i] != 1 || !j->files.given)) {
+            snprintf(err, errlen, "frappe: %s: empty file (expected libFM lines: label feat:1 ...)", path);
+            rc = -1;
+        }
+        if (!rc && rows > INT32_MAX - 1) {
+            snprintf(err, errlen, "frappe: %s: more than 2^31 rows", path);
+            rc = -1;
+        }
+        given[j->files.role[i]] = (int32_t)rows;
     }
     if (!rc) rc = tbuild_finish(&c->t, d, "frappe", c->n_fields == 10 ? 1 : -1, j->o->min_item_count, err, errlen);
     int n_fields = c->n_fields;
     if (c->built) tbuild_free(&c->t);
     free(c);
     if (rc) return -1;
+    if (j->files.given) memcpy(d->given, given, sizeof d->given);
     d->user_field = n_fields == 10 ? 0 : -1;
     d->item_field = n_fields == 10 ? 1 : -1;
     snprintf(d->label_rule, sizeof d->label_rule, "libFM label: 1 -> 1, -1 (or 0) -> 0");
@@ -151,16 +164,17 @@ static int frappe_load(struct dataset *d, const struct data_opts *o, char *err, 
         return -1;
     }
     j->o = o;
-    int rc = dataset_find_file(j->path, sizeof j->path, o, "frappe", "frappe", FRAPPE_FILE, err, errlen);
-    if (!rc) rc = cache_load_file(d, o, "frappe", j->path, frappe_build, j, err, errlen);
+    int rc = dataset_find_files(&j->files, o, "frappe", "frappe", FRAPPE_FILE, err, errlen);
+    if (!rc) rc = cache_load_files(d, o, "frappe", &j->files, 0, frappe_build, j, err, errlen);
     free(j);
     return rc;
 }
 
 const struct dataset_spec dataset_spec_frappe = {
     .name = "frappe",
-    .help = "Frappe (libFM text): --file PATH (else DIR/frappe/" FRAPPE_FILE "), label -1/1 then one feat:1 per "
+    .help = "Frappe (libFM text): --file PATH (else DIR/frappe/" FRAPPE_FILE ") or a given split (--train-file, "
+            "--val-file, --test-file), label -1/1 then one feat:1 per "
             "field; 10 fields user, item, daytime, ..., city (user = gAUC's user)",
-    .options = "file hash-buckets",
+    .options = "file train-file val-file test-file val-frac hash-buckets",
     .load = frappe_load,
 };

@@ -272,6 +272,50 @@ static void test_given_split(void **state)
     tu_rmrf(dir);
 }
 
+/* A libFM set shipped as split files (Frappe: train, validation, test): one id map,
+ * the given rows; on the real validation + test files when ../shared/data has them. */
+static void test_given_split_frappe(void **state)
+{
+    (void)state;
+    char dir[64];
+    tu_tmpdir(dir, sizeof dir);
+    TU_WRITE(dir, "tr.libfm", "1 0:1 5:1\n-1 1:1 6:1\n-1 0:1 7:1\r\n");
+    TU_WRITE(dir, "te.libfm", "1 1:1 5:1\n-1 2:1 7:1\n");
+    struct data_opts o;
+    tu_opts(&o, "frappe", dir, NULL);
+    o.train_file = "tr.libfm";
+    o.test_file = "te.libfm";
+    struct dataset d;
+    tu_load(&d, &o);
+    assert_int_equal(d.n_rows, 5);
+    assert_int_equal(d.given[0], 3);
+    assert_int_equal(d.given[1], 0);
+    assert_int_equal(d.given[2], 2);
+    assert_int_equal(d.fields[0].ids[3], d.fields[0].ids[1]);      /* feature 1 in test = in train */
+    assert_int_equal(d.fields[1].ids[4], d.fields[1].ids[2]);      /* feature 7 */
+    assert_int_equal(d.fields[0].card, 1 + 3);
+    dataset_free(&d);
+    o.file = "tr.libfm";
+    tu_load_fails(&o, "frappe: --file and a given split");
+    tu_rmrf(dir);
+
+    if (!tu_have_shared("frappe/frappe.test.libfm")) return;
+    tu_opts(&o, "frappe", tu_shared(), NULL);
+    o.train_file = "frappe/frappe.validation.libfm";
+    o.test_file = "frappe/frappe.test.libfm";
+    tu_load(&d, &o);
+    assert_int_equal(d.given[0], 57722);
+    assert_int_equal(d.given[2], 28860);
+    struct split s;
+    char err[256], how[400];
+    assert_int_equal(dataset_split_how(&s, &d, &o, how, sizeof how, err, sizeof err), 0);
+    printf("   frappe: %s: train %d, val %d, test %d\n", how, s.n_train, s.n_val, s.n_test);
+    assert_int_equal(s.n_test, 28860);
+    assert_int_equal(s.n_train + s.n_val, 57722);
+    split_free(&s);
+    dataset_free(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -280,6 +324,7 @@ int main(void)
         cmocka_unit_test(test_header_lines),
         cmocka_unit_test(test_shuffle_train),
         cmocka_unit_test(test_given_split),
+        cmocka_unit_test(test_given_split_frappe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
