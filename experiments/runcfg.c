@@ -252,6 +252,17 @@ static int excluded(const char *name)
     return 0;
 }
 
+/* Options added after results were first stored: they enter the key only when set away
+ * from their default, so the runs stored before them keep their keys. */
+static int late(const char *name)
+{
+    static const char *const added[] = { "train-file", "val-file", "test-file", "val-frac", "time-col",
+                                         "hash-buckets", "user-field" };
+    for (size_t i = 0; i < sizeof added / sizeof added[0]; i++)
+        if (strcmp(name, added[i]) == 0) return 1;
+    return 0;
+}
+
 struct kv { const char *k; char v[320]; };
 
 static int kv_cmp(const void *a, const void *b) { return strcmp(((const struct kv *)a)->k, ((const struct kv *)b)->k); }
@@ -302,12 +313,19 @@ char *run_config_json(struct model_opts *mo, const struct train_cfg *t, const st
         for (const struct opt *p = g[i].opts; p->name; p++) n++;
     struct kv *kv = malloc(sizeof *kv * (size_t)n);
     if (!kv) return NULL;
+    struct data_opts dflt;
+    data_opts_default(&dflt);
     int m = 0;
     for (int i = 0; i < ng; i++)
         for (const struct opt *p = g[i].opts; p->name; p++) {
             if (excluded(p->name)) continue;
             kv[m].k = p->name;
             opt_value_json(p, g[i].target, kv[m].v, sizeof kv[m].v);
+            if (g[i].opts == data_opt_table && late(p->name)) {
+                char d[320];
+                opt_value_json(p, &dflt, d, sizeof d);
+                if (strcmp(d, kv[m].v) == 0) continue;
+            }
             m++;
         }
     qsort(kv, (size_t)m, sizeof *kv, kv_cmp);

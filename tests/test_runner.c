@@ -84,6 +84,27 @@ static void test_config_key(void **state)
     assert_non_null(strstr(rc[0].config_json, "\"epochs\":2"));
     assert_null(strstr(rc[0].config_json, "threads"));
     assert_null(strstr(rc[0].config_json, "cache-dir"));
+    /* options added after runs were stored enter the key only when set, so stored runs
+     * keep their keys */
+    static const char *const late[] = { "train-file", "val-file", "test-file", "val-frac", "time-col",
+                                        "hash-buckets", "user-field" };
+    for (size_t i = 0; i < sizeof late / sizeof late[0]; i++) assert_null(strstr(rc[0].config_json, late[i]));
+    assert_non_null(strstr(rc[0].config_json, "\"split\":\"random\""));
+    struct model_opts mo;
+    struct train_cfg tc;
+    struct data_opts dop;
+    model_opts_default(&mo);
+    train_cfg_default(&tc);
+    data_opts_default(&dop);
+    char *j0 = run_config_json(&mo, &tc, &dop);
+    dop.user_field = "user_id";
+    dop.val_frac = 0.2;
+    char *j1 = run_config_json(&mo, &tc, &dop);
+    assert_null(strstr(j0, "user-field"));
+    assert_non_null(strstr(j1, "\"user-field\":\"user_id\""));
+    assert_non_null(strstr(j1, "\"val-frac\":0.2"));
+    free(j0);
+    free(j1);
     const char *prev = "";
     for (const char *p = strchr(rc[0].config_json, '"'); p; ) {
         const char *e = strchr(p + 1, '"');
