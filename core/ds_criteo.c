@@ -148,9 +148,12 @@ static int criteo_row(void *ctx, const struct csvread_row *r, char *err, size_t 
 
 struct criteo_job {
     const struct data_opts *o;
-    char path[4096];
-    int  delim, header;
+    char path[4096];                /* the file being read */
+    int  delim, header;             /* its layout (criteo_sniff) */
+    struct dataset_files files;     /* --file, or a given split's files */
 };
+
+static int criteo_sniff(struct criteo_job *j, char *err, size_t errlen);
 
 static int criteo_build(struct dataset *d, void *ctx, int *n_skipped, char *err, size_t errlen)
 {
@@ -167,10 +170,28 @@ static int criteo_build(struct dataset *d, void *ctx, int *n_skipped, char *err,
         tbuild_free(&t);
         return -1;
     }
-    struct criteo_ctx c = { .t = &t, .bad = &bad, .header = j->header };
-    struct csvread_opts ro = { j->delim, j->delim == ',', j->delim == ',', 0 };
-    int rc = csvread_file(j->path, &ro, criteo_row, &c, err, errlen);
+    int rc = 0;
+    int32_t given[3] = { 0, 0, 0 };
+    for (int i = 0; i < j->files.n && !rc; i++) {       /* one id map over every file, each its own layout */
+        snprintf(j->path, sizeof j->path, "%s", j->files.path[i]);
+        rc = criteo_sniff(j, err, errlen);
+        struct criteo_ctx c = { .t = &t, .bad = &bad, .header = j->header };
+        struct csvread_opts ro = { j->delim, j->delim == ',', j->delim == ',', 0 };
+        size_t before = t.n_rows;
+        if (!rc) rc = csvread_file(j->path, &ro, criteo_row, &c, err, errlen);
+        size_t rows = t.n_rows - before;
+        if (!rc && j->files.given && rows == 0 && j->files.role[i] != 1) {
+            snprintf(err, errlen, "criteo: %s: no rows", j->path);
+            rc = -1;
+        }
+        if (!rc && rows > INT32_MAX - 1) {
+            snprintf(err, errlen, "criteo: %s: more than 2^31 rows", j->path);
+            rc = -1;
+        }
+        given[j->files.role[i]] = (int32_t)rows;
+    }
     if (!rc) rc = tbuild_finish(&t, d, "criteo", -1, j->o->min_item_count, err, errlen);
+    if (!rc && j->files.given) memcpy(d->given, given, sizeof d->given);
     tbuild_free(&t);
     if (rc) return -1;
     snprintf(d->label_rule, sizeof d->label_rule, "Label (1: the ad was clicked)");
@@ -220,18 +241,18 @@ static int criteo_load(struct dataset *d, const struct data_opts *o, char *err, 
         return -1;
     }
     j->o = o;
-    int rc = dataset_find_file(j->path, sizeof j->path, o, "criteo", "criteo", CRITEO_FILE, err, errlen);
-    if (!rc) rc = criteo_sniff(j, err, errlen);
-    if (!rc) rc = cache_load_file(d, o, "criteo", j->path, criteo_build, j, err, errlen);
+    int rc = dataset_find_files(&j->files, o, "criteo", "criteo", CRITEO_FILE, err, errlen);
+    if (!rc) rc = cache_load_files(d, o, "criteo", &j->files, 0, criteo_build, j, err, errlen);
     free(j);
     return rc;
 }
 
 const struct dataset_spec dataset_spec_criteo = {
     .name = "criteo",
-    .help = "Criteo CTR logs: --file PATH (else DIR/criteo/" CRITEO_FILE "), TSV label,I1..I13,C1..C26 without a "
+    .help = "Criteo CTR logs: --file PATH (else DIR/criteo/" CRITEO_FILE ") or a given split (--train-file, "
+            "--val-file, --test-file), TSV label,I1..I13,C1..C26 without a "
             "header or CSV with one (Id,Label,I1..,C1..); empty = missing (an id of its own); I1..I13 categorical "
             "via floor(ln(x)^2) for x > 2; no user field",
-    .options = "file hash-buckets",
+    .options = "file train-file val-file test-file val-frac hash-buckets",
     .load = criteo_load,
 };

@@ -316,6 +316,54 @@ static void test_given_split_frappe(void **state)
     dataset_free(&d);
 }
 
+/* Criteo as a given split whose files differ in layout (CSV with a header, TSV
+ * without): each file's layout is read on its own, one id map over both. */
+static void test_given_split_criteo(void **state)
+{
+    (void)state;
+    char dir[64];
+    tu_tmpdir(dir, sizeof dir);
+    static const char hdr[] = "Id,Label,I1,I2,I3,I4,I5,I6,I7,I8,I9,I10,I11,I12,I13,C1,C2,C3,C4,C5,C6,C7,C8,C9,C10,"
+                              "C11,C12,C13,C14,C15,C16,C17,C18,C19,C20,C21,C22,C23,C24,C25,C26\r\n";
+    char tr[4096], te[4096];
+    int k = snprintf(tr, sizeof tr, "%s", hdr), m = 0;
+    for (int r = 0; r < 4; r++) {
+        k += snprintf(tr + k, sizeof tr - (size_t)k, "%d,%d", r, r & 1);
+        m += snprintf(te + m, sizeof te - (size_t)m, "%d", (r + 1) & 1);
+        for (int i = 0; i < 13; i++) {
+            k += snprintf(tr + k, sizeof tr - (size_t)k, ",%d", r + i);
+            m += snprintf(te + m, sizeof te - (size_t)m, "\t%d", r + i);
+        }
+        for (int c = 0; c < 26; c++) {
+            k += snprintf(tr + k, sizeof tr - (size_t)k, ",%08x", 0x1000 * c + r);
+            m += snprintf(te + m, sizeof te - (size_t)m, "\t%08x", 0x1000 * c + 3 - r);
+        }
+        k += snprintf(tr + k, sizeof tr - (size_t)k, "\r\n");
+        m += snprintf(te + m, sizeof te - (size_t)m, "\n");
+    }
+    tu_write(dir, "train.csv", tr, (size_t)k);
+    tu_write(dir, "test.tsv", te, (size_t)m);
+    struct data_opts o;
+    tu_opts(&o, "criteo", dir, NULL);
+    o.train_file = "train.csv";
+    o.test_file = "test.tsv";
+    struct dataset d;
+    tu_load(&d, &o);
+    assert_int_equal(d.n_rows, 8);
+    assert_int_equal(d.given[0], 4);
+    assert_int_equal(d.given[2], 4);
+    int c1 = dataset_find_field(&d, "C1");
+    assert_true(c1 >= 0);
+    for (int r = 0; r < 4; r++) assert_int_equal(d.fields[c1].ids[4 + r], d.fields[c1].ids[3 - r]);
+    assert_int_equal(d.fields[c1].card, 1 + 4);
+    for (int r = 0; r < 4; r++) {
+        assert_true(d.label[r] == (float)(r & 1));
+        assert_true(d.label[4 + r] == (float)((r + 1) & 1));
+    }
+    dataset_free(&d);
+    tu_rmrf(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -325,6 +373,7 @@ int main(void)
         cmocka_unit_test(test_shuffle_train),
         cmocka_unit_test(test_given_split),
         cmocka_unit_test(test_given_split_frappe),
+        cmocka_unit_test(test_given_split_criteo),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
