@@ -67,6 +67,8 @@ void generator_init_like(struct generator *G, const struct cond_args *a, const c
             else if (centre) G->b[l] = param_new_fn(ps, nm, 1, bs, generator_copy, centre->b[centre->n - 1]);
             else G->b[l] = param_new_fn(ps, nm, 1, bs, generator_center, a->rl);
         }
+        G->w[l]->lr_scale = cfg->gen_lr;              /* --gen-lr: G's own step size */
+        if (G->b[l]) G->b[l]->lr_scale = cfg->gen_lr;
         in = out;
     }
 }

@@ -25,6 +25,8 @@ const struct opt apg_opt_table[] = {
     { "gen-scale", OPT_FLOAT, O(m.apg.gen_scale), "S", "scale of G's output weight initialisation", 0, 100 },
     { "chain-lr", OPT_FLOAT, O(m.apg.chain_lr), "S",
       "step multiplier of v6-v8's factor chains (0 = 1/sqrt(P) when scaled, 1 when plain)", 0, 100 },
+    { "gen-lr", OPT_FLOAT, O(m.apg.gen_lr), "M",
+      "step multiplier of the generator G's parameters (1: the learning rate of the rest)", 1e-4, 1e4 },
     { NULL, 0, 0, NULL, NULL, 0, 0 },
 };
 #undef O

@@ -257,7 +257,7 @@ static int excluded(const char *name)
 static int late(const char *name)
 {
     static const char *const added[] = { "train-file", "val-file", "test-file", "val-frac", "time-col",
-                                         "hash-buckets", "user-field" };
+                                         "hash-buckets", "user-field", "gen-lr" };
     for (size_t i = 0; i < sizeof added / sizeof added[0]; i++)
         if (strcmp(name, added[i]) == 0) return 1;
     return 0;
@@ -315,15 +315,18 @@ char *run_config_json(struct model_opts *mo, const struct train_cfg *t, const st
     if (!kv) return NULL;
     struct data_opts dflt;
     data_opts_default(&dflt);
+    struct model_opts mdflt;
+    model_opts_default(&mdflt);
     int m = 0;
     for (int i = 0; i < ng; i++)
         for (const struct opt *p = g[i].opts; p->name; p++) {
             if (excluded(p->name)) continue;
             kv[m].k = p->name;
             opt_value_json(p, g[i].target, kv[m].v, sizeof kv[m].v);
-            if (g[i].opts == data_opt_table && late(p->name)) {
+            if (late(p->name) && (g[i].opts == data_opt_table || g[i].opts == apg_opt_table)) {
                 char d[320];
-                opt_value_json(p, &dflt, d, sizeof d);
+                opt_value_json(p, g[i].opts == data_opt_table ? (const void *)&dflt : (const void *)&mdflt, d,
+                               sizeof d);
                 if (strcmp(d, kv[m].v) == 0) continue;
             }
             m++;

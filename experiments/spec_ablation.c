@@ -23,6 +23,8 @@ static const struct spec_cell cells[] = {
     AB("K 16", G_U " --K 16", "Base"),
     AB("K 32", G_U " --K 32", "Base"),
     AB("gen-layers 2", G_U " --gen-layers 2", "Base"),
+    AB("gen-lr 0.1", G_U " --gen-lr 0.1", "Base"),
+    AB("gen-lr 10", G_U " --gen-lr 10", "Base"),
     AB("Base emb 32", "--emb-dim 32", NULL),
     AB("v6 group U emb 32", G_U " --emb-dim 32", "Base emb 32"),
     AB("Base emb 8", "--emb-dim 8", NULL),

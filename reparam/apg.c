@@ -11,4 +11,5 @@ void apg_cfg_default(struct apg_cfg *c)
     c->init = "scaled";
     c->gen_scale = 0.1f;
     c->chain_lr = 0.0f;
+    c->gen_lr = 1.0f;
 }

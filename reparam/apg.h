@@ -14,6 +14,8 @@ struct apg_cfg {
                                 centred on a learned static part) or "plain" (uniform factors,
                                 a default-initialised G) */
     float gen_scale;         /* multiplier of G's output-layer weight initialisation */
+    float gen_lr;            /* step multiplier of the generator G's parameters (1 = the
+                                learning rate of the rest) */
     float chain_lr;          /* step multiplier of the factors of v6-v8's chains; 0 = auto:
                                 1/sqrt(P) under the scaled init, 1 under plain */
 };

@@ -15,6 +15,7 @@
 #include "metrics.h"
 #include "synthetic.h"
 #include "train.h"
+#include "model.h"
 
 #define N_SEEDS 3
 static const uint64_t seeds[N_SEEDS] = { 1, 2, 3 };
@@ -129,9 +130,64 @@ static void test_apg_beats_base_on_control(void **state)
     assert_true(lo3 > hi0);
 }
 
+/* --gen-lr M: every parameter of the generator G, and only those, takes M times the
+ * step; it changes the trained model. */
+static void test_gen_lr(void **state)
+{
+    (void)state;
+    struct data_opts o;
+    data_opts_default(&o);
+    o.like = "control:2";
+    o.rows = 6000;
+    o.no_cache = 1;
+    struct dataset d;
+    char err[256];
+    assert_int_equal(dataset_load(&d, &o, err, sizeof err), 0);
+    struct model_cfg cfg;
+    model_cfg_default(&cfg);
+    cfg.hidden[0] = 16;
+    cfg.n_hidden = 1;
+    cfg.apg.variant = "v3";
+    cfg.apg.gen_lr = 7.0f;
+    struct model m;
+    struct rng rng;
+    rng_seed(&rng, 1);
+    assert_int_equal(model_init(&m, "wdl", &cfg, &d, &rng, err, sizeof err), 0);
+    int scaled = 0;
+    for (int i = 0; i < m.ps.n; i++) {
+        const struct tensor *t = m.ps.list[i];
+        int is_g = strstr(t->name, ".G.") != NULL;        /* LAYER.G.L.w / .b (conditions/) */
+        if (t->lr_scale == 7.0f) scaled++;
+        if (t->lr_scale == 7.0f) assert_true(is_g);
+        else assert_false(is_g);
+    }
+    printf("   --gen-lr 7: %d generator parameters scaled\n", scaled);
+    assert_true(scaled >= 2);
+    model_free(&m);
+
+    struct split s;
+    assert_int_equal(dataset_split(&s, &d, &o, err, sizeof err), 0);
+    double auc[2];
+    for (int k = 0; k < 2; k++) {
+        struct train_cfg c;
+        struct train_result r;
+        train_cfg_default(&c);
+        c.model = cfg;
+        c.model.apg.gen_lr = k ? 10.0f : 1.0f;
+        c.epochs = 2;
+        assert_int_equal(train_run(&c, &d, &s, &r, err, sizeof err), 0);
+        auc[k] = r.test_auc;
+    }
+    printf("   test AUC with --gen-lr 1: %.5f, 10: %.5f\n", auc[0], auc[1]);
+    assert_true(auc[0] != auc[1]);
+    split_free(&s);
+    dataset_free(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_gen_lr),
         cmocka_unit_test(test_documented_oracle),
         cmocka_unit_test(test_apg_beats_base_on_control),
     };
