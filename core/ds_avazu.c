@@ -39,6 +39,7 @@ struct avazu_ctx {
     int                 col_id, col_click, col_hour;
     int                 n_fields;
     int                 col[AVAZU_MAX_COLS];    /* file column of each field; -1 weekday, -2 hour_of_day */
+    int                 later_file;             /* a given split's 2nd/3rd file, its first line unread */
 };
 
 /* The column names (the header line, or the Kaggle columns) and the builder. */
@@ -130,12 +131,25 @@ static int avazu_hour(const char *s, size_t n, long long *t, int *weekday)
 static int avazu_row(void *ctx, const struct csvread_row *r, char *err, size_t errlen)
 {
     struct avazu_ctx *c = ctx;
+    const char *f0 = r->f[0];
+    if (strncmp(f0, "\xEF\xBB\xBF", 3) == 0) f0 += 3;
+    int header = (!c->n_cols || c->later_file) && strcasecmp(f0, "id") == 0;
     if (!c->n_cols) {
-        const char *f0 = r->f[0];
-        if (strncmp(f0, "\xEF\xBB\xBF", 3) == 0) f0 += 3;
-        int header = strcasecmp(f0, "id") == 0;
         if (avazu_columns(c, r, header, err, errlen)) return -1;
         if (header) return 0;
+    } else if (c->later_file) {            /* its header, if any, must be the first file's */
+        c->later_file = 0;
+        if (header) {
+            for (int i = 0; i < r->n || i < c->n_cols; i++) {
+                const char *h = i == 0 ? f0 : i < r->n ? r->f[i] : "(none)";
+                if (i >= r->n || i >= c->n_cols || strcmp(h, c->hdr[i]) != 0) {
+                    snprintf(err, errlen, "avazu: %s:1: the header differs from the first file's at column %d "
+                             "('%s', expected '%s')", r->path, i + 1, h, i < c->n_cols ? c->hdr[i] : "(none)");
+                    return -1;
+                }
+            }
+            return 0;
+        }
     }
     if (r->n != c->n_cols)
         return csvread_bad_row(c->bad, r, r->n < c->n_cols ? c->hdr[r->n] : "(extra)", err, errlen,
@@ -168,7 +182,7 @@ static int avazu_row(void *ctx, const struct csvread_row *r, char *err, size_t e
 
 struct avazu_job {
     const struct data_opts *o;
-    char path[4096];
+    struct dataset_files files;     /* --file, or a given split's files */
 };
 
 static int avazu_build(struct dataset *d, void *ctx, int *n_skipped, char *err, size_t errlen)
@@ -177,12 +191,30 @@ static int avazu_build(struct dataset *d, void *ctx, int *n_skipped, char *err, 
     struct csvread_bad bad = { .skip = j->o->skip_bad_rows };
     struct avazu_ctx c = { .o = j->o, .bad = &bad };
     struct csvread_opts ro = { ',', 1, 1, 0 };
-    int rc = csvread_file(j->path, &ro, avazu_row, &c, err, errlen);
-    if (!rc && !c.built) {
-        snprintf(err, errlen, "avazu: %s: empty file (expected a header line and rows)", j->path);
-        rc = -1;
+    int rc = 0;
+    int32_t given[3] = { 0, 0, 0 };
+    for (int i = 0; i < j->files.n && !rc; i++) {       /* one id map over every file */
+        const char *path = j->files.path[i];
+        size_t before = c.built ? c.t.n_rows : 0;
+        c.later_file = i > 0;
+        rc = csvread_file(path, &ro, avazu_row, &c, err, errlen);
+        size_t rows = c.built ? c.t.n_rows - before : 0;
+        if (!rc && !c.built) {
+            snprintf(err, errlen, "avazu: %s: empty file (expected a header line and rows)", path);
+            rc = -1;
+        }
+        if (!rc && j->files.given && rows == 0 && j->files.role[i] != 1) {
+            snprintf(err, errlen, "avazu: %s: no rows", path);
+            rc = -1;
+        }
+        if (!rc && rows > INT32_MAX - 1) {
+            snprintf(err, errlen, "avazu: %s: more than 2^31 rows", path);
+            rc = -1;
+        }
+        given[j->files.role[i]] = (int32_t)rows;
     }
     if (!rc) rc = tbuild_finish(&c.t, d, "avazu", -1, j->o->min_item_count, err, errlen);
+    if (!rc && j->files.given) memcpy(d->given, given, sizeof d->given);
     if (c.built) tbuild_free(&c.t);
     for (int i = 0; c.hdr && i < c.n_cols; i++) free(c.hdr[i]);
     free(c.hdr);
@@ -203,16 +235,17 @@ static int avazu_load(struct dataset *d, const struct data_opts *o, char *err, s
         return -1;
     }
     j->o = o;
-    int rc = dataset_find_file(j->path, sizeof j->path, o, "avazu", "avazu", AVAZU_FILE, err, errlen);
-    if (!rc) rc = cache_load_file(d, o, "avazu", j->path, avazu_build, j, err, errlen);
+    int rc = dataset_find_files(&j->files, o, "avazu", "avazu", AVAZU_FILE, err, errlen);
+    if (!rc) rc = cache_load_files(d, o, "avazu", &j->files, 0, avazu_build, j, err, errlen);
     free(j);
     return rc;
 }
 
 const struct dataset_spec dataset_spec_avazu = {
     .name = "avazu",
-    .help = "Avazu CTR logs: --file PATH (else DIR/avazu/" AVAZU_FILE "), CSV id,click,hour,...; hour YYMMDDHH "
+    .help = "Avazu CTR logs: --file PATH (else DIR/avazu/" AVAZU_FILE ") or a given split (--train-file, "
+            "--val-file, --test-file), CSV id,click,hour,...; hour YYMMDDHH "
             "becomes weekday + hour_of_day fields and the row time (--split time: last day = test); no user field",
-    .options = "file hash-buckets",
+    .options = "file train-file val-file test-file val-frac hash-buckets",
     .load = avazu_load,
 };

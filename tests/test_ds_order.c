@@ -364,6 +364,34 @@ static void test_given_split_criteo(void **state)
     tu_rmrf(dir);
 }
 
+/* Avazu as a given split: each file's header must be the first's; one id map. */
+static void test_given_split_avazu(void **state)
+{
+    (void)state;
+    char dir[64];
+    tu_tmpdir(dir, sizeof dir);
+    TU_WRITE(dir, "tr.csv", "id,click,hour,site_id,C21\r\n1,0,14102100,a,1\r\n2,1,14102123,b,1\r\n3,0,14102205,c,2\r\n");
+    TU_WRITE(dir, "te.csv", "id,click,hour,site_id,C21\n4,1,14102305,b,2\n5,0,14102310,a,\n");
+    struct data_opts o;
+    tu_opts(&o, "avazu", dir, NULL);
+    o.train_file = "tr.csv";
+    o.test_file = "te.csv";
+    struct dataset d;
+    tu_load(&d, &o);
+    assert_int_equal(d.n_rows, 5);
+    assert_int_equal(d.given[0], 3);
+    assert_int_equal(d.given[2], 2);
+    int site = dataset_find_field(&d, "site_id");
+    assert_true(site >= 0);
+    assert_int_equal(d.fields[site].ids[3], d.fields[site].ids[1]);    /* b */
+    assert_int_equal(d.fields[site].ids[4], d.fields[site].ids[0]);    /* a */
+    assert_int_equal(d.fields[site].card, 1 + 3);
+    dataset_free(&d);
+    TU_WRITE(dir, "te.csv", "id,click,hour,C21,site_id\n4,1,14102305,2,b\n");
+    tu_load_fails(&o, "te.csv:1: the header differs from the first file's at column 4 ('C21', expected 'site_id')");
+    tu_rmrf(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -374,6 +402,7 @@ int main(void)
         cmocka_unit_test(test_given_split),
         cmocka_unit_test(test_given_split_frappe),
         cmocka_unit_test(test_given_split_criteo),
+        cmocka_unit_test(test_given_split_avazu),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
