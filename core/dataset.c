@@ -140,6 +140,7 @@ int dataset_find_files(struct dataset_files *f, const struct data_opts *o, const
     memset(f, 0, sizeof *f);
     if (!o->train_file && !o->val_file && !o->test_file) {
         f->n = 1;
+        f->name[0] = o->file ? o->file : deflt;
         return dataset_find_file(f->path[0], sizeof f->path[0], o, spec, sub, deflt, err, errlen);
     }
     if (!o->train_file || !o->test_file) {
@@ -162,8 +163,25 @@ int dataset_find_files(struct dataset_files *f, const struct data_opts *o, const
         if (!names[r]) continue;
         if (find_given(f->path[f->n], sizeof f->path[f->n], names[r], o->data_dir, spec, opts[r], err, errlen))
             return -1;
+        f->name[f->n] = names[r];
         f->role[f->n++] = r;
     }
+    return 0;
+}
+
+int dataset_files_rows(const struct dataset_files *f, int i, size_t rows, int32_t given[3], const char *spec,
+                       char *err, size_t errlen)
+{
+    static const char *const role[3] = { "training", "validation", "test" };
+    if (rows > INT32_MAX - 1) {
+        snprintf(err, errlen, "%s: %s: more than 2^31 rows", spec, f->path[i]);
+        return -1;
+    }
+    if (f->given && rows == 0 && f->role[i] != 1) {
+        snprintf(err, errlen, "%s: the given %s file %s has no rows", spec, role[f->role[i]], f->name[i]);
+        return -1;
+    }
+    given[f->role[i]] = (int32_t)rows;
     return 0;
 }
 

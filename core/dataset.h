@@ -74,9 +74,18 @@ int  dataset_find_file(char *out, size_t n, const struct data_opts *o, const cha
  * reads the files in order into one builder (one id map) and stores the row count of
  * each role in d->given. */
 #define DATASET_MAX_FILES 3
-struct dataset_files { char path[DATASET_MAX_FILES][4096]; int n, given, role[DATASET_MAX_FILES]; };
+struct dataset_files {
+    char        path[DATASET_MAX_FILES][4096];
+    const char *name[DATASET_MAX_FILES];          /* as the options gave it (for messages) */
+    int         n, given, role[DATASET_MAX_FILES];
+};
 int  dataset_find_files(struct dataset_files *f, const struct data_opts *o, const char *spec, const char *sub,
                         const char *deflt, char *err, size_t errlen);
+/* A loader read `rows` rows from file i of f: stores them under its role in given[3].
+ * -1 with err ("SPEC: the given test file NAME has no rows", "SPEC: PATH: more than
+ * 2^31 rows") when a given split's training or test file is empty or a file too long. */
+int  dataset_files_rows(const struct dataset_files *f, int i, size_t rows, int32_t given[3], const char *spec,
+                        char *err, size_t errlen);
 
 /* Loads o->dataset; on error prints nothing, returns -1 with err set. o->min_count > 1
  * is applied over the training rows of dataset_split(d, o) (dataset_apply_min_count),

@@ -203,15 +203,7 @@ static int avazu_build(struct dataset *d, void *ctx, int *n_skipped, char *err, 
             snprintf(err, errlen, "avazu: %s: empty file (expected a header line and rows)", path);
             rc = -1;
         }
-        if (!rc && j->files.given && rows == 0 && j->files.role[i] != 1) {
-            snprintf(err, errlen, "avazu: %s: no rows", path);
-            rc = -1;
-        }
-        if (!rc && rows > INT32_MAX - 1) {
-            snprintf(err, errlen, "avazu: %s: more than 2^31 rows", path);
-            rc = -1;
-        }
-        given[j->files.role[i]] = (int32_t)rows;
+        if (!rc) rc = dataset_files_rows(&j->files, i, rows, given, "avazu", err, errlen);
     }
     if (!rc) rc = tbuild_finish(&c.t, d, "avazu", -1, j->o->min_item_count, err, errlen);
     if (!rc && j->files.given) memcpy(d->given, given, sizeof d->given);

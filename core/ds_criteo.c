@@ -180,15 +180,7 @@ static int criteo_build(struct dataset *d, void *ctx, int *n_skipped, char *err,
         size_t before = t.n_rows;
         if (!rc) rc = csvread_file(j->path, &ro, criteo_row, &c, err, errlen);
         size_t rows = t.n_rows - before;
-        if (!rc && j->files.given && rows == 0 && j->files.role[i] != 1) {
-            snprintf(err, errlen, "criteo: %s: no rows", j->path);
-            rc = -1;
-        }
-        if (!rc && rows > INT32_MAX - 1) {
-            snprintf(err, errlen, "criteo: %s: more than 2^31 rows", j->path);
-            rc = -1;
-        }
-        given[j->files.role[i]] = (int32_t)rows;
+        if (!rc) rc = dataset_files_rows(&j->files, i, rows, given, "criteo", err, errlen);
     }
     if (!rc) rc = tbuild_finish(&t, d, "criteo", -1, j->o->min_item_count, err, errlen);
     if (!rc && j->files.given) memcpy(d->given, given, sizeof d->given);

@@ -278,16 +278,7 @@ static int csv_build(struct dataset *d, void *ctx, int *n_skipped, char *err, si
             snprintf(err, errlen, "csv: %s: empty file (expected a header line)", j->path);
             rc = -1;
         }
-        if (!rc && c.t.n_rows - before > INT32_MAX - 1) {
-            snprintf(err, errlen, "csv: %s: more than 2^31 rows", j->path);
-            rc = -1;
-        }
-        if (!rc) given[j->f.role[fi]] = (int32_t)(c.t.n_rows - before);
-    }
-    if (!rc && j->f.given && (!given[0] || !given[2])) {
-        snprintf(err, errlen, "csv: the given %s file %s has no rows", given[0] ? "test" : "training",
-                 given[0] ? j->o->test_file : j->o->train_file);
-        rc = -1;
+        if (!rc) rc = dataset_files_rows(&j->f, fi, c.t.n_rows - before, given, "csv", err, errlen);
     }
     const char *base = strrchr(j->f.path[0], '/');
     char name[64];

@@ -132,15 +132,11 @@ static int frappe_build(struct dataset *d, void *ctx, int *n_skipped, char *err,
         size_t before = c->built ? c->t.n_rows : 0;
         rc = csvread_file(path, &ro, frappe_row, c, err, errlen);
         size_t rows = c->built ? c->t.n_rows - before : 0;
-        if (!rc && rows == 0 && (j->files.role[i] != 1 || !j->files.given)) {
+        if (!rc && rows == 0 && !j->files.given) {
             snprintf(err, errlen, "frappe: %s: empty file (expected libFM lines: label feat:1 ...)", path);
             rc = -1;
         }
-        if (!rc && rows > INT32_MAX - 1) {
-            snprintf(err, errlen, "frappe: %s: more than 2^31 rows", path);
-            rc = -1;
-        }
-        given[j->files.role[i]] = (int32_t)rows;
+        if (!rc) rc = dataset_files_rows(&j->files, i, rows, given, "frappe", err, errlen);
     }
     if (!rc) rc = tbuild_finish(&c->t, d, "frappe", c->n_fields == 10 ? 1 : -1, j->o->min_item_count, err, errlen);
     int n_fields = c->n_fields;
