@@ -134,6 +134,12 @@ struct tensor *embed_table(struct layer_ctx *c, const char *name, int dim, float
 
 struct tensor *embed_lookup(struct graph *g, struct tensor *table, const struct batch *b)
 {
-    if (b->ids) return t_gather(g, table, b->ids, b->n, b->n_fields);
-    return t_bag(g, table, b->offs, b->bag_ids, b->n, b->n_fields);
+    struct tensor *e = b->ids ? t_gather(g, table, b->ids, b->n, b->n_fields)
+                              : t_bag(g, table, b->offs, b->bag_ids, b->n, b->n_fields);
+    if (!b->scale) return e;
+    /* numeric fields: e (B,F,E) row (i,f) times scale[i*F + f], a column broadcast over
+     * the (B*F, E) view; the scales are inputs (no gradient) */
+    int R = b->n * b->n_fields, E = e->shape[2];
+    struct tensor *s = graph_input(g, b->scale, 2, (int[]){ R, 1 });
+    return t_reshape3(g, t_mul(g, t_reshape2(g, e, R, E), s), b->n, b->n_fields, E);
 }

@@ -7,6 +7,7 @@
 #include "sha256.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +31,8 @@ struct cache_header {
 _Static_assert(sizeof(struct cache_header) == 64 + 48 * CACHE_MAX_SOURCES + 24, "cache header padding");
 
 /* Payload, at CACHE_PAYLOAD_AT: meta, field table, then per field ids (n_rows int32)
- * or offs (n_rows+1 int64) + mids (n_mids int32), then label (float), time (int64),
+ * [+ raw values (n_rows float) of a numeric field] or offs (n_rows+1 int64) + mids
+ * (n_mids int32), then label (float), time (int64),
  * prob (float). Every part starts on a CACHE_ALIGN boundary of the file and is
  * followed by zero bytes up to the next one (the last part too), so the columns of a
  * mapped file are aligned and the checksum covers the payload as one block. */
@@ -45,7 +47,7 @@ struct cache_meta {
     int32_t has_time, has_prob, synthetic_fallback, n_skipped, day_split, day_offset_s;
     int32_t given[3];                      /* struct dataset's given split sizes */
 };
-struct cache_field { char name[DATA_NAME_LEN]; int32_t card, multi; int64_t n_mids; };
+struct cache_field { char name[DATA_NAME_LEN]; int32_t card, multi; int64_t n_mids; int32_t numeric, pad; };
 _Static_assert(sizeof(struct cache_meta) % 8 == 0 && sizeof(struct cache_field) % 8 == 0, "cache meta");
 
 #define CACHE_MAX_FIELDS 4096
@@ -90,6 +92,10 @@ uint64_t cache_hash_common(uint64_t h, const struct cache_key *k, const struct d
     h = cache_hash_i64(h, o->skip_bad_rows);
     h = cache_hash_i64(h, o->drop_neutral);
     if (o->hash_buckets && *o->hash_buckets) h = cache_hash_str(h, o->hash_buckets);   /* absent: keys as before */
+    if (o->numeric && *o->numeric) {       /* which columns keep raw values, and what is missing */
+        h = cache_hash_str(h, o->numeric);
+        h = cache_hash_str(h, o->numeric_missing);
+    }
     return cache_hash_i64(h, o->min_item_count > 1 ? o->min_item_count : 1);
 }
 
@@ -218,6 +224,10 @@ static int cache_parts(const struct dataset *d, struct cache_meta *m, struct cac
             parts[np++] = (struct cache_part){ fl->mids, (size_t)fl->offs[n] * sizeof *fl->mids };
         } else {
             parts[np++] = (struct cache_part){ fl->ids, n * sizeof *fl->ids };
+            if (fl->num) {
+                ft[f].numeric = 1;
+                parts[np++] = (struct cache_part){ fl->num, n * sizeof *fl->num };
+            }
         }
     }
     parts[np++] = (struct cache_part){ d->label, n * sizeof *d->label };
@@ -346,7 +356,7 @@ static int cache_check(const struct dataset *d, const struct cache_meta *m, char
         int64_t len = fl->multi ? fl->offs[n] : n, card = fl->card;
         /* ids are renumbered densely when a cache is built: every id 1..card-1 occurs,
          * and a single-valued field of a non-empty dataset has one real value at least */
-        int32_t min_card = !fl->multi && n > 0 ? 2 : 1;
+        int32_t min_card = !fl->multi && !fl->num && n > 0 ? 2 : 1;
         if (card < min_card || card > len + 1 || (total += card) > INT32_MAX) {
             snprintf(why, whylen, "invalid contents (field %s: cardinality %lld for %lld values%s)", fl->name,
                      (long long)card, (long long)len, total > INT32_MAX ? ", ids past 2^31 in all" : "");
@@ -360,6 +370,16 @@ static int cache_check(const struct dataset *d, const struct cache_meta *m, char
                              (long long)fl->offs[r + 1]);
                     return -1;
                 }
+        if (fl->num && card > 2) {
+            snprintf(why, whylen, "invalid contents (numeric field %s: cardinality %lld)", fl->name, (long long)card);
+            return -1;
+        }
+        for (int64_t r = 0; fl->num && r < n; r++)      /* id 0 exactly where the value is missing */
+            if (!(isnan(fl->num[r]) ? fl->ids[r] == 0 : fl->ids[r] == 1 && fabsf(fl->num[r]) < 1e30f)) {
+                snprintf(why, whylen, "invalid contents (numeric field %s: value %g with id %d at row %lld)", fl->name,
+                         (double)fl->num[r], (int)fl->ids[r], (long long)r);
+                return -1;
+            }
         const int32_t *col = fl->multi ? fl->mids : fl->ids;
         for (int64_t i = 0; i < len; i++)
             if (col[i] < 0 || col[i] >= card) {
@@ -508,7 +528,8 @@ static int cache_load_h(const char *path, struct dataset *d, const struct cache_
             bad = !fl->offs || !fl->mids || fl->offs[0] != 0 || fl->offs[n] != ft[f].n_mids;
         } else {
             fl->ids = (int32_t *)cache_take(&c, n * sizeof *fl->ids);
-            bad = !fl->ids;
+            bad = !fl->ids || (ft[f].numeric & ~1) || ft[f].pad;
+            if (!bad && ft[f].numeric) bad = !(fl->num = (float *)cache_take(&c, n * sizeof *fl->num));
         }
     }
     if (!bad) bad = !(d->label = (float *)cache_take(&c, n * sizeof *d->label));

@@ -32,7 +32,7 @@
 #include "dataset.h"
 
 #define CACHE_MAGIC      "APGCACHE"
-#define CACHE_VERSION    5      /* 5: given split sizes; 4: sources identified by size + SHA-256 of their bytes (3: by mtime) */
+#define CACHE_VERSION    6      /* 6: numeric columns; 5: given split sizes; 4: sources identified by size + SHA-256 of their bytes (3: by mtime) */
 #define CACHE_MAX_SOURCES 8
 
 /* What a cached dataset was parsed from. */

@@ -35,6 +35,10 @@ void dataset_init(struct dataset *d, const char *name, int n_rows, int n_fields)
 
 void dataset_free(struct dataset *d)
 {
+    for (int f = 0; d->fields && f < d->n_fields; f++) {
+        free(d->fields[f].scale);
+        free(d->fields[f].fit.bounds);
+    }
     if (d->map) {                         /* the columns live in the cache file mapping */
         for (int f = 0; d->fields && f < d->n_fields; f++)
             if (d->fields[f].own) free(d->fields[f].multi ? (void *)d->fields[f].mids : (void *)d->fields[f].ids);
@@ -44,6 +48,7 @@ void dataset_free(struct dataset *d)
             free(d->fields[f].ids);
             free(d->fields[f].offs);
             free(d->fields[f].mids);
+            free(d->fields[f].num);
         }
         free(d->label);
         free(d->prob);
@@ -61,6 +66,13 @@ int dataset_find_field(const struct dataset *d, const char *name)
     return -1;
 }
 
+int dataset_has_scale(const struct dataset *d)
+{
+    for (int f = 0; f < d->n_fields; f++)
+        if (d->fields[f].scale) return 1;
+    return 0;
+}
+
 int dataset_has_multi(const struct dataset *d)
 {
     for (int f = 0; f < d->n_fields; f++)
@@ -74,6 +86,7 @@ int dataset_apply_min_count(struct dataset *d, const int32_t *train, int n_train
     if (min_count <= 1) return 0;
     for (int f = 0; f < d->n_fields; f++) {
         struct field *fl = &d->fields[f];
+        if (fl->num) continue;            /* numeric: ids are missing / present or buckets */
         int32_t card = fl->card, *col = fl->multi ? fl->mids : fl->ids;
         size_t len = fl->multi ? (size_t)fl->offs[d->n_rows] : (size_t)d->n_rows;
         int64_t *count = calloc((size_t)card, sizeof *count);
@@ -330,8 +343,9 @@ static int64_t data_bag_total(const struct dataset *d, const int32_t *rows, int 
 
 /* Block layout, each part starting on a 64-byte boundary (the block itself is aligned
  * up inside mem, hence the extra 64 bytes):
- *   no multi-valued field:  ids (n*F int32) | label (n float)
- *   otherwise:              offs (n*F+1 int32) | bag_ids (total int32) | label (n float) */
+ *   no multi-valued field:  ids (n*F int32) | [scale (n*F float)] | label (n float)
+ *   otherwise:              offs (n*F+1 int32) | bag_ids (total int32) | [scale] | label
+ * scale only when a field carries embedding scales (dataset_has_scale). */
 size_t batch_bytes(const struct dataset *d, const int32_t *rows, int n)
 {
     size_t nf = (size_t)n * (size_t)d->n_fields;
@@ -342,6 +356,7 @@ size_t batch_bytes(const struct dataset *d, const int32_t *rows, int n)
         bytes += data_align_up((nf + 1) * sizeof(int32_t));
         bytes += data_align_up((size_t)data_bag_total(d, rows, n) * sizeof(int32_t));
     }
+    if (dataset_has_scale(d)) bytes += data_align_up(nf * sizeof(float));
     bytes += data_align_up((size_t)n * sizeof(float));
     return bytes;
 }
@@ -389,6 +404,14 @@ void batch_build(struct batch *b, const struct dataset *d, const int64_t *base,
             }
         }
         b->offs[nf] = k;
+    }
+    if (dataset_has_scale(d)) {           /* scale[i*F + f] = fields[f].scale[rows[i]], or 1 */
+        b->scale = (float *)p;
+        p += data_align_up(nf * sizeof(float));
+        for (int f = 0; f < nfld; f++) {
+            const float *sc = d->fields[f].scale;
+            for (int i = 0; i < n; i++) b->scale[(size_t)i * nfld + f] = sc ? sc[rows[i]] : 1.0f;
+        }
     }
     b->label = (float *)p;
     for (int i = 0; i < n; i++) b->label[i] = d->label[rows[i]];

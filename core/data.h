@@ -12,6 +12,21 @@
 
 #define DATA_NAME_LEN 48
 
+/* The transform of a numeric field (--numeric, --numeric-transform; core/numeric.c),
+ * fitted on the training rows. A numeric field keeps its raw values (field.num, NaN =
+ * missing). Scaling kinds (log, minmax, standard): id 1 for a present value, whose
+ * embedding is scaled by the transformed value (field.scale), id 0 for a missing one
+ * (its own learned embedding, scale 1). bucket: ids 1..n_bounds+1 by the cut points
+ * (equal-frequency over the training rows), 0 = missing, no scale. */
+enum num_kind { NUM_NONE, NUM_LOG, NUM_MINMAX, NUM_STANDARD, NUM_BUCKET };
+struct num_fit {
+    int32_t kind;         /* enum num_kind; NUM_NONE: not fitted */
+    int32_t n_bounds;     /* bucket: cut points */
+    double  a, b;         /* minmax: train min, max; standard: train mean, std */
+    double *bounds;       /* bucket: n_bounds ascending cut points (malloc'ed) */
+    int32_t n_fit;        /* training rows with a value that the fit saw */
+};
+
 struct field {
     char     name[DATA_NAME_LEN];
     int32_t  card;        /* ids in [0, card); 0 = padding/OOV */
@@ -21,6 +36,11 @@ struct field {
     int32_t *mids;        /* multi-valued: offs[n_rows] ids */
     int      own;         /* ids (or mids) is a malloc'ed copy even when the dataset's
                              other columns live in d->map (dataset_apply_min_count) */
+    float   *num;         /* numeric field: n_rows raw values, NaN = missing (lives in
+                             d->map when the dataset does); NULL: categorical */
+    float   *scale;       /* numeric field with a scaling fit: n_rows embedding scales
+                             (malloc'ed even for a mapped dataset), else NULL */
+    struct num_fit fit;   /* numeric field: its transform (bounds malloc'ed) */
 };
 
 struct dataset {
@@ -60,6 +80,8 @@ int  dataset_find_field(const struct dataset *d, const char *name);   /* index o
 int  dataset_apply_min_count(struct dataset *d, const int32_t *train, int n_train, int64_t min_count,
                              char *err, size_t errlen);
 int  dataset_has_multi(const struct dataset *d);
+/* 1 when some field carries embedding scales (field.scale). */
+int  dataset_has_scale(const struct dataset *d);
 /* Positive rate of the label. */
 double dataset_pos_rate(const struct dataset *d);
 /* Global id bases: base[f] = sum of card of fields before f; returns the total. */
@@ -92,6 +114,8 @@ struct batch {
     int      n, n_fields;
     int32_t *ids;
     int32_t *offs, *bag_ids;
+    float   *scale;            /* (n * n_fields) embedding scales, when a field has them
+                                  (a numeric field's transformed values; 1 elsewhere), or NULL */
     float   *label;
     const int32_t *rows;       /* dataset rows of this batch */
 };

@@ -2,6 +2,7 @@
 #include "dataset.h"
 #include "registry.h"
 #include "arena.h"
+#include "numeric.h"
 #include <stdlib.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -71,6 +72,13 @@ const struct opt data_opt_table[] = {
       "(or field F's) values into N buckets, FNV-1a 64 of the bytes mod N, the empty value a bucket of its own", 0, 0 },
     { "user-field", OPT_STR, O(user_field), "COL", "the user field gAUC groups by (and the user-frequency groups), "
       "overriding the dataset's; none: no user field (gAUC n/a)", 0, 0 },
+    { "numeric", OPT_STR, O(numeric), "A,B,..", "csv, criteo, iaac: numeric columns, each a field whose embedding "
+      "is scaled by its transformed value (README Numeric features); default: the dataset's own list (criteo "
+      "I1..I13, iaac its level and score columns)", 0, 0 },
+    { "numeric-transform", OPT_STR, O(numeric_transform), "KIND|F=KIND,..", "log (default), minmax, standard or "
+      "bucket:N, fitted on the training rows only, for every numeric field or field F", 0, 0 },
+    { "numeric-missing", OPT_STR, O(numeric_missing), "V", "a numeric cell holding V is missing like an empty one "
+      "(iaac: -1; none: only empty cells)", 0, 0 },
     { "cache-dir", OPT_STR, O(cache_dir), "DIR", "binary cache folder for parsed datasets", 0, 0 },
     { "no-cache", OPT_FLAG, O(no_cache), NULL, "parse the source files, neither reading nor writing a cache", 0, 0 },
     { "split", OPT_STR, O(split), "KIND", "random (seeded 80/10/10; a given split with --train-file), given (the --train-file, --val-file, --test-file rows), position (the file's order: first 80% train, next 10% val, last 10% test) or time (iaac, avazu: last day = test, day before = val; else last 10%/10% by time)", 0, 0 },
@@ -203,9 +211,9 @@ static int dataset_set_user(struct dataset *d, const char *col, char *err, size_
         snprintf(err, errlen, "dataset %s: --user-field: no field '%s' (fields: %s)", d->name, col, names);
         return -1;
     }
-    if (d->fields[f].multi) {
-        snprintf(err, errlen, "dataset %s: --user-field: field '%s' is multi-valued (a user is one id per row)",
-                 d->name, col);
+    if (d->fields[f].multi || d->fields[f].num) {
+        snprintf(err, errlen, "dataset %s: --user-field: field '%s' is %s (a user is one id per row)", d->name, col,
+                 d->fields[f].multi ? "multi-valued" : "numeric");
         return -1;
     }
     d->user_field = f;
@@ -219,6 +227,11 @@ int dataset_load(struct dataset *d, const struct data_opts *o, char *err, size_t
         snprintf(err, errlen, "unknown dataset '%s' (valid: %s)", o->dataset, dataset_spec_names());
         return -1;
     }
+    if (o->numeric && *o->numeric && !dataset_spec_takes(s, "numeric")) {
+        snprintf(err, errlen, "--numeric: dataset %s has no numeric columns to read (csv, criteo, iaac have)",
+                 o->dataset);
+        return -1;
+    }
     if (s->load(d, o, err, errlen)) {
         cli_one_line(err, errlen);
         return -1;
@@ -227,16 +240,26 @@ int dataset_load(struct dataset *d, const struct data_opts *o, char *err, size_t
         dataset_free(d);
         return -1;
     }
-    if (o->min_count <= 1) return 0;
-    /* --min-count counts the training rows of the split the caller will draw: the split
-     * depends only on n_rows, time and the options, which the remap leaves alone. */
+    int numeric = 0;
+    for (int f = 0; f < d->n_fields; f++) numeric |= d->fields[f].num != NULL;
+    if (!numeric && o->numeric_transform && *o->numeric_transform) {
+        snprintf(err, errlen, "--numeric-transform has no effect without numeric fields (--numeric A,B): drop it");
+        dataset_free(d);
+        return -1;
+    }
+    if (o->min_count <= 1 && !numeric) return 0;
+    /* --min-count and the numeric transforms count the training rows of the split the
+     * caller will draw: the split depends only on n_rows, time and the options, which
+     * neither changes. */
     struct split sp;
     char why[400];
     int rc = -1;
     if (dataset_split(&sp, d, o, why, sizeof why)) {
-        snprintf(err, errlen, "--min-count counts the training rows of the split: %s", why);
+        snprintf(err, errlen, "%s the training rows of the split: %s", o->min_count > 1 ? "--min-count counts"
+                 : "the numeric transforms are fitted on", why);
     } else {
         rc = dataset_apply_min_count(d, sp.train, sp.n_train, o->min_count, err, errlen);
+        if (!rc && numeric) rc = dataset_fit_numeric(d, sp.train, sp.n_train, o->numeric_transform, err, errlen);
         split_free(&sp);
     }
     if (rc) {

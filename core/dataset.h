@@ -25,6 +25,9 @@ struct data_opts {
     const char *split;        /* random | given | position | time */
     const char *hash_buckets; /* --hash-buckets N | FIELD=N,.. (tbuild_hash_buckets) */
     const char *user_field;   /* --user-field COL: the user of gAUC (and of user conditions); "none" */
+    const char *numeric;      /* --numeric A,B,.. | default: numeric fields (core/numeric.h) */
+    const char *numeric_transform;  /* KIND | FIELD=KIND,.. (dataset_fit_numeric) */
+    const char *numeric_missing;    /* a value that means missing, or none (loader default) */
 };
 
 struct dataset_spec {
@@ -89,8 +92,10 @@ int  dataset_files_rows(const struct dataset_files *f, int i, size_t rows, int32
 
 /* Loads o->dataset; on error prints nothing, returns -1 with err set. o->min_count > 1
  * is applied over the training rows of dataset_split(d, o) (dataset_apply_min_count),
- * so train, predict and data info see one mapping for the same options. --user-field
- * COL then sets d->user_field (a single-valued field; "none": no user field). */
+ * and the numeric fields' transforms are fitted over them (dataset_fit_numeric), so
+ * train, predict and data info see one mapping for the same options. --user-field
+ * COL then sets d->user_field (a single-valued categorical field; "none": no user
+ * field). */
 int  dataset_load(struct dataset *d, const struct data_opts *o, char *err, size_t errlen);
 
 #endif

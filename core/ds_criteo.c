@@ -12,7 +12,9 @@
  * magnitude up to 2^53. An empty cell is a missing value and gets an id of its own in
  * its field (never dropped, never merged with a value). The integer columns are
  * categorical fields through the transform of the Kaggle winners: x > 2 becomes the
- * bucket floor(ln(x)^2), every x <= 2 (0, 1, 2 and the negatives) keeps an id of its own.
+ * bucket floor(ln(x)^2), every x <= 2 (0, 1, 2 and the negatives) keeps an id of its own;
+ * --numeric I1,.. (or default: all 13) makes them numeric fields instead (core/numeric.h;
+ * empty = missing).
  * No user, item or time: gAUC needs --user-field, and --split time is refused. */
 #include "cache.h"
 #include "csvread.h"
@@ -30,6 +32,7 @@
 #define CRITEO_NF (CRITEO_NI + CRITEO_NC)
 #define CRITEO_INT_MAX (1LL << 53)
 #define CRITEO_FIRST_LINE 65536
+#define CRITEO_NUMERIC "I1,I2,I3,I4,I5,I6,I7,I8,I9,I10,I11,I12,I13"   /* --numeric default */
 
 struct criteo_ctx {
     struct tbuild      *t;
@@ -134,7 +137,8 @@ static int criteo_row(void *ctx, const struct csvread_row *r, char *err, size_t 
     }
     for (int f = 0; f < CRITEO_NF; f++) {
         int k = c->col[f];
-        if (r->len[k] == 0) tbuild_add(c->t, f, "", 0);
+        if (tbuild_is_num(c->t, f)) tbuild_num(c->t, f, r->f[k], r->len[k]);   /* checked above */
+        else if (r->len[k] == 0) tbuild_add(c->t, f, "", 0);
         else if (f < CRITEO_NI) tbuild_add(c->t, f, val[f], strlen(val[f]));
         else tbuild_add(c->t, f, r->f[k], r->len[k]);
     }
@@ -166,7 +170,8 @@ static int criteo_build(struct dataset *d, void *ctx, int *n_skipped, char *err,
         snprintf(err, errlen, "criteo: out of memory");
         return -1;
     }
-    if (tbuild_hash_buckets(&t, j->o->hash_buckets, "criteo", err, errlen)) {
+    if (tbuild_numeric(&t, j->o->numeric, CRITEO_NUMERIC, j->o->numeric_missing, NULL, "criteo", err, errlen) ||
+        tbuild_hash_buckets(&t, j->o->hash_buckets, "criteo", err, errlen)) {
         tbuild_free(&t);
         return -1;
     }
@@ -244,7 +249,7 @@ const struct dataset_spec dataset_spec_criteo = {
     .help = "Criteo CTR logs: --file PATH (else DIR/criteo/" CRITEO_FILE ") or a given split (--train-file, "
             "--val-file, --test-file), TSV label,I1..I13,C1..C26 without a "
             "header or CSV with one (Id,Label,I1..,C1..); empty = missing (an id of its own); I1..I13 categorical "
-            "via floor(ln(x)^2) for x > 2; no user field",
-    .options = "file train-file val-file test-file val-frac hash-buckets",
+            "via floor(ln(x)^2) for x > 2, or numeric (--numeric default | I1,..); no user field",
+    .options = "file train-file val-file test-file val-frac hash-buckets numeric numeric-missing",
     .load = criteo_load,
 };

@@ -9,6 +9,9 @@
  *   --multi COL:SEP[,..]  multi-valued columns, SEP one character (genres:|); an empty
  *                         cell is an empty list, empty pieces are ignored
  *   --delim C             one character, or tab, space, :: (default ,)
+ *   --numeric A,B         numeric columns (core/numeric.h): fields too (appended to
+ *                         --fields when it lacks them); an empty cell, or one holding
+ *                         --numeric-missing V, is missing; any other non-number is bad
  *   --time-col COL        the column of row times (integers; a row without one is bad),
  *                         none for no times; unset: the first column named below
  *                         (excluded from the default fields like the label)
@@ -153,6 +156,31 @@ static int csv_header(struct csv_ctx *c, const struct csvread_row *r, char *err,
         for (int i = 0; i < r->n && c->n_fields < CSV_MAX_FIELDS; i++)
             if (i != c->col_label && i != c->col_time) c->col[c->n_fields++] = i;
     }
+    /* --numeric columns are fields too: those --fields left out are appended */
+    for (const char *p = o->numeric; p && *p && strcmp(p, "default") != 0;) {
+        const char *e = strchr(p, ',');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        int k = csv_find_col(c, p, n), have = 0;
+        if (k < 0) {
+            csv_no_col(c, "--numeric", p, n, err, errlen);
+            return -1;
+        }
+        if (k == c->col_label) {
+            snprintf(err, errlen, "csv: --numeric: column '%s' is the label column; a label used as a feature "
+                     "leaks the answer", c->hdr[k]);
+            return -1;
+        }
+        for (int i = 0; i < c->n_fields; i++) have |= c->col[i] == k;
+        if (!have) {
+            if (c->n_fields == CSV_MAX_FIELDS) {
+                snprintf(err, errlen, "csv: --numeric: more than %d fields", CSV_MAX_FIELDS);
+                return -1;
+            }
+            c->col[c->n_fields++] = k;
+        }
+        if (!e) break;
+        p = e + 1;
+    }
     memset(c->sep, 0, sizeof c->sep);
     for (const char *p = o->multi; p && *p;) {
         const char *colon = strchr(p, ':');
@@ -191,7 +219,14 @@ static int csv_header(struct csv_ctx *c, const struct csvread_row *r, char *err,
     }
     if (tbuild_init(&c->t, c->n_fields, names, multi, c->col_time >= 0)) goto oom;
     c->built = 1;
-    if (tbuild_hash_buckets(&c->t, o->hash_buckets, "csv", err, errlen)) return -1;
+    if (tbuild_numeric(&c->t, o->numeric, NULL, o->numeric_missing, NULL, "csv", err, errlen) ||
+        tbuild_hash_buckets(&c->t, o->hash_buckets, "csv", err, errlen))
+        return -1;
+    for (int f = 0; f < c->n_fields; f++) {   /* a number is no user, item or category */
+        if (tbuild_is_num(&c->t, f) && c->user_f == f) c->user_f = -1;
+        if (tbuild_is_num(&c->t, f) && c->item_f == f) c->item_f = -1;
+        if (tbuild_is_num(&c->t, f) && c->cat_f == f) c->cat_f = -1;
+    }
     return 0;
 oom:
     snprintf(err, errlen, "csv: out of memory");
@@ -249,6 +284,12 @@ static int csv_row(void *ctx, const struct csvread_row *r, char *err, size_t err
         if (c->sep[f]) {
             c->list_field = f;
             csvread_split(r->f[k], r->len[k], c->sep[f], csv_piece, c);
+        } else if (tbuild_is_num(&c->t, f)) {
+            if (tbuild_num(&c->t, f, r->f[k], r->len[k])) {
+                tbuild_discard(&c->t);
+                return csvread_bad_row(c->bad, r, c->hdr[k], err, errlen, "'%s' is not a number (--numeric; empty "
+                                       "= missing)", r->f[k]);
+            }
         } else {
             tbuild_add(&c->t, f, r->f[k], r->len[k]);
         }
@@ -372,7 +413,8 @@ const struct dataset_spec dataset_spec_csv = {
     .name = "csv",
     .help = "any delimited file with a header: --file PATH (or --train-file A --test-file C [--val-file B]) "
             "--label COL|COL>T [--fields A,B] "
-            "[--multi COL:SEP] [--delim C] [--time-col COL|none]",
-    .options = "label fields multi delim file train-file val-file test-file val-frac time-col hash-buckets",
+            "[--multi COL:SEP] [--delim C] [--time-col COL|none] [--numeric A,B]",
+    .options = "label fields multi delim file train-file val-file test-file val-frac time-col hash-buckets "
+               "numeric numeric-missing",
     .load = csv_load,
 };

@@ -14,7 +14,9 @@
  * Beijing time, UTC+8); instance_id, context_id (unique per row) and
  * predict_category_property are not used. Label is_trade (0/1); time =
  * context_timestamp, and the dataset asks for a day split: --split time holds out the
- * last calendar day in Beijing time as test and the day before as validation. */
+ * last calendar day in Beijing time as test and the day before as validation.
+ * --numeric default (or a list of fields) makes the level and score columns numeric
+ * fields (core/numeric.h), -1 missing (--numeric-missing). */
 #include "cache.h"
 #include "csvread.h"
 #include "dataset.h"
@@ -26,6 +28,10 @@
 #define IAAC_FILE "round1_ijcai_18_train_20180301.txt"
 #define IAAC_HOUR (-2)   /* derived from context_timestamp */
 #define IAAC_UTC_OFFSET (8 * 3600)   /* timestamps are Unix seconds; days and hours are Beijing's */
+/* --numeric default: the ordinal level and score columns */
+#define IAAC_NUMERIC "item_price_level,item_sales_level,item_collected_level,item_pv_level,user_age_level," \
+                     "user_star_level,shop_review_num_level,shop_review_positive_rate,shop_star_level," \
+                     "shop_score_service,shop_score_delivery,shop_score_description"
 
 static const struct iaac_field { const char *name; int multi; } iaac_fields[] = {
     { "item_id", 0 },             { "item_category_list", 1 }, { "item_property_list", 1 },
@@ -107,7 +113,8 @@ static int iaac_row(void *ctx, const struct csvread_row *r, char *err, size_t er
         if (k == IAAC_HOUR) {
             char h[4];
             int n = snprintf(h, sizeof h, "%d", (int)(((ts + IAAC_UTC_OFFSET) % 86400) / 3600));
-            tbuild_add(t, f, h, (size_t)n);
+            if (tbuild_is_num(t, f)) tbuild_num(t, f, h, (size_t)n);
+            else tbuild_add(t, f, h, (size_t)n);
         } else if (iaac_fields[f].multi) {
             c->list_field = f;
             c->list_bad = 0;
@@ -123,7 +130,13 @@ static int iaac_row(void *ctx, const struct csvread_row *r, char *err, size_t er
                 return csvread_bad_row(c->bad, r, iaac_fields[f].name, err, errlen,
                                        "empty (a missing value is written -1)");
             }
-            tbuild_add(t, f, r->f[k], r->len[k]);
+            if (!tbuild_is_num(t, f)) {
+                tbuild_add(t, f, r->f[k], r->len[k]);
+            } else if (tbuild_num(t, f, r->f[k], r->len[k])) {
+                tbuild_discard(t);
+                return csvread_bad_row(c->bad, r, iaac_fields[f].name, err, errlen, "'%s' is not a number "
+                                       "(--numeric)", r->f[k]);
+            }
         }
     }
     tbuild_row(t, (float)label, ts);
@@ -154,7 +167,8 @@ static int iaac_build(struct dataset *d, void *ctx, int *n_skipped, char *err, s
         snprintf(err, errlen, "iaac: out of memory");
         return -1;
     }
-    if (tbuild_hash_buckets(&t, j->o->hash_buckets, "iaac", err, errlen)) {
+    if (tbuild_numeric(&t, j->o->numeric, IAAC_NUMERIC, j->o->numeric_missing, "-1", "iaac", err, errlen) ||
+        tbuild_hash_buckets(&t, j->o->hash_buckets, "iaac", err, errlen)) {
         tbuild_free(&t);
         return -1;
     }
@@ -170,8 +184,8 @@ static int iaac_build(struct dataset *d, void *ctx, int *n_skipped, char *err, s
     if (!rc) rc = tbuild_finish(&t, d, "iaac", IAAC_ITEM, j->o->min_item_count, err, errlen);
     tbuild_free(&t);
     if (rc) return -1;
-    d->user_field = IAAC_USER;
-    d->item_field = IAAC_ITEM;
+    d->user_field = d->fields[IAAC_USER].num ? -1 : IAAC_USER;
+    d->item_field = d->fields[IAAC_ITEM].num ? -1 : IAAC_ITEM;
     d->category_field = IAAC_CATEGORY;
     d->day_split = 1;
     d->day_offset_s = IAAC_UTC_OFFSET;
@@ -202,7 +216,8 @@ static int iaac_load(struct dataset *d, const struct data_opts *o, char *err, si
 const struct dataset_spec dataset_spec_iaac = {
     .name = "iaac",
     .help = "IJCAI-18 (IAAC): DIR/iaac/" IAAC_FILE "; label is_trade; ';'-lists multi-valued, -1 = missing; "
-            "--split time holds out the last day (Beijing time), the day before = validation",
-    .options = "hash-buckets",
+            "--split time holds out the last day (Beijing time), the day before = validation; --numeric default: "
+            "the level and score columns numeric",
+    .options = "hash-buckets numeric numeric-missing",
     .load = iaac_load,
 };

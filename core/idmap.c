@@ -1,6 +1,7 @@
 /* String -> id hash map (open addressing, FNV-1a 64, linear probing) and the row-wise
  * column builder used by every real-data loader. */
 #include "idmap.h"
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,6 +167,7 @@ void tbuild_free(struct tbuild *t)
             idmap_free(&t->cols[f].map);
             free(t->cols[f].ids);
             free(t->cols[f].offs);
+            free(t->cols[f].num);
         }
     free(t->cols);
     free(t->label);
@@ -174,7 +176,7 @@ void tbuild_free(struct tbuild *t)
 }
 
 /* Ids a field's values can take before compaction: 1..card-1. */
-static int32_t tcol_card(const struct tcol *c) { return c->buckets ? c->buckets + 2 : c->map.n + 1; }
+static int32_t tcol_card(const struct tcol *c) { return c->num ? 2 : c->buckets ? c->buckets + 2 : c->map.n + 1; }
 
 int tbuild_hash_buckets(struct tbuild *t, const char *spec, const char *who, char *err, size_t errlen)
 {
@@ -227,6 +229,12 @@ int tbuild_hash_buckets(struct tbuild *t, const char *spec, const char *who, cha
                 free(set);
                 return -1;
             }
+            if (t->cols[f].num) {
+                snprintf(err, errlen, "%s: --hash-buckets: field '%s' is numeric (--numeric): drop it from the list",
+                         who, t->cols[f].name);
+                free(set);
+                return -1;
+            }
             set[f] = 1;
             t->cols[f].buckets = (int32_t)v;
         }
@@ -234,8 +242,80 @@ int tbuild_hash_buckets(struct tbuild *t, const char *spec, const char *who, cha
         p = e + 1;
     }
     for (int f = 0; f < t->n_fields; f++)
-        if (!set[f]) t->cols[f].buckets = (int32_t)all;
+        if (!set[f] && !t->cols[f].num) t->cols[f].buckets = (int32_t)all;
     free(set);
+    return 0;
+}
+
+int tbuild_numeric(struct tbuild *t, const char *spec, const char *deflt, const char *missing,
+                   const char *deflt_missing, const char *who, char *err, size_t errlen)
+{
+    if (!spec || !*spec) return 0;
+    if (strcmp(spec, "default") == 0) {
+        if (!deflt) {
+            snprintf(err, errlen, "%s: --numeric default: this dataset has no default numeric columns: name them "
+                     "(--numeric A,B)", who);
+            return -1;
+        }
+        spec = deflt;
+    }
+    if (!missing) missing = deflt_missing;
+    if (missing && strcmp(missing, "none") != 0) {
+        char *end;
+        t->missing = strtod(missing, &end);
+        if (!*missing || *end || !isfinite(t->missing)) {
+            snprintf(err, errlen, "%s: --numeric-missing '%s': expected a number or none", who, missing);
+            return -1;
+        }
+        t->has_missing = 1;
+    }
+    for (const char *p = spec; *p;) {
+        const char *e = strchr(p, ',');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        int f = 0;
+        while (f < t->n_fields && (strlen(t->cols[f].name) != n || memcmp(t->cols[f].name, p, n) != 0)) f++;
+        if (f == t->n_fields) {
+            char names[300] = "";
+            for (int g = 0; g < t->n_fields && strlen(names) < sizeof names - 60; g++) {
+                if (g) strcat(names, ",");
+                strncat(names, t->cols[g].name, sizeof names - strlen(names) - 56);
+            }
+            snprintf(err, errlen, "%s: --numeric: no field '%.*s' (fields: %s)", who, (int)n, p, names);
+            return -1;
+        }
+        struct tcol *c = &t->cols[f];
+        const char *why = c->num ? "is named twice" : c->multi ? "is multi-valued" : NULL;
+        if (why) {
+            snprintf(err, errlen, "%s: --numeric: field '%s' %s", who, c->name, why);
+            return -1;
+        }
+        if (!(c->num = malloc(t->cap_rows * sizeof *c->num))) {
+            snprintf(err, errlen, "%s: out of memory", who);
+            return -1;
+        }
+        if (!e) break;
+        p = e + 1;
+    }
+    return 0;
+}
+
+int tbuild_num(struct tbuild *t, int f, const char *s, size_t len)
+{
+    struct tcol *c = &t->cols[f];
+    double v = NAN;
+    if (len) {
+        char buf[64], *end;
+        if (len >= sizeof buf) return -1;
+        memcpy(buf, s, len);
+        buf[len] = '\0';
+        for (size_t i = 0; i < len; i++)           /* decimal only: no inf, nan, hex */
+            if (!strchr("0123456789+-.eE", buf[i])) return -1;
+        v = strtod(buf, &end);
+        if (*end || !(fabs(v) < 1e30)) return -1;
+        if (t->has_missing && v == t->missing) v = NAN;
+    }
+    tbuild_push(t, f, isnan(v) ? 0 : 1);
+    c->num[t->n_rows] = (float)v;
     return 0;
 }
 
@@ -298,6 +378,14 @@ void tbuild_row(struct tbuild *t, float label, int64_t time)
         }
         for (int f = 0; f < t->n_fields; f++) {
             struct tcol *c = &t->cols[f];
+            if (c->num) {
+                float *v = realloc(c->num, cap * sizeof *v);
+                if (!v) {
+                    t->oom = 1;
+                    return;
+                }
+                c->num = v;
+            }
             if (!c->multi) continue;
             int64_t *o = realloc(c->offs, (cap + 1) * sizeof *o);
             if (!o) {
@@ -311,7 +399,10 @@ void tbuild_row(struct tbuild *t, float label, int64_t time)
     for (int f = 0; f < t->n_fields; f++) {
         struct tcol *c = &t->cols[f];
         if (c->multi) c->offs[t->n_rows + 1] = (int64_t)c->n_ids;
-        else if (c->n_ids == t->n_rows) tbuild_push(t, f, 0);   /* never set: OOV */
+        else if (c->n_ids == t->n_rows) {                     /* never set: OOV / missing */
+            tbuild_push(t, f, 0);
+            if (c->num) c->num[t->n_rows] = NAN;
+        }
     }
     t->label[t->n_rows] = label;
     if (t->time) t->time[t->n_rows] = time;
@@ -329,6 +420,7 @@ static void tbuild_keep_rows(struct tbuild *t, const unsigned char *keep)
         for (size_t r = 0; r < t->n_rows; r++) {
             if (!keep[r]) continue;
             if (!c->multi) {
+                if (c->num) c->num[k] = c->num[r];
                 c->ids[k++] = c->ids[r];
                 continue;
             }
@@ -408,8 +500,10 @@ int tbuild_finish(struct tbuild *t, struct dataset *d, const char *name, int ite
         } else {
             fl->ids = tbuild_shrink(c->ids, (size_t)n * sizeof *fl->ids);
         }
+        if (c->num) fl->num = tbuild_shrink(c->num, (size_t)n * sizeof *fl->num);
         c->ids = NULL;
         c->offs = NULL;
+        c->num = NULL;
     }
     free(d->label);
     d->label = tbuild_shrink(t->label, (size_t)n * sizeof *d->label);

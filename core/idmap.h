@@ -44,6 +44,7 @@ struct tcol {
     size_t       n_ids, cap_ids;
     int64_t     *offs;       /* multi: row r's list is ids[offs[r] .. offs[r+1]) */
     int32_t      buckets;    /* > 0: values hash into this many buckets (tbuild_hash_buckets) */
+    float       *num;        /* numeric (tbuild_numeric): one raw value per row, NaN = missing */
 };
 
 struct tbuild {
@@ -53,6 +54,8 @@ struct tbuild {
     int64_t     *time;       /* NULL unless has_time */
     size_t       n_rows, cap_rows;
     int          oom;        /* an allocation failed: tbuild_finish reports it */
+    int          has_missing;/* numeric: `missing` is a sentinel value meaning missing */
+    double       missing;
 };
 
 /* names[f], multi[f] for each field; has_time: keep a timestamp per row. 0 or -1 (oom). */
@@ -67,6 +70,22 @@ void    tbuild_free(struct tbuild *t);
  * NULL or "": nothing is hashed. who prefixes messages. 0, or -1 with err. */
 #define TBUILD_MAX_BUCKETS (1 << 24)
 int     tbuild_hash_buckets(struct tbuild *t, const char *spec, const char *who, char *err, size_t errlen);
+/* --numeric SPEC: the fields named in the comma-separated SPEC (or, SPEC "default",
+ * those of deflt, a comma-separated list, NULL when the loader has none) hold numbers:
+ * tbuild_num stores their raw values (field.num) and ids 1 (present) / 0 (missing).
+ * missing: NULL (the loader's default, deflt_missing: NULL for none), "none", or a
+ * number whose cells also count as missing (e.g. -1). A multi-valued field cannot be
+ * numeric; call it before tbuild_hash_buckets, which leaves numeric fields alone (N)
+ * or refuses them (FIELD=N). SPEC NULL or "": none. who prefixes messages. 0, or -1
+ * with err. */
+int     tbuild_numeric(struct tbuild *t, const char *spec, const char *deflt, const char *missing,
+                       const char *deflt_missing, const char *who, char *err, size_t errlen);
+static inline int tbuild_is_num(const struct tbuild *t, int f) { return t->cols[f].num != NULL; }
+/* Sets numeric field f of the current row from the cell s[0..len): empty (or the
+ * missing sentinel) is missing; otherwise a finite decimal number of magnitude under
+ * 1e30 (strtod syntax, no inf/nan/hex). 0, or -1 when s is not one (nothing stored:
+ * the caller reports the bad row). */
+int     tbuild_num(struct tbuild *t, int f, const char *s, size_t len);
 /* Interns s[0..len) in field f's map (does not add it to the row). */
 int32_t tbuild_intern(struct tbuild *t, int f, const char *s, size_t len);
 /* Adds an id (from tbuild_intern, or 0) to the current row: sets a single-valued field

@@ -166,6 +166,9 @@ void apg_blis_setup(void)
         setenv("BLIS_ARCH_TYPE", v, 0);
     }
 #endif
+    /* BLIS checks a requested arch against its kernel registry, which only bli_init
+     * fills: a query before any other BLIS call would abort */
+    bli_init();
 }
 
 const char *apg_blis_arch(void)

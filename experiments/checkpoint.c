@@ -2,6 +2,7 @@
  * version, size, checksum, then the layout), rebuild the model from the stored
  * options (the inference-time collapse is in checkpoint_collapse.c). */
 #include "checkpoint.h"
+#include "numeric.h"
 #include "reparam.h"
 #include "stale_tmp.h"
 #include <errno.h>
@@ -73,6 +74,15 @@ int ckpt_meta_init(struct ckpt_meta *cm, const struct model_opts *mo, const stru
         snprintf(cm->fields[f].name, sizeof cm->fields[f].name, "%s", d->fields[f].name);
         cm->fields[f].card = d->fields[f].card;
         cm->fields[f].multi = d->fields[f].multi;
+        if (!d->fields[f].num) continue;
+        struct num_fit *fit = &cm->fields[f].fit;
+        *fit = d->fields[f].fit;
+        fit->bounds = fit->n_bounds ? malloc(sizeof *fit->bounds * (size_t)fit->n_bounds) : NULL;
+        if (fit->n_bounds && !fit->bounds) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        if (fit->bounds) memcpy(fit->bounds, d->fields[f].fit.bounds, sizeof *fit->bounds * (size_t)fit->n_bounds);
     }
     cm->user_field = d->user_field;
     cm->item_field = d->item_field;
@@ -90,6 +100,7 @@ void ckpt_meta_free(struct ckpt_meta *cm)
 {
     free(cm->model_text);
     free(cm->data_text);
+    for (int f = 0; cm->fields && f < cm->n_fields; f++) free(cm->fields[f].fit.bounds);
     free(cm->fields);
     memset(cm, 0, sizeof *cm);
 }
@@ -152,6 +163,14 @@ static void write_body(struct ckpt_writer *w, const struct ckpt_meta *cm, const 
         w_str(w, cm->fields[f].name);
         w_i32(w, cm->fields[f].card);
         w_i32(w, cm->fields[f].multi);
+        const struct num_fit *fit = &cm->fields[f].fit;
+        w_i32(w, fit->kind);
+        if (fit->kind == NUM_NONE) continue;
+        w_f64(w, fit->a);
+        w_f64(w, fit->b);
+        w_i32(w, fit->n_fit);
+        w_i32(w, fit->n_bounds);
+        for (int j = 0; j < fit->n_bounds; j++) w_f64(w, fit->bounds[j]);
     }
     w_i32(w, cm->user_field);
     w_i32(w, cm->item_field);
@@ -393,9 +412,9 @@ static int check_header(const char *path, const unsigned char *b, size_t len, ch
     uint32_t version = r_u32(&r);
     r_u32(&r);
     uint64_t size = r_u64(&r);
-    if (version != CKPT_VERSION) {
-        snprintf(err, errlen, "%s: checkpoint format version %u, this build reads version %d", path,
-                 version, CKPT_VERSION);
+    if (version < CKPT_VERSION_MIN || version > CKPT_VERSION) {
+        snprintf(err, errlen, "%s: checkpoint format version %u, this build reads versions %d..%d", path,
+                 version, CKPT_VERSION_MIN, CKPT_VERSION);
         return -1;
     }
     if (size < CKPT_HEADER + 8) {
@@ -503,6 +522,8 @@ static int rebuild_config(struct ckpt *ck, const char *path, char *err, size_t e
 static int parse_body(struct ckpt *ck, struct ckpt_reader *r, const char *path, char *err, size_t errlen)
 {
     struct ckpt_meta *cm = &ck->meta;
+    r->pos = sizeof ckpt_magic;
+    uint32_t version = r_u32(r);
     r->pos = CKPT_HEADER;
     r->n -= 8;                               /* the checksum */
     cm->model_text = r_str(r);
@@ -517,6 +538,18 @@ static int parse_body(struct ckpt *ck, struct ckpt_reader *r, const char *path, 
         cm->fields[f].card = r_i32(r);
         cm->fields[f].multi = r_i32(r);
         if (cm->fields[f].card < 0) r->bad = 1;
+        struct num_fit *fit = &cm->fields[f].fit;
+        fit->kind = version >= 2 ? r_i32(r) : NUM_NONE;
+        if (fit->kind == NUM_NONE || r->bad) continue;
+        fit->a = r_f64(r);
+        fit->b = r_f64(r);
+        fit->n_fit = r_i32(r);
+        fit->n_bounds = r_i32(r);
+        if (r->bad || fit->n_bounds < 0 || fit->n_bounds >= NUM_MAX_BUCKETS || (size_t)fit->n_bounds > r->n / 8)
+            goto layout;
+        fit->bounds = fit->n_bounds ? malloc(sizeof *fit->bounds * (size_t)fit->n_bounds) : NULL;
+        if (fit->n_bounds && !fit->bounds) goto layout;
+        for (int j = 0; j < fit->n_bounds; j++) fit->bounds[j] = r_f64(r);
     }
     cm->user_field = r_i32(r);
     cm->item_field = r_i32(r);
@@ -623,12 +656,28 @@ int ckpt_check_dataset(const struct ckpt_meta *cm, const struct dataset *d, char
                      f, a->name, b->name, cm->dataset);
             return -1;
         }
+        if ((a->num != NULL) != (b->fit.kind != NUM_NONE)) {
+            snprintf(err, errlen, "dataset %s: field '%s' is %s, the model's is %s (trained on %s; --numeric)",
+                     d->name, a->name, a->num ? "numeric" : "categorical", a->num ? "categorical" : "numeric",
+                     cm->dataset);
+            return -1;
+        }
         if (a->card != b->card || a->multi != b->multi) {
             snprintf(err, errlen, "dataset %s: field '%s' has %d ids (%s), the model's has %d (%s; trained on %s)",
                      d->name, a->name, a->card, a->multi ? "multi-valued" : "single-valued", b->card,
                      b->multi ? "multi-valued" : "single-valued", cm->dataset);
             return -1;
         }
+    }
+    return 0;
+}
+
+int ckpt_apply_numeric(const struct ckpt_meta *cm, struct dataset *d, char *err, size_t errlen)
+{
+    for (int f = 0; f < cm->n_fields && f < d->n_fields; f++) {
+        const struct ckpt_field *b = &cm->fields[f];
+        if (b->fit.kind == NUM_NONE || !d->fields[f].num || strcmp(b->name, d->fields[f].name) != 0) continue;
+        if (dataset_apply_numeric(d, f, &b->fit, err, errlen)) return -1;
     }
     return 0;
 }

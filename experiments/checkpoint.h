@@ -6,7 +6,10 @@
  *   "APGCKPT\0"  u32 version  u32 0  u64 file size
  *   str model options    ("--name=value" lines of model_opt_table + apg_opt_table)
  *   str data options     (lines of data_opt_table)
- *   str dataset name     i32 n_fields  { str name  i32 cardinality  i32 multi } x n_fields
+ *   str dataset name     i32 n_fields  { str name  i32 cardinality  i32 multi  i32 kind
+ *                        [f64 a  f64 b  i32 n_fit  i32 n_bounds  f64 bounds[n_bounds]] } x n_fields
+ *                        (kind: enum num_kind, the rest only for a numeric field; version 1
+ *                        files have no kind: every field categorical)
  *   i32 user_field  i32 item_field  i32 category_field
  *   i32 n_train  i32 n_val  i32 n_test  u64 FNV-1a 64 of the test row indices
  *   u64 train seed  i32 batch  i32 threads  i32 best epoch  i32 epochs run
@@ -24,11 +27,13 @@
 #include "model.h"
 #include "model_opts.h"
 
-#define CKPT_VERSION 1
+#define CKPT_VERSION 2          /* 2: numeric fields' transforms; version 1 files still load */
+#define CKPT_VERSION_MIN 1
 
 struct ckpt_field {
     char    name[DATA_NAME_LEN];
     int32_t card, multi;
+    struct num_fit fit;           /* numeric field: its transform (bounds malloc'd); kind NUM_NONE else */
 };
 
 /* Everything a checkpoint stores besides the parameters. */
@@ -83,7 +88,7 @@ int  ckpt_check_writable(const char *path, char *err, size_t errlen);
  * stored options and checks that its parameter table is the stored one exactly, then
  * loads the parameters. 0, or -1 with a one-line err naming the file:
  *   "FILE: not an APG-C checkpoint"
- *   "FILE: checkpoint format version V, this build reads version 1"
+ *   "FILE: checkpoint format version V, this build reads versions 1..2"
  *   "FILE: truncated (N of M bytes)"
  *   "FILE: corrupt (checksum)"            (and "corrupt (size)", "corrupt (layout)")
  *   "FILE: the model rebuilt from its options does not match the stored parameters: ..."
@@ -109,9 +114,14 @@ int  ckpt_check_sizes(const struct ckpt_meta *cm, uint64_t n_floats, const char 
                       size_t errlen);
 int  ckpt_check_finite(const struct param_store *ps, const char *path, char *err, size_t errlen);
 
-/* Checks that d has the fields (names, cardinalities, single/multi-valued) the model
- * was trained on. 0, or -1 with err naming the first difference. */
+/* Checks that d has the fields (names, cardinalities, single/multi-valued, numeric or
+ * not) the model was trained on. 0, or -1 with err naming the first difference. */
 int  ckpt_check_dataset(const struct ckpt_meta *cm, const struct dataset *d, char *err, size_t errlen);
+/* Applies the stored transform of each numeric field to the field of d with its name
+ * (dataset_apply_numeric), so scoring sees the training run's transform whatever rows
+ * dataset_load fitted on. Fields that differ are left for ckpt_check_dataset to name.
+ * 0, or -1 with err. */
+int  ckpt_apply_numeric(const struct ckpt_meta *cm, struct dataset *d, char *err, size_t errlen);
 
 /* The inference form of a model (paper 3.2.4): when from's APG form collapses (v6 - v8
  * fold into v3), builds `to` with the same options but that form (to_mo: from_mo with

@@ -3,6 +3,7 @@
  * in their option ranges, the fields' cardinalities and indices, the parameter sizes
  * against the embedding tables, and every parameter finite. */
 #include "checkpoint.h"
+#include "numeric.h"
 #include <math.h>
 #include <string.h>
 
@@ -53,6 +54,19 @@ int ckpt_check_meta(const struct ckpt_meta *cm, const char *path, char *err, siz
         if (fl->multi != 0 && fl->multi != 1) {
             snprintf(why, sizeof why, "field %s: multi %d, expected 0 or 1", fl->name, fl->multi);
             return bad(err, errlen, path, why);
+        }
+        if (fl->fit.kind != NUM_NONE) {          /* numeric: a sane fit, ids as it gives them */
+            char e2[128];
+            int card = fl->fit.kind == NUM_BUCKET ? fl->fit.n_bounds + 2 : 2;
+            if (num_fit_check(&fl->fit, e2, sizeof e2)) {
+                snprintf(why, sizeof why, "field %s: %s", fl->name, e2);
+                return bad(err, errlen, path, why);
+            }
+            if (fl->multi || fl->card != card) {
+                snprintf(why, sizeof why, "numeric field %s: %s, cardinality %d (its transform gives %d)", fl->name,
+                         fl->multi ? "multi-valued" : "single-valued", fl->card, card);
+                return bad(err, errlen, path, why);
+            }
         }
         total += (uint64_t)fl->card;
     }

@@ -4,7 +4,9 @@
  * training rows, cut into ten groups of equal user count, group 0 the rarest). */
 #include "dataset.h"
 #include "model_opts.h"
+#include "numeric.h"
 #include "stale_tmp.h"
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -50,8 +52,29 @@ static void data_print_fields(const struct dataset *d)
         }
         char name[64];
         snprintf(name, sizeof name, "%s%s", fl->name, role);
-        printf("  %-28s %-6s %10d %10d %12s\n", name, fl->multi ? "multi" : "single", fl->card, fl->card - 1,
-               extra);
+        printf("  %-28s %-6s %10d %10d %12s\n", name, fl->multi ? "multi" : fl->num ? "number" : "single", fl->card,
+               fl->card - 1, extra);
+    }
+    for (int f = 0; f < d->n_fields; f++) {       /* numeric fields: their values and fitted transform */
+        const struct field *fl = &d->fields[f];
+        if (!fl->num) continue;
+        int64_t missing = 0;
+        float lo = NAN, hi = NAN;
+        for (int i = 0; i < d->n_rows; i++) {
+            float x = fl->num[i];
+            if (isnan(x)) {
+                missing++;
+            } else if (isnan(lo)) {
+                lo = hi = x;
+            } else {
+                lo = x < lo ? x : lo;
+                hi = x > hi ? x : hi;
+            }
+        }
+        char fit[200];
+        num_fit_describe(&fl->fit, fit, sizeof fit);
+        printf("numeric   %s: values %.6g .. %.6g, %lld missing (id 0); %s\n", fl->name, (double)lo, (double)hi,
+               (long long)missing, fit);
     }
 }
 

@@ -234,7 +234,7 @@ int cmd_predict(int argc, char **argv)
     }
     if (d.synthetic_fallback)
         printf("WARNING: real data missing, SYNTHETIC data stands in for %s\n", o.dataset);
-    if (ckpt_check_dataset(&ck.meta, &d, err, sizeof err)) {
+    if (ckpt_apply_numeric(&ck.meta, &d, err, sizeof err) || ckpt_check_dataset(&ck.meta, &d, err, sizeof err)) {
         fprintf(stderr, "apg predict: %s: %s\n", path, err);
         rc = 2;
         goto out;

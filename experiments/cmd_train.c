@@ -1,5 +1,6 @@
 /* apg train: load a dataset, split it, train one model, print the metrics. */
 #include "checkpoint.h"
+#include "numeric.h"
 #include "commands.h"
 #include "stale_tmp.h"
 #include "dataset.h"
@@ -170,6 +171,12 @@ int cmd_train(int argc, char **argv)
     printf("dataset %s: %d rows (train %d, val %d, test %d), %d fields, positive rate %.4f\n", d.name,
            d.n_rows, s.n_train, s.n_val, s.n_test, d.n_fields, dataset_pos_rate(&d));
     printf("split: %s\n", how);
+    for (int f = 0; f < d.n_fields; f++)
+        if (d.fields[f].num) {
+            char fit[200];
+            num_fit_describe(&d.fields[f].fit, fit, sizeof fit);
+            printf("numeric %s: %s\n", d.fields[f].name, fit);
+        }
     if (d.synthetic_fallback)
         printf("WARNING: real data missing, SYNTHETIC data stands in for %s\n", o.dataset);
 

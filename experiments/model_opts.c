@@ -221,7 +221,8 @@ int data_opts_check_effect(const struct data_opts *o, int argc, char **argv, cha
 {
     /* options only some loaders read (dataset_spec.options) */
     static const char *const spec_only[] = { "label", "fields", "multi", "delim", "file", "train-file", "val-file",
-                                             "test-file", "val-frac", "time-col", "hash-buckets" };
+                                             "test-file", "val-frac", "time-col", "hash-buckets", "numeric",
+                                             "numeric-missing" };
     const struct dataset_spec *ds = dataset_spec_find(o->dataset);
     if (ds)
         for (size_t i = 0; i < sizeof spec_only / sizeof spec_only[0]; i++)
@@ -239,6 +240,12 @@ int data_opts_check_effect(const struct data_opts *o, int argc, char **argv, cha
     if (given(argc, argv, "val-frac") && (!o->train_file || o->val_file)) {
         snprintf(err, errlen, "--val-frac has no effect %s: drop it",
                  o->val_file ? "with --val-file (the validation rows are given)" : "without a given split (--train-file)");
+        return -1;
+    }
+    if ((given(argc, argv, "numeric-transform") || given(argc, argv, "numeric-missing")) &&
+        (!o->numeric || !*o->numeric)) {
+        snprintf(err, errlen, "--%s has no effect without --numeric: drop it, or name the numeric columns",
+                 given(argc, argv, "numeric-transform") ? "numeric-transform" : "numeric-missing");
         return -1;
     }
     if (strcmp(o->dataset, "synthetic") != 0 && given(argc, argv, "like")) {

@@ -257,7 +257,8 @@ static int excluded(const char *name)
 static int late(const char *name)
 {
     static const char *const added[] = { "train-file", "val-file", "test-file", "val-frac", "time-col",
-                                         "hash-buckets", "user-field", "gen-lr" };
+                                         "hash-buckets", "user-field", "gen-lr", "numeric", "numeric-transform",
+                                         "numeric-missing" };
     for (size_t i = 0; i < sizeof added / sizeof added[0]; i++)
         if (strcmp(name, added[i]) == 0) return 1;
     return 0;

@@ -361,7 +361,7 @@ static void test_damaged_files_refused(void **state)
 
     b[8] = 9;                                              /* another format version */
     spit(bad, b, n);
-    refused(bad, "checkpoint format version 9, this build reads version 1");
+    refused(bad, "checkpoint format version 9, this build reads versions 1..2");
     b[8] = 1;
 
     spit(bad, "user,item,label\n1,2,0\n3,4,1\n", 28);      /* foreign files */

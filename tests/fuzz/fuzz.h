@@ -45,6 +45,7 @@ void fuzz_write(const char *rel, const void *p, size_t n);
 #define FUZZ_SPLIT_TIME      (1u << 3)            /* --split time */
 #define FUZZ_DROP_NEUTRAL    (1u << 4)            /* --drop-neutral */
 #define FUZZ_MIN_COUNT       (1u << 5)            /* --min-count 2 */
+#define FUZZ_NUMERIC         (1u << 6)            /* criteo: --numeric default (bucket:3 with --skip-bad-rows, else minmax) */
 /* Loads o (no cache) and checks the outcome: a loaded dataset must pass
  * fuzz_check_dataset and split (dataset_split) into a partition of its rows, or be
  * refused with a message. Returns FUZZ_LOADED or FUZZ_REFUSED; aborts otherwise. */

@@ -4,6 +4,7 @@
 #define _XOPEN_SOURCE 700
 #include "fuzz.h"
 #include <fcntl.h>
+#include <math.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,6 +141,11 @@ void fuzz_check_dataset(const struct dataset *d)
         }
         for (int64_t i = 0; i < len; i++)
             if (col[i] < 0 || col[i] >= fl->card) bad(d, "an id outside its field's cardinality", i);
+        if (fl->num && (fl->multi || fl->fit.kind == NUM_NONE)) bad(d, "a numeric field without a fit", f);
+        for (int64_t r = 0; fl->num && r < n; r++) {   /* missing is id 0, a value a finite scale */
+            if ((fl->ids[r] == 0) != (isnan(fl->num[r]) != 0)) bad(d, "a numeric id that is not missing/present", r);
+            if (fl->scale && !isfinite(fl->scale[r])) bad(d, "a numeric scale that is not finite", r);
+        }
     }
     for (int64_t r = 0; r < n; r++)
         if (d->label[r] != 0.0f && d->label[r] != 1.0f) bad(d, "a label other than 0 or 1", r);

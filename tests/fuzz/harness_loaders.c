@@ -94,15 +94,15 @@ LOADER_TARGET(iaac, iaac_files, "flags + round1_ijcai_18_train_20180301.txt")
 
 /* ---- csv: the file bits choose the options ------------------------------------------ */
 
-struct csv_case { const char *label, *fields, *multi, *delim, *valid; };
+struct csv_case { const char *label, *fields, *multi, *delim, *numeric, *transform, *valid; };
 static const struct csv_case csv_cases[4] = {
-    { "click", "u,i,c", "c:|", ",", "u,i,c,click,ts\nA,x,p|q,1,10\nB,y,,0,11\n\"A\",\"y\",q,1,12\nB,x,p,0,13\n" },
-    { "rating>3", "user_id,movie_id,genres,gender", "genres:|", ",",
+    { "click", "u,i,c", "c:|", ",", "ts", "standard", "u,i,c,click,ts\nA,x,p|q,1,10\nB,y,,0,11\n\"A\",\"y\",q,1,12\nB,x,p,0,13\n" },
+    { "rating>3", "user_id,movie_id,genres,gender", "genres:|", ",", NULL, NULL,
       "user_id,movie_id,rating,timestamp,genres,gender\n1,10,4,978300760,Drama|War,F\n2,11,2,978300761,Comedy,M\n"
       "1,11,5,978300762,Comedy,F\n2,10,1,978300763,Drama|War,M\n" },
-    { "Label", NULL, NULL, ",", "Id,Label,I1,C1,C2\r\n1,0,1,68fd1e64,80e26c9b\r\n2,1,,68fd1e64,\r\n"
+    { "Label", NULL, NULL, ",", "I1", "bucket:2", "Id,Label,I1,C1,C2\r\n1,0,1,68fd1e64,80e26c9b\r\n2,1,,68fd1e64,\r\n"
                                 "3,0,5,05db9164,80e26c9b\r\n4,1,0,05db9164,0b153874\r\n" },
-    { "y>=2", "a,b", NULL, "tab", "a\tb\ty\nx\t1\t2\ny\t2\t1\nx\t2\t3\ny\t1\t0\n" },
+    { "y>=2", "a,b", NULL, "tab", "b", NULL, "a\tb\ty\nx\t1\t2\ny\t2\t1\nx\t2\t3\ny\t1\t0\n" },
 };
 
 static int one_csv(const uint8_t *data, size_t n)
@@ -119,6 +119,8 @@ static int one_csv(const uint8_t *data, size_t n)
     o.fields = c->fields;
     o.multi = c->multi;
     o.delim = c->delim;
+    o.numeric = c->numeric;
+    o.numeric_transform = c->transform;
     return fuzz_load(&o, n ? data[0] : 0);
 }
 
@@ -181,6 +183,10 @@ static int load_file_spec(const char *spec, const uint8_t *data, size_t n)
     o.dataset = spec;
     o.file = path;
     if (n && (data[0] & 2)) o.hash_buckets = "7";       /* the hashed id path */
+    if (n && (data[0] & FUZZ_NUMERIC) && strcmp(spec, "criteo") == 0) {
+        o.numeric = "default";
+        o.numeric_transform = data[0] & FUZZ_SKIP_BAD ? "bucket:3" : "minmax";
+    }
     return fuzz_load(&o, n ? data[0] & ~2u : 0);
 }
 
@@ -206,10 +212,11 @@ static void emit_one(fuzz_emit_fn emit, void *ctx, const char *text, uint8_t fla
         for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {                             \
             emit_one(emit, ctx, texts[i], 0, k++);                                                \
             emit_one(emit, ctx, texts[i], 2 | FUZZ_SPLIT_TIME, k++);                              \
+            emit_one(emit, ctx, texts[i], FUZZ_NUMERIC, k++);                                     \
         }                                                                                         \
     }                                                                                             \
     const struct fuzz_target fuzz_target_##NAME = { #NAME, WHAT, one_##NAME, seeds_##NAME };
 
-FILE_TARGET(criteo, "flags (bit 1: --hash-buckets 7) + a Criteo TSV or CSV file", criteo_tsv, criteo_csv)
+FILE_TARGET(criteo, "flags (bit 1: --hash-buckets 7, bit 6: --numeric default) + a Criteo TSV or CSV file", criteo_tsv, criteo_csv)
 FILE_TARGET(avazu, "flags (bit 1: --hash-buckets 7) + an Avazu CSV file", avazu_csv)
 FILE_TARGET(frappe, "flags (bit 1: --hash-buckets 7) + a libFM file", frappe_libfm)
