@@ -46,6 +46,7 @@ struct cache_meta {
     int32_t n_rows, n_fields, user_field, item_field, category_field;
     int32_t has_time, has_prob, synthetic_fallback, n_skipped, day_split, day_offset_s;
     int32_t given[3];                      /* struct dataset's given split sizes */
+    int32_t header_lines, pad;
 };
 struct cache_field { char name[DATA_NAME_LEN]; int32_t card, multi; int64_t n_mids; int32_t numeric, pad; };
 _Static_assert(sizeof(struct cache_meta) % 8 == 0 && sizeof(struct cache_field) % 8 == 0, "cache meta");
@@ -208,6 +209,7 @@ static int cache_parts(const struct dataset *d, struct cache_meta *m, struct cac
     m->day_split = d->day_split;
     m->day_offset_s = d->day_offset_s;
     memcpy(m->given, d->given, sizeof m->given);
+    m->header_lines = d->header_lines;
     int np = 0;
     size_t n = (size_t)d->n_rows;
     parts[np++] = (struct cache_part){ m, sizeof *m };
@@ -512,6 +514,11 @@ static int cache_load_h(const char *path, struct dataset *d, const struct cache_
         goto fail;
     }
     memcpy(d->given, m.given, sizeof d->given);
+    if (m.header_lines < 0 || m.header_lines > CACHE_MAX_SOURCES || m.pad) {
+        snprintf(why, whylen, "invalid contents (%d header lines)", m.header_lines);
+        goto fail;
+    }
+    d->header_lines = m.header_lines;
     uint64_t n = (uint64_t)m.n_rows;
     int bad = !ft;
     for (int f = 0; f < m.n_fields && !bad; f++) {

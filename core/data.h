@@ -55,6 +55,8 @@ struct dataset {
     int     synthetic_fallback;/* 1 when synthetic data stands in for a missing real set */
     int     day_split;         /* 1: split_time holds out calendar days (time in seconds) */
     int32_t day_offset_s;      /* added to time before it is cut into days (iaac: 8 h, UTC+8) */
+    int32_t header_lines;      /* header lines the source files began with (a format's own,
+                                  or one detected in a headerless format and skipped) */
     int32_t given[3];          /* rows of the given train / val / test files, stored in that
                                   order (all 0: one file, the split is drawn; val 0: carved
                                   from train) */

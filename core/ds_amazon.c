@@ -189,7 +189,7 @@ static int az_row(void *ctx, const struct csvread_row *r, char *err, size_t errl
     struct az_ctx *c = ctx;
     struct tbuild *t = c->t;
     static const int numeric[2] = { 2, 3 };
-    if (csvread_header_line(r, numeric, 2, "amazon")) return 0;   /* "UserId,ItemId,rating,timestamp" */
+    if (csvread_header_line(r, numeric, 2, "amazon")) { t->header_lines++; return 0; }   /* "UserId,ItemId,rating,timestamp" */
     if (r->n != 4)
         return csvread_bad_row(c->bad, r, names[r->n < 4 ? r->n : 3], err, errlen,
                                r->n < 4 ? "missing (the line has %d fields, expected 4)"

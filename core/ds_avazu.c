@@ -136,10 +136,11 @@ static int avazu_row(void *ctx, const struct csvread_row *r, char *err, size_t e
     int header = (!c->n_cols || c->later_file) && strcasecmp(f0, "id") == 0;
     if (!c->n_cols) {
         if (avazu_columns(c, r, header, err, errlen)) return -1;
-        if (header) return 0;
+        if (header) { c->t.header_lines++; return 0; }
     } else if (c->later_file) {            /* its header, if any, must be the first file's */
         c->later_file = 0;
         if (header) {
+            c->t.header_lines++;
             for (int i = 0; i < r->n || i < c->n_cols; i++) {
                 const char *h = i == 0 ? f0 : i < r->n ? r->f[i] : "(none)";
                 if (i >= r->n || i >= c->n_cols || strcmp(h, c->hdr[i]) != 0) {

@@ -95,7 +95,10 @@ static int criteo_hex(const char *s, size_t n)
 static int criteo_row(void *ctx, const struct csvread_row *r, char *err, size_t errlen)
 {
     struct criteo_ctx *c = ctx;
-    if (c->header) return criteo_header(c, r, err, errlen);
+    if (c->header) {
+        c->t->header_lines++;
+        return criteo_header(c, r, err, errlen);
+    }
     if (!c->n_cols) {                       /* no header: label, I1..I13, C1..C26 */
         c->n_cols = 1 + CRITEO_NF;
         c->col_label = 0;

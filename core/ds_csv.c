@@ -260,7 +260,9 @@ static int csv_row(void *ctx, const struct csvread_row *r, char *err, size_t err
     struct csv_ctx *c = ctx;
     if (!c->header_done) {
         c->header_done = 1;
-        return c->n_cols ? csv_same_header(c, r, err, errlen) : csv_header(c, r, err, errlen);
+        int rc = c->n_cols ? csv_same_header(c, r, err, errlen) : csv_header(c, r, err, errlen);
+        if (!rc) c->t.header_lines++;
+        return rc;
     }
     if (r->n != c->n_cols)
         return csvread_bad_row(c->bad, r, r->n < c->n_cols ? c->hdr[r->n] : "(extra)", err, errlen,

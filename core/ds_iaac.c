@@ -96,7 +96,10 @@ static int iaac_row(void *ctx, const struct csvread_row *r, char *err, size_t er
 {
     struct iaac_ctx *c = ctx;
     struct tbuild *t = c->t;
-    if (!c->n_cols) return iaac_header(c, r, err, errlen);
+    if (!c->n_cols) {
+        t->header_lines++;
+        return iaac_header(c, r, err, errlen);
+    }
     if (r->n != c->n_cols) {
         const char *name = r->n < c->n_cols ? (c->hdr && c->hdr[r->n] ? c->hdr[r->n] : "?") : "(extra)";
         return csvread_bad_row(c->bad, r, name, err, errlen, "the line has %d fields, the header %d",

@@ -92,7 +92,7 @@ static int ml_user_row(void *ctx, const struct csvread_row *r, char *err, size_t
     struct ml_side *s = c->s;
     int stop = 0;
     static const int numeric[1] = { 0 };
-    if (csvread_header_line(r, numeric, 1, c->ml100k ? "ml100k" : "ml1m")) return 0;
+    if (csvread_header_line(r, numeric, 1, c->ml100k ? "ml100k" : "ml1m")) { t->header_lines++; return 0; }
     if (!ml_count(c, r, 5, c->ml100k ? n100k : n1m, &stop, err, errlen)) return stop;
     int ig = c->ml100k ? 2 : 1, ia = c->ml100k ? 1 : 2;
     const char *id = r->f[0], *g = r->f[ig], *a = r->f[ia], *occ = r->f[3], *zip = r->f[4];
@@ -164,7 +164,7 @@ static int ml_movie_row(void *ctx, const struct csvread_row *r, char *err, size_
     struct ml_side *s = c->s;
     int stop = 0;
     static const int numeric[1] = { 0 };
-    if (csvread_header_line(r, numeric, 1, c->ml100k ? "ml100k" : "ml1m")) return 0;
+    if (csvread_header_line(r, numeric, 1, c->ml100k ? "ml100k" : "ml1m")) { c->t->header_lines++; return 0; }
     if (!ml_count(c, r, c->ml100k ? 24 : 3, c->ml100k ? n100k : n1m, &stop, err, errlen)) return stop;
     const char *id = r->f[0];
     if (!ml_id(id)) return ML_BAD(c, r, "movie_id", "'%s' is not a positive integer", id);
@@ -215,7 +215,7 @@ static int ml_rating_row(void *ctx, const struct csvread_row *r, char *err, size
     const struct ml_side *s = c->s;
     int stop = 0;
     static const int numeric[4] = { 0, 1, 2, 3 };
-    if (csvread_header_line(r, numeric, 4, c->ml100k ? "ml100k" : "ml1m")) return 0;
+    if (csvread_header_line(r, numeric, 4, c->ml100k ? "ml100k" : "ml1m")) { c->t->header_lines++; return 0; }
     if (!ml_count(c, r, 4, names, &stop, err, errlen)) return stop;
     long long rating, ts;
     if (!ml_id(r->f[0])) return ML_BAD(c, r, "user_id", "'%s' is not a positive integer", r->f[0]);

@@ -508,6 +508,7 @@ int tbuild_finish(struct tbuild *t, struct dataset *d, const char *name, int ite
     free(d->label);
     d->label = tbuild_shrink(t->label, (size_t)n * sizeof *d->label);
     d->time = t->time ? tbuild_shrink(t->time, (size_t)n * sizeof *d->time) : NULL;
+    d->header_lines = t->header_lines;
     t->label = NULL;
     t->time = NULL;
     tbuild_free(t);

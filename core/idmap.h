@@ -54,6 +54,7 @@ struct tbuild {
     int64_t     *time;       /* NULL unless has_time */
     size_t       n_rows, cap_rows;
     int          oom;        /* an allocation failed: tbuild_finish reports it */
+    int          header_lines; /* header lines of the sources (the loader counts them) */
     int          has_missing;/* numeric: `missing` is a sentinel value meaning missing */
     double       missing;
 };

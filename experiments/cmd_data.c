@@ -240,6 +240,11 @@ int cmd_data(int argc, char **argv)
         printf("time      none (no time split)\n");
     }
     printf("loaded    in %.3f s, peak RSS %.1f MB\n", t_load, (double)ru.ru_maxrss / 1024.0);
+    if (d.header_lines)
+        printf("headers   %d header line%s read as column names, not rows (the format's own, or detected in a "
+               "headerless format and skipped)\n", d.header_lines, d.header_lines == 1 ? "" : "s");
+    else
+        printf("headers   none: every line of the source files is a row\n");
     data_print_fields(&d);
     if (d.user_field >= 0) printf("users     %lld (field %s)\n", (long long)data_distinct(&d, d.user_field),
                                   d.fields[d.user_field].name);

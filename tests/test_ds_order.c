@@ -103,6 +103,8 @@ static void test_header_lines(void **state)
              "UserId,ItemId,rating,timestamp\nA1,B1,5.0,1365811200\nA2,B1,2.0,1365811201\n");
     tu_load(&with, &o);
     tu_same_dataset(&plain, &with);
+    assert_int_equal(plain.header_lines, 0);             /* what data info reports */
+    assert_int_equal(with.header_lines, 1);
     dataset_free(&plain);
     dataset_free(&with);
     /* a malformed first row is no header */
@@ -122,6 +124,7 @@ static void test_header_lines(void **state)
     TU_WRITE(dir, "ml-100k/u.user", "user_id|age|gender|occupation|zip\n1|24|M|technician|85711\n2|53|F|other|94043\n");
     tu_load(&with, &o);
     tu_same_dataset(&plain, &with);
+    assert_int_equal(with.header_lines, 2);              /* u.data and u.user */
     dataset_free(&plain);
     dataset_free(&with);
     tu_rmrf(dir);

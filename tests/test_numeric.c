@@ -232,6 +232,7 @@ static void test_cache_round_trip(void **state)
     tu_load(&a, &o);
     tu_load(&b, &o);
     assert_non_null(b.map);                               /* loaded from the cache */
+    assert_int_equal(b.header_lines, 1);                  /* kept by the cache too */
     assert_true((char *)b.fields[2].num >= (char *)b.map && (char *)b.fields[2].num < (char *)b.map + b.map_len);
     tu_same_dataset(&a, &b);
     for (int f = 1; f < 3; f++) {
