@@ -2,6 +2,7 @@
  * positive rate, per-field cardinality, users, items, the split, and the
  * user-frequency deciles of the paper's Fig 8 (users sorted by their number of
  * training rows, cut into ten groups of equal user count, group 0 the rarest). */
+#include "data_export.h"
 #include "dataset.h"
 #include "model_opts.h"
 #include "numeric.h"
@@ -17,11 +18,17 @@
 
 struct data_cli {
     int groups;
+    const char *out;
 };
 
 #define O(f) offsetof(struct data_cli, f)
 static const struct opt data_info_opts[] = {
     { "groups", OPT_INT, O(groups), "G", "user-frequency groups (the paper's Fig 8 uses 10)", 1, 1000 },
+    { NULL, 0, 0, NULL, NULL, 0, 0 },
+};
+static const struct opt data_export_opts[] = {
+    { "out", OPT_STR, O(out), "DIR", "write DIR/train.csv, val.csv, test.csv (the split's rows, dense ids) and "
+      "DIR/fields.json", 0, 0 },
     { NULL, 0, 0, NULL, NULL, 0, 0 },
 };
 #undef O
@@ -163,12 +170,47 @@ static int data_print_deciles(const struct dataset *d, const struct split *s, in
     return 0;
 }
 
+/* apg data export: the split of d written under dir; frees d. */
+static int data_export_cmd(struct dataset *d, const struct data_opts *o, const char *dir)
+{
+    struct split s = { 0 };
+    char how[400], err[1024];
+    int rc = dataset_split_how(&s, d, o, how, sizeof how, err, sizeof err) ? 2 : 0;
+    if (!rc && data_export(d, &s, dir, err, sizeof err)) rc = 1;
+    if (rc) {
+        fprintf(stderr, "apg data export: %s\n", err);
+    } else {
+        if (d->synthetic_fallback) printf("WARNING: real data missing, SYNTHETIC data stands in for %s\n", o->dataset);
+        printf("wrote %s/{train,val,test}.csv (%d, %d, %d rows; split %s) and %s/fields.json\n", dir, s.n_train,
+               s.n_val, s.n_test, how, dir);
+        char multi[512] = "";
+        for (int k = 0; k < d->n_fields && strlen(multi) < sizeof multi - 60; k++)
+            if (d->fields[k].multi)
+                snprintf(multi + strlen(multi), sizeof multi - strlen(multi), "%s%s:|", *multi ? "," : "",
+                         d->fields[k].name);
+        char numeric[512] = "";
+        for (int k = 0; k < d->n_fields && strlen(numeric) < sizeof numeric - 60; k++)
+            if (d->fields[k].num)
+                snprintf(numeric + strlen(numeric), sizeof numeric - strlen(numeric), "%s%s", *numeric ? "," : "",
+                         d->fields[k].name);
+        printf("train on it: apg train --dataset csv --train-file %s/train.csv --val-file %s/val.csv --test-file "
+               "%s/test.csv --label label%s%s%s%s%s\n", dir, dir, dir, *multi ? " --multi '" : "", multi,
+               *multi ? "'" : "", *numeric ? " --numeric " : "", numeric);
+    }
+    split_free(&s);
+    dataset_free(d);
+    return rc;
+}
+
 static void data_usage(FILE *f, const struct opt_group *groups, int n)
 {
-    fprintf(f, "usage: apg data info --dataset NAME [--data DIR] [options]\n\n"
-               "Loads a dataset (parsing it, or from its cache) and prints rows, positive rate,\n"
-               "per-field cardinality, users, items, the split and the user-frequency groups\n"
-               "of the paper's Fig 8.\n");
+    fprintf(f, "usage: apg data info --dataset NAME [--data DIR] [options]\n"
+               "       apg data export --out DIR --dataset NAME [options]\n\n"
+               "info loads a dataset (parsing it, or from its cache) and prints rows, positive\n"
+               "rate, per-field cardinality, users, items, the split and the user-frequency\n"
+               "groups of the paper's Fig 8. export writes its train/validation/test split as\n"
+               "CSV files of dense ids (and fields.json) that another implementation, or\n"
+               "apg train --dataset csv, trains on: the same rows and ids for both.\n");
     cli_help(f, groups, n);
 }
 
@@ -177,23 +219,25 @@ int cmd_data(int argc, char **argv)
     struct data_cli a = { .groups = 10 };
     struct data_opts o;
     data_opts_default(&o);
+    int export = argc >= 1 && strcmp(argv[0], "export") == 0;
     const struct opt_group groups[] = {
-        { "data info", data_info_opts, &a },
+        { export ? "data export" : "data info", export ? data_export_opts : data_info_opts, &a },
         { "data", data_opt_table, &o },
     };
     if (argc < 1 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
         data_usage(argc < 1 ? stderr : stdout, groups, 2);
         return argc < 1 ? 2 : 0;
     }
-    if (strcmp(argv[0], "info") != 0) {
-        fprintf(stderr, "apg data: unknown subcommand '%s' (valid: info)\n", argv[0]);
+    if (strcmp(argv[0], "info") != 0 && !export) {
+        fprintf(stderr, "apg data: unknown subcommand '%s' (valid: info, export)\n", argv[0]);
         return 2;
     }
+    const char *who = export ? "apg data export" : "apg data info";
     char err[1024];
     char *pos[1];
     int n_pos, help;
     if (cli_parse(groups, 2, argc - 1, argv + 1, pos, 0, &n_pos, &help, err, sizeof err)) {
-        fprintf(stderr, "apg data info: %s\n", err);
+        fprintf(stderr, "%s: %s\n", who, err);
         return 2;
     }
     if (help) {
@@ -201,25 +245,27 @@ int cmd_data(int argc, char **argv)
         return 0;
     }
     if (data_opts_check_effect(&o, argc - 1, argv + 1, err, sizeof err)) {
-        fprintf(stderr, "apg data info: %s\n", err);
+        fprintf(stderr, "%s: %s\n", who, err);
         return 2;
     }
-    if (strcmp(o.split, "random") != 0 && strcmp(o.split, "time") != 0) {
-        fprintf(stderr, "apg data info: --split: expected random or time, got '%s'\n", o.split);
+    if (export && (!a.out || !*a.out)) {
+        fprintf(stderr, "apg data export: --out DIR is required\n");
         return 2;
     }
     struct dataset d;
     double t0 = data_now();
     stale_tmp_sweep_cache(o.cache_dir);   /* cache writes of runs killed meanwhile */
     if (dataset_load(&d, &o, err, sizeof err)) {
-        fprintf(stderr, "apg data info: %s\n", err);
+        fprintf(stderr, "%s: %s\n", who, err);
         return data_load_exit_code(err);
     }
     if (d.n_rows == 0) {
-        fprintf(stderr, "apg data info: dataset %s is empty (no rows: an empty source file, or every row skipped)\n", d.name);
+        fprintf(stderr, "%s: dataset %s is empty (no rows: an empty source file, or every row skipped)\n", who,
+                d.name);
         dataset_free(&d);
         return 1;
     }
+    if (export) return data_export_cmd(&d, &o, a.out);
     double t_load = data_now() - t0;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);

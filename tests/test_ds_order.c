@@ -5,7 +5,9 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <math.h>
 #include "ds_testutil.h"
+#include "commands.h"
 #include "train.h"
 
 static void test_split_position(void **state)
@@ -395,6 +397,64 @@ static void test_given_split_avazu(void **state)
     tu_rmrf(dir);
 }
 
+/* apg data info takes every --split kind; apg data export writes the split as CSV
+ * files that the csv loader reads back to the same rows, labels, cardinalities, lists
+ * and numeric values. */
+static void test_data_commands(void **state)
+{
+    (void)state;
+    char dir[64], out[128], path[256];
+    tu_tmpdir(dir, sizeof dir);
+    snprintf(out, sizeof out, "%s/ex", dir);
+    TU_WRITE(dir, "a.csv", "u,g,x,click\nA,p|q,1.5,1\nB,,2,0\nC,q,,1\nA,p,7,0\nB,q|r|p,3,1\nD,r,4,0\n"
+                           "E,p,5,1\nA,q,6,0\nC,,8,1\nB,p,9,0\n");
+    snprintf(path, sizeof path, "%s/a.csv", dir);
+    char *info[] = { "info", "--dataset", "csv", "--file", path, "--label", "click", "--split", "position",
+                     "--no-cache", NULL };
+    assert_int_equal(cmd_data(10, info), 0);
+    char *exp[] = { "export", "--dataset", "csv", "--file", path, "--label", "click", "--multi", "g:|",
+                    "--numeric", "x", "--split", "position", "--no-cache", "--out", out, NULL };
+    assert_int_equal(cmd_data(16, exp), 0);
+    snprintf(path, sizeof path, "%s/fields.json", out);
+    char *json = tu_read(path);
+    assert_non_null(strstr(json, "{\"name\": \"g\", \"card\": 4, \"multi\": 1, \"numeric\": 0}"));
+    assert_non_null(strstr(json, "\"rows\": {\"train\": 8, \"val\": 1, \"test\": 1}"));
+    free(json);
+    snprintf(path, sizeof path, "%s/train.csv", out);
+    char *train = tu_read(path);
+    const char *head = "u,g,x,label\n1,1|2,1.5,1\n2,,2,0\n3,2,,1\n";   /* dense ids, lists, raw values */
+    assert_true(strncmp(train, head, strlen(head)) == 0);
+    free(train);
+
+    struct data_opts o;
+    struct dataset a, b;
+    tu_opts(&o, "csv", dir, NULL);
+    o.file = "a.csv";
+    o.label_col = "click";
+    o.multi = "g:|";
+    o.numeric = "x";
+    o.split = "position";
+    tu_load(&a, &o);
+    tu_opts(&o, "csv", out, NULL);
+    o.train_file = "train.csv";
+    o.val_file = "val.csv";
+    o.test_file = "test.csv";
+    o.label_col = "label";
+    o.multi = "g:|";
+    o.numeric = "x";
+    tu_load(&b, &o);
+    memcpy(b.name, a.name, sizeof b.name);               /* file and label column are named apart */
+    memcpy(b.label_rule, a.label_rule, sizeof b.label_rule);
+    tu_same_dataset(&a, &b);                             /* position split: the same row order */
+    for (int r = 0; r < a.n_rows; r++)
+        assert_true((isnan(a.fields[2].num[r]) && isnan(b.fields[2].num[r])) || a.fields[2].num[r] == b.fields[2].num[r]);
+    dataset_free(&a);
+    dataset_free(&b);
+    char *bad[] = { "export", "--dataset", "csv", "--file", path, "--label", "click", NULL };
+    assert_int_equal(cmd_data(7, bad), 2);               /* no --out */
+    tu_rmrf(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -406,6 +466,7 @@ int main(void)
         cmocka_unit_test(test_given_split_frappe),
         cmocka_unit_test(test_given_split_criteo),
         cmocka_unit_test(test_given_split_avazu),
+        cmocka_unit_test(test_data_commands),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
