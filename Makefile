@@ -35,7 +35,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
 TEST_OBJ := $(TEST_SUPPORT:%.c=$(B)/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 
-.PHONY: all test test-asan bench clean deps golden reproduce-all
+.PHONY: all test test-asan bench bench-scale bench-torch clean deps golden reproduce-all
 .SECONDARY:
 all: apg
 
@@ -92,6 +92,15 @@ $(B)/apg: $(B)/.deps-ok $(B)/libapg.a $(B)/experiments/main.o
 
 bench: apg
 	@bash experiments/bench.sh
+
+# Seconds per epoch and peak RSS at 100k, 1M and 4M synthetic rows (BENCH_SCALE_ROWS).
+bench-scale: apg
+	@bash experiments/bench_scale.sh
+
+# APG-C beside an independent PyTorch implementation (experiments/torch_reference.py;
+# needs Debian's python3-torch) on the same exported data files.
+bench-torch: apg
+	@bash experiments/bench_torch.sh
 
 # Fuzzing: every target of tests/fuzz/targets.def (each loader, the cache reader, the
 # checkpoint reader) under libFuzzer with ASan + UBSan, FUZZ_SECONDS each (default 60),

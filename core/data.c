@@ -2,6 +2,7 @@
  * assembly (dataset rows -> global ids / bags of ids + labels in one memory block). */
 #include "arena.h"
 #include "data.h"
+#include "threads.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -361,6 +362,18 @@ size_t batch_bytes(const struct dataset *d, const int32_t *rows, int n)
     return bytes;
 }
 
+/* Column f of a batch of single-valued fields: ids[i*F + f] = base[f] + id. */
+struct batch_job { struct batch *b; const struct dataset *d; const int64_t *base; const int32_t *rows; int n; };
+
+static void batch_field(void *ctx, int f)
+{
+    const struct batch_job *job = ctx;
+    const int32_t *col = job->d->fields[f].ids, *rows = job->rows;
+    int32_t bf = (int32_t)job->base[f], nfld = job->d->n_fields;
+    int32_t *out = job->b->ids;
+    for (int i = 0; i < job->n; i++) out[(size_t)i * nfld + f] = bf + col[rows[i]];
+}
+
 /* Fills b from rows[0..n) of d (mem: batch_bytes(d, rows, n) bytes).
  * ids[i*F + f] = base[f] + fields[f].ids[rows[i]]   (row-major (row, field)), or
  * bag (i, f) = bag_ids[offs[i*F+f] .. offs[i*F+f+1]) holding base[f] + each id of
@@ -378,11 +391,9 @@ void batch_build(struct batch *b, const struct dataset *d, const int64_t *base,
     if (!dataset_has_multi(d)) {
         b->ids = (int32_t *)p;
         p += data_align_up(nf * sizeof(int32_t));
-        for (int f = 0; f < nfld; f++) {
-            const int32_t *col = d->fields[f].ids;
-            int32_t bf = (int32_t)base[f];
-            for (int i = 0; i < n; i++) b->ids[(size_t)i * nfld + f] = bf + col[rows[i]];
-        }
+        struct batch_job job = { b, d, base, rows, n };
+        if (nf >= 8192) apg_parallel(nfld, batch_field, &job);   /* a field a task */
+        else for (int f = 0; f < nfld; f++) batch_field(&job, f);
     } else {
         b->offs = (int32_t *)p;
         p += data_align_up((nf + 1) * sizeof(int32_t));

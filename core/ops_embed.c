@@ -37,8 +37,8 @@ static struct sparse_rows *embed_sparse(const struct tensor *table)
 
 /* ---------------------------------------------------------------------------------
  * gather: table (V,E), ids[B*F] in [0,V) (out->ids) -> out (B,F,E), out[j] = table[ids[j]].
- * Caches nothing.  backward: table.grad[ids[j]] += dout[j] for j in order (single thread:
- * repeated ids accumulate deterministically), touched rows recorded. */
+ * Caches nothing.  backward: table.grad[ids[j]] += dout[j] for j in order (each row by
+ * one task: repeated ids accumulate deterministically), touched rows recorded. */
 struct tensor *t_gather(struct graph *g, struct tensor *table, const int32_t *ids, int B, int F)
 {
     embed_check_table("gather", table);
@@ -60,22 +60,38 @@ void op_gather_forward(struct tensor *out)
         memcpy(y + (size_t)j * E, w + (size_t)ids[j] * E, sizeof(float) * (size_t)E);
 }
 
+/* The table's rows are cut into GATHER_TASKS ranges; task k adds, in j order, the
+ * gradient rows whose id falls in range k. Each table row is written by one task in
+ * the serial order, so any thread count gives the serial bits. */
+#define GATHER_TASKS 8
+struct gather_job { const int32_t *ids; const float *dy; float *dw; int n, E, V; };
+
+static void gather_backward_range(void *ctx, int k)
+{
+    const struct gather_job *job = ctx;
+    int32_t lo = k < 0 ? 0 : (int32_t)((int64_t)job->V * k / GATHER_TASKS);     /* k -1: every row */
+    int32_t hi = k < 0 ? job->V : (int32_t)((int64_t)job->V * (k + 1) / GATHER_TASKS);
+    int E = job->E;
+    for (int j = 0; j < job->n; j++) {
+        int32_t id = job->ids[j];
+        if (id < lo || id >= hi) continue;
+        float *restrict d = job->dw + (size_t)id * E;
+        const float *restrict gj = job->dy + (size_t)j * E;
+        #pragma omp simd
+        for (int e = 0; e < E; e++) d[e] += gj[e];
+    }
+}
+
 void op_gather_backward(struct tensor *out)
 {
     struct tensor *table = out->src[0];
     if (!table->grad) return;
-    int n = out->shape[0] * out->shape[1], E = table->shape[1];
-    const int32_t *restrict ids = out->ids;
-    const float *restrict dy = out->grad;
-    float *restrict dw = table->grad;
+    struct gather_job job = { out->ids, out->grad, table->grad, out->shape[0] * out->shape[1], table->shape[1],
+                              table->shape[0] };
+    if (job.n >= 4096) apg_parallel(GATHER_TASKS, gather_backward_range, &job);
+    else gather_backward_range(&job, -1);
     struct sparse_rows *sp = embed_sparse(table);
-    for (int j = 0; j < n; j++) {
-        float *restrict d = dw + (size_t)ids[j] * E;
-        const float *restrict gj = dy + (size_t)j * E;
-        #pragma omp simd
-        for (int e = 0; e < E; e++) d[e] += gj[e];
-        if (sp) embed_touch(sp, ids[j]);
-    }
+    for (int j = 0; sp && j < job.n; j++) embed_touch(sp, job.ids[j]);   /* first-touch order */
 }
 
 /* ---------------------------------------------------------------------------------

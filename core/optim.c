@@ -49,16 +49,16 @@ static int32_t *adam_last(struct tensor *t)
     return sr->last;
 }
 
-/* The touched rows of a row-sparse table, serially (rows are short). With L2, row r's
- * penalty is l2 k p, k = a->t - last[r] >= 1 (the steps since its last update). */
+/* Rows rows[j0..j1) of a row-sparse table. With L2, row r's penalty is l2 k p, k =
+ * a->t - last[r] >= 1 (the steps since its last update). Clears their marks. */
 static void adam_rows(const struct adam *a, float lr_t, float eps_t, struct tensor *t,
-                      float *restrict mslab, float *restrict vslab)
+                      float *restrict mslab, float *restrict vslab, int j0, int j1)
 {
     const float b1 = a->beta1, b2 = a->beta2;
     int cols = tensor_cols(t);
     struct sparse_rows *sr = t->sparse;
-    int32_t *last = a->l2 != 0.0f ? adam_last(t) : NULL;
-    for (int j = 0; j < sr->n; j++) {
+    int32_t *last = a->l2 != 0.0f ? sr->last : NULL;
+    for (int j = j0; j < j1; j++) {
         int32_t row = sr->rows[j];
         size_t r = (size_t)row * (size_t)cols;
         float *restrict p = t->data + r, *restrict g = t->grad + r;
@@ -72,21 +72,41 @@ static void adam_rows(const struct adam *a, float lr_t, float eps_t, struct tens
         for (int i = 0; i < cols; i++) ADAM_ONE(i);
         sr->mark[row] = 0;
     }
-    sr->n = 0;
+}
+
+/* The step is cut into ADAM_TASKS slices, slice k holding the k-th part of every dense
+ * tensor and of every table's touched rows; each value's update depends on that value
+ * alone, so any thread count gives the same bits. */
+#define ADAM_TASKS 16
+struct adam_job { const struct adam *a; struct param_store *ps; float lr_t, eps_t; };
+
+static void adam_slice(void *ctx, int k)
+{
+    const struct adam_job *job = ctx;
+    struct param_store *ps = job->ps;
+    for (int i = 0; i < ps->n; i++) {
+        struct tensor *t = ps->list[i];
+        size_t off = (size_t)(t->data - ps->data);
+        float *m = ps->m + off, *v = ps->v + off;
+        float lr = job->lr_t * t->lr_scale;
+        if (t->sparse) {
+            long n = t->sparse->n;
+            adam_rows(job->a, lr, job->eps_t, t, m, v, (int)(n * k / ADAM_TASKS), (int)(n * (k + 1) / ADAM_TASKS));
+        } else {
+            long n0 = (long)t->size * k / ADAM_TASKS, n1 = (long)t->size * (k + 1) / ADAM_TASKS;
+            adam_dense(job->a, lr, job->eps_t, t->data + n0, t->grad + n0, m + n0, v + n0, n1 - n0);
+        }
+    }
 }
 
 void adam_step(struct adam *a, struct param_store *ps)
 {
     a->t++;
     double bc1 = 1.0 - pow(a->beta1, (double)a->t), bc2 = 1.0 - pow(a->beta2, (double)a->t);
-    float lr_t = (float)(a->lr * sqrt(bc2) / bc1);
-    float eps_t = (float)(a->eps * sqrt(bc2));
-    for (int i = 0; i < ps->n; i++) {
-        struct tensor *t = ps->list[i];
-        size_t off = (size_t)(t->data - ps->data);
-        float *m = ps->m + off, *v = ps->v + off;
-        float lr = lr_t * t->lr_scale;
-        if (t->sparse) adam_rows(a, lr, eps_t, t, m, v);
-        else adam_dense(a, lr, eps_t, t->data, t->grad, m, v, t->size);
-    }
+    struct adam_job job = { a, ps, (float)(a->lr * sqrt(bc2) / bc1), (float)(a->eps * sqrt(bc2)) };
+    for (int i = 0; i < ps->n; i++)            /* before the threads: the L2 step counts */
+        if (ps->list[i]->sparse && a->l2 != 0.0f) adam_last(ps->list[i]);
+    apg_parallel(ADAM_TASKS, adam_slice, &job);
+    for (int i = 0; i < ps->n; i++)
+        if (ps->list[i]->sparse) ps->list[i]->sparse->n = 0;
 }

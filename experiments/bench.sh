@@ -8,7 +8,9 @@
 #     against base WDL training at 1 thread, as achieved / BLIS GFLOP/s.
 #  3. Seconds per epoch and inference samples/s of WDL base and of every APG form
 #     (self-wise, K=8, P=32), as ratios to base beside the paper's Table 5 time ratios.
-#  4. Every backbone: training samples/s base and with APG v6.
+#  4. Inference of saved models: base, v3, v6 and v6 collapsed by `apg export`, at
+#     batch 1024 (throughput) and batch 1 (latency).
+#  5. Every backbone: training samples/s base and with APG v6.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROWS=${BENCH_ROWS:-500000}
@@ -82,6 +84,34 @@ for f in $forms; do
 done
 echo "(targets: v3 and v6 at most 0.70 of base time per epoch; inference latency ratio at most 1.00;"
 echo " v6-v8 infer through their chains multiplied once per batch, i.e. the collapsed v3 cost)"
+
+echo
+echo "== Inference of saved models (apg predict on the test rows): base, v3, v6 as trained and v6 collapsed"
+echo "   by apg export into v3's U, V (paper 3.2.4); $APG_ROWS rows, $THREADS thread(s), median of $REPS"
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+for f in none v3 v6; do
+    args=(--backbone wdl --rows "$APG_ROWS" --threads "$THREADS" --save "$tmp/$f.ckpt")
+    case $f in v3) args+=(--apg v3 --K 8) ;; v6) args+=(--apg v6 --K 8 --P 32) ;; esac
+    run "${args[@]}" > /dev/null
+done
+./apg export "$tmp/v6.ckpt" "$tmp/v6c.ckpt" > /dev/null
+models="none v3 v6 v6c"
+for rep in $(seq "$REPS"); do
+    for f in $models; do
+        for bs in 1024 1; do
+            j=$(./apg predict "$tmp/$f.ckpt" --batch "$bs" --threads "$THREADS" --json | tail -n 1)
+            collect "q$f$bs" infer_samples_per_s "$j"; collect "qa$f" test_auc "$j"
+        done
+    done
+done
+printf "%-14s %16s %16s %16s %12s\n" model "batch 1024 samp/s" "batch 1 us/row" "latency ratio" test_auc
+declare -A label=( [none]="base" [v3]="v3" [v6]="v6 (chains)" [v6c]="v6 collapsed" )
+for f in $models; do
+    printf "%-14s %16.0f %16.1f %16s %12.5f\n" "${label[$f]}" "$(m q${f}1024)" \
+        "$(awk -v s="$(m q${f}1)" 'BEGIN{printf "%.1f", (s > 0 ? 1e6 / s : 0)}')" \
+        "$(ratio "$(m qnone1)" "$(m q${f}1)")" "$(m qa$f)"
+done
+echo "(latency ratio = base samples/s / model samples/s at batch 1; target for v6 collapsed: at most 1.00)"
 
 echo
 echo "== Every backbone, base and APG v6 (self-wise, K=8, P=32), $APG_ROWS rows, $THREADS thread(s), median of $REPS"
