@@ -6,101 +6,9 @@
 #include "ops_check.h"
 #include "threads.h"
 #include "arena.h"
-#include <blis.h>
+#include "gemm.h"
 #include <stdlib.h>
 #include <string.h>
-
-/* B^T of a transposed B (n,k) as stored, row-major (k,n), for linalg_sgemm: BLIS runs
- * op(B) = B^T from row-major storage 1.3-4x slower than a row-major (k,n) B on these
- * machines (x W^T of every linear layer: 67 vs 93 GFLOP/s at 1024x256x112, 13 vs 56 at
- * K = 8), so a B up to LINALG_TB_MAX floats is transposed first (n*k copies against
- * m*n*k multiply-adds). The buffer is per thread and only grows (the first steps). */
-#define LINALG_TB_MAX (1 << 17)
-/* GEMMs from this many multiply-adds are split over the threads, in blocks of C of
- * LINALG_SPLIT_ROWS rows or LINALG_SPLIT_COLS columns. */
-#define LINALG_SPLIT_MIN  (1L << 18)
-#define LINALG_SPLIT_ROWS 128
-#define LINALG_SPLIT_COLS 64
-static _Thread_local float *tb_buf;
-static _Thread_local size_t tb_cap;
-
-static const float *linalg_transpose_b(const float *b, int ldb, int n, int k)
-{
-    size_t need = (size_t)n * (size_t)k;
-    if (need > tb_cap) {
-        float *nb = realloc(tb_buf, sizeof(float) * need);
-        if (!nb) apg_oom("a transposed GEMM operand", sizeof(float) * need);
-        tb_buf = nb;
-        tb_cap = need;
-    }
-    float *restrict t = tb_buf;
-    for (int j = 0; j < n; j++) {
-        const float *restrict bj = b + (size_t)j * ldb;
-        for (int p = 0; p < k; p++) t[(size_t)p * n + j] = bj[p];
-    }
-    return t;
-}
-
-/* One GEMM split into blocks of C: block i is rows (by_rows) or columns
- * [i*blk, i*blk + blk) of C. */
-struct gemm_split {
-    trans_t ta, tb;
-    int m, n, k;
-    float alpha;
-    const float *a; int lda;
-    const float *b; int ldb;
-    float beta;
-    float *c; int ldc;
-    int by_rows;
-};
-
-static void gemm_block(void *ctx, int i)
-{
-    const struct gemm_split *p = ctx;
-    float alpha = p->alpha, beta = p->beta;
-    if (p->by_rows) {
-        int i0 = i * LINALG_SPLIT_ROWS, w = p->m - i0 < LINALG_SPLIT_ROWS ? p->m - i0 : LINALG_SPLIT_ROWS;
-        const float *ai = p->ta == BLIS_TRANSPOSE ? p->a + i0 : p->a + (size_t)i0 * p->lda;
-        bli_sgemm(p->ta, p->tb, w, p->n, p->k, &alpha, (float *)ai, p->lda, 1, (float *)p->b, p->ldb, 1,
-                  &beta, p->c + (size_t)i0 * p->ldc, p->ldc, 1);
-    } else {
-        int j0 = i * LINALG_SPLIT_COLS, w = p->n - j0 < LINALG_SPLIT_COLS ? p->n - j0 : LINALG_SPLIT_COLS;
-        const float *bj = p->tb == BLIS_TRANSPOSE ? p->b + (size_t)j0 * p->ldb : p->b + j0;
-        bli_sgemm(p->ta, p->tb, p->m, w, p->k, &alpha, (float *)p->a, p->lda, 1, (float *)bj, p->ldb, 1,
-                  &beta, p->c + j0, p->ldc, 1);
-    }
-}
-
-/* C (m,n) = alpha op(A) op(B) + beta C, op(A) (m,k), op(B) (k,n); lda/ldb/ldc are the
- * row strides of A, B, C as stored (A is (k,m) in memory when ta). beta 0 ignores C. */
-static void linalg_sgemm(int ta, int tb, int m, int n, int k, float alpha,
-                         const float *a, int lda, const float *b, int ldb,
-                         float beta, float *c, int ldc)
-{
-    if (m == 0 || n == 0) return;
-    if (k == 0) {
-        if (beta == 0.0f)
-            for (int i = 0; i < m; i++) memset(c + (size_t)i * ldc, 0, sizeof(float) * (size_t)n);
-        return;
-    }
-    if (tb && m >= 64 && (size_t)n * (size_t)k <= LINALG_TB_MAX) {
-        b = linalg_transpose_b(b, ldb, n, k);
-        ldb = n;
-        tb = 0;
-    }
-    trans_t tA = ta ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE, tB = tb ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE;
-    if (apg_threads() < 2 || (long)m * n * k < LINALG_SPLIT_MIN) {
-        bli_sgemm(tA, tB, m, n, k, &alpha, (float *)a, lda, 1, (float *)b, ldb, 1, &beta, c, ldc, 1);
-        return;
-    }
-    /* Threads take fixed blocks of C's rows (or columns, when C is wide) as tasks of
-     * apg_parallel, each one single-threaded BLIS call: a thread that the OS deschedules
-     * delays only the block it holds. The blocks depend on the shape alone, so the
-     * result does not depend on the thread count. */
-    struct gemm_split sp = { tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, m >= n };
-    int len = sp.by_rows ? m : n, blk = sp.by_rows ? LINALG_SPLIT_ROWS : LINALG_SPLIT_COLS;
-    apg_parallel((len + blk - 1) / blk, gemm_block, &sp);
-}
 
 /* ---------------------------------------------------------------------------------
  * linear: y (R,N) = x (R,M) W^T + b.  W (N,M), b (N) or NULL (src[2]); x 2-D or 3-D
@@ -127,59 +35,54 @@ struct tensor *t_linear(struct graph *g, struct tensor *x, struct tensor *w, str
     return linear_node(g, OP_LINEAR, "linear", x, w, b);
 }
 
-/* y = x W^T (beta 0: BLIS only writes C), then one pass adding b to every row and,
- * when relu, clamping at 0. */
+/* y = x W^T (beta 0: BLIS only writes C), the bias and, when relu, the clamp at 0
+ * applied to each block of y as it is computed (gemm_epilogue). */
 static void linear_forward(struct tensor *out, int relu)
 {
     const struct tensor *x = out->src[0], *w = out->src[1], *b = out->src[2];
     int R = tensor_rows(x), M = tensor_cols(x), N = w->shape[0];
-    float *restrict y = out->data;
-    linalg_sgemm(0, 1, R, N, M, 1.0f, x->data, M, w->data, M, 0.0f, y, N);
-    if (!b && !relu) return;
-    const float *restrict bd = b ? b->data : NULL;
-    for (int r = 0; r < R; r++) {
-        float *restrict yr = y + (size_t)r * N;
-        if (bd && relu) {
-            #pragma omp simd
-            for (int j = 0; j < N; j++) { float v = yr[j] + bd[j]; yr[j] = v > 0.0f ? v : 0.0f; }
-        } else if (bd) {
-            #pragma omp simd
-            for (int j = 0; j < N; j++) yr[j] += bd[j];
-        } else {
-            #pragma omp simd
-            for (int j = 0; j < N; j++) yr[j] = yr[j] > 0.0f ? yr[j] : 0.0f;
-        }
-    }
+    struct gemm_epilogue ep = { b ? b->data : NULL, relu };
+    apg_gemm(0, 1, R, N, M, 1.0f, x->data, M, w->data, M, 0.0f, out->data, N, b || relu ? &ep : NULL);
 }
 
 void op_linear_forward(struct tensor *out) { linear_forward(out, 0); }
+
+/* Elementwise passes of linear from this many elements go to the task pool. */
+#define LINEAR_EW_SPLIT (1L << 16)
+#define LINEAR_EW_CHUNK (1L << 14)
+#define COLSUM_WIDE 1024
+
+/* db[j0..j1) += column sums of dy over its R rows, block blk of width bw. */
+struct colsum_job { const float *dy; float *db; int R, N, bw; };
+static void colsum_block(void *ctx, int blk)
+{
+    const struct colsum_job *job = ctx;
+    int j0 = blk * job->bw, j1 = j0 + job->bw < job->N ? j0 + job->bw : job->N;
+    float acc[COLSUM_WIDE];
+    for (int j = 0; j < j1 - j0; j++) acc[j] = 0.0f;
+    for (int r = 0; r < job->R; r++) {
+        const float *restrict row = job->dy + (size_t)r * job->N + j0;
+        #pragma omp simd
+        for (int j = 0; j < j1 - j0; j++) acc[j] += row[j];
+    }
+    for (int j = j0; j < j1; j++) job->db[j] += acc[j - j0];
+}
 
 void op_linear_backward(struct tensor *out)
 {
     struct tensor *x = out->src[0], *w = out->src[1], *b = out->src[2];
     int R = tensor_rows(x), M = tensor_cols(x), N = w->shape[0];
     const float *dy = out->grad;
-    if (x->grad) linalg_sgemm(0, 0, R, M, N, 1.0f, dy, N, w->data, M, 1.0f, x->grad, M);
-    if (w->grad) linalg_sgemm(1, 0, N, M, R, 1.0f, dy, N, x->data, M, 1.0f, w->grad, M);
+    if (x->grad) apg_gemm(0, 0, R, M, N, 1.0f, dy, N, w->data, M, 1.0f, x->grad, M, NULL);
+    if (w->grad) apg_gemm(1, 0, N, M, R, 1.0f, dy, N, x->data, M, 1.0f, w->grad, M, NULL);
     if (b && b->grad) {
-        /* Column blocks, each column summed over rows in order (deterministic). Wide
-         * blocks: a generator's output (N = 32768) is read as long contiguous row
-         * pieces, not 256-byte strips one row apart. */
-        enum { BLK = 1024 };
-        int bw = N > 16 * 64 ? BLK : 64;
-        float *restrict db = b->grad;
-        int nblk = (N + bw - 1) / bw;
-        for (int blk = 0; blk < nblk; blk++) {
-            int j0 = blk * bw, j1 = j0 + bw < N ? j0 + bw : N;
-            float acc[BLK];
-            for (int j = 0; j < j1 - j0; j++) acc[j] = 0.0f;
-            for (int r = 0; r < R; r++) {
-                const float *restrict row = dy + (size_t)r * N + j0;
-                #pragma omp simd
-                for (int j = 0; j < j1 - j0; j++) acc[j] += row[j];
-            }
-            for (int j = j0; j < j1; j++) db[j] += acc[j - j0];
-        }
+        /* Column blocks, each column summed over rows in order (deterministic), the
+         * blocks tasks of the pool. Wide blocks: a generator's output (N = 32768) is
+         * read as long contiguous row pieces, not 256-byte strips one row apart. */
+        struct colsum_job job = { dy, b->grad, R, N, N > 16 * 64 ? COLSUM_WIDE : 64 };
+        int nblk = (N + job.bw - 1) / job.bw;
+        if ((long)R * N >= LINEAR_EW_SPLIT) apg_parallel(nblk, colsum_block, &job);
+        else for (int blk = 0; blk < nblk; blk++) colsum_block(&job, blk);
     }
 }
 
@@ -196,13 +99,24 @@ struct tensor *t_linear_relu(struct graph *g, struct tensor *x, struct tensor *w
 
 void op_linear_relu_forward(struct tensor *out) { linear_forward(out, 1); }
 
+/* dy = dy * [y > 0] on chunk i of LINEAR_EW_CHUNK elements. */
+struct relu_job { const float *y; float *dy; long n; };
+static void relu_mask_chunk(void *ctx, int i)
+{
+    const struct relu_job *job = ctx;
+    long i0 = (long)i * LINEAR_EW_CHUNK, i1 = i0 + LINEAR_EW_CHUNK < job->n ? i0 + LINEAR_EW_CHUNK : job->n;
+    const float *restrict y = job->y;
+    float *restrict dy = job->dy;
+    #pragma omp simd
+    for (long k = i0; k < i1; k++) dy[k] = y[k] > 0.0f ? dy[k] : 0.0f;
+}
+
 void op_linear_relu_backward(struct tensor *out)
 {
-    const float *restrict y = out->data;
-    float *restrict dy = out->grad;
-    long n = out->size;
-    #pragma omp simd
-    for (long i = 0; i < n; i++) dy[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+    struct relu_job job = { out->data, out->grad, out->size };
+    int chunks = (int)((job.n + LINEAR_EW_CHUNK - 1) / LINEAR_EW_CHUNK);
+    if (job.n >= LINEAR_EW_SPLIT) apg_parallel(chunks, relu_mask_chunk, &job);
+    else for (int i = 0; i < chunks; i++) relu_mask_chunk(&job, i);
     op_linear_backward(out);
 }
 
@@ -230,8 +144,8 @@ void op_matmul_forward(struct tensor *out)
     const struct tensor *a = out->src[0], *b = out->src[1];
     int ta = out->iarg[0], tb = out->iarg[1];
     int m = out->shape[0], n = out->shape[1], k = ta ? a->shape[0] : a->shape[1];
-    linalg_sgemm(ta, tb, m, n, k, 1.0f, a->data, a->shape[1], b->data, b->shape[1],
-                 0.0f, out->data, n);
+    apg_gemm(ta, tb, m, n, k, 1.0f, a->data, a->shape[1], b->data, b->shape[1],
+                 0.0f, out->data, n, NULL);
 }
 
 void op_matmul_backward(struct tensor *out)
@@ -242,12 +156,12 @@ void op_matmul_backward(struct tensor *out)
     int lda = a->shape[1], ldb = b->shape[1];
     const float *dc = out->grad;
     if (a->grad) {
-        if (!ta) linalg_sgemm(0, !tb, m, k, n, 1.0f, dc, n, b->data, ldb, 1.0f, a->grad, lda);
-        else     linalg_sgemm(tb, 1, k, m, n, 1.0f, b->data, ldb, dc, n, 1.0f, a->grad, lda);
+        if (!ta) apg_gemm(0, !tb, m, k, n, 1.0f, dc, n, b->data, ldb, 1.0f, a->grad, lda, NULL);
+        else     apg_gemm(tb, 1, k, m, n, 1.0f, b->data, ldb, dc, n, 1.0f, a->grad, lda, NULL);
     }
     if (b->grad) {
-        if (!tb) linalg_sgemm(!ta, 0, k, n, m, 1.0f, a->data, lda, dc, n, 1.0f, b->grad, ldb);
-        else     linalg_sgemm(1, ta, n, k, m, 1.0f, dc, n, a->data, lda, 1.0f, b->grad, ldb);
+        if (!tb) apg_gemm(!ta, 0, k, n, m, 1.0f, a->data, lda, dc, n, 1.0f, b->grad, ldb, NULL);
+        else     apg_gemm(1, ta, n, k, m, 1.0f, dc, n, a->data, lda, 1.0f, b->grad, ldb, NULL);
     }
 }
 
@@ -304,8 +218,8 @@ static void bmm_batch(int nb, int ta, int tb, int m, int n, int k,
 {
     if ((long)m * n * k >= BMM_BLIS_MIN) {
         for (int i = 0; i < nb; i++)
-            linalg_sgemm(ta, tb, m, n, k, 1.0f, a + i * sa, lda, b + i * sb, ldb,
-                         beta, c + i * sc, ldc);
+            apg_gemm(ta, tb, m, n, k, 1.0f, a + i * sa, lda, b + i * sb, ldb,
+                         beta, c + i * sc, ldc, NULL);
         return;
     }
     for (int i = 0; i < nb; i++)

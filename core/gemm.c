@@ -1,0 +1,123 @@
+/* GEMM through BLIS for the ops: row-major operands, a transposed B copied row-major
+ * first when small, large products split over the task pool, and an optional epilogue
+ * (bias, ReLU) applied to each block of C while it is in cache. */
+#include "gemm.h"
+#include "threads.h"
+#include "arena.h"
+#include <blis.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* B^T of a transposed B (n,k) as stored, row-major (k,n), for linalg_sgemm: BLIS runs
+ * op(B) = B^T from row-major storage 1.3-4x slower than a row-major (k,n) B on these
+ * machines (x W^T of every linear layer: 67 vs 93 GFLOP/s at 1024x256x112, 13 vs 56 at
+ * K = 8), so a B up to LINALG_TB_MAX floats is transposed first (n*k copies against
+ * m*n*k multiply-adds). The buffer is per thread and only grows (the first steps). */
+#define LINALG_TB_MAX (1 << 17)
+/* GEMMs from this many multiply-adds are split over the threads, in blocks of C of
+ * LINALG_SPLIT_ROWS rows or LINALG_SPLIT_COLS columns. */
+#define LINALG_SPLIT_MIN  (1L << 18)
+#define LINALG_SPLIT_ROWS 128
+#define LINALG_SPLIT_COLS 64
+static _Thread_local float *tb_buf;
+static _Thread_local size_t tb_cap;
+
+static const float *linalg_transpose_b(const float *b, int ldb, int n, int k)
+{
+    size_t need = (size_t)n * (size_t)k;
+    if (need > tb_cap) {
+        float *nb = realloc(tb_buf, sizeof(float) * need);
+        if (!nb) apg_oom("a transposed GEMM operand", sizeof(float) * need);
+        tb_buf = nb;
+        tb_cap = need;
+    }
+    float *restrict t = tb_buf;
+    for (int j = 0; j < n; j++) {
+        const float *restrict bj = b + (size_t)j * ldb;
+        for (int p = 0; p < k; p++) t[(size_t)p * n + j] = bj[p];
+    }
+    return t;
+}
+
+/* One GEMM split into blocks of C: block i is rows (by_rows) or columns
+ * [i*blk, i*blk + blk) of C. */
+struct gemm_split {
+    trans_t ta, tb;
+    int m, n, k;
+    float alpha;
+    const float *a; int lda;
+    const float *b; int ldb;
+    float beta;
+    float *c; int ldc;
+    int by_rows;
+    const struct gemm_epilogue *ep;
+};
+
+/* The epilogue on rows [r0, r1), columns [j0, j1) of C: c += bias[j], then max(c, 0). */
+static void gemm_epilogue_run(const struct gemm_epilogue *ep, float *c, int ldc, int r0, int r1, int j0, int j1)
+{
+    const float *restrict bd = ep->bias;
+    for (int r = r0; r < r1; r++) {
+        float *restrict cr = c + (size_t)r * ldc;
+        if (bd && ep->relu) {
+            #pragma omp simd
+            for (int j = j0; j < j1; j++) { float v = cr[j] + bd[j]; cr[j] = v > 0.0f ? v : 0.0f; }
+        } else if (bd) {
+            #pragma omp simd
+            for (int j = j0; j < j1; j++) cr[j] += bd[j];
+        } else if (ep->relu) {
+            #pragma omp simd
+            for (int j = j0; j < j1; j++) cr[j] = cr[j] > 0.0f ? cr[j] : 0.0f;
+        }
+    }
+}
+
+static void gemm_block(void *ctx, int i)
+{
+    const struct gemm_split *p = ctx;
+    float alpha = p->alpha, beta = p->beta;
+    if (p->by_rows) {
+        int i0 = i * LINALG_SPLIT_ROWS, w = p->m - i0 < LINALG_SPLIT_ROWS ? p->m - i0 : LINALG_SPLIT_ROWS;
+        const float *ai = p->ta == BLIS_TRANSPOSE ? p->a + i0 : p->a + (size_t)i0 * p->lda;
+        bli_sgemm(p->ta, p->tb, w, p->n, p->k, &alpha, (float *)ai, p->lda, 1, (float *)p->b, p->ldb, 1,
+                  &beta, p->c + (size_t)i0 * p->ldc, p->ldc, 1);
+        if (p->ep) gemm_epilogue_run(p->ep, p->c, p->ldc, i0, i0 + w, 0, p->n);
+    } else {
+        int j0 = i * LINALG_SPLIT_COLS, w = p->n - j0 < LINALG_SPLIT_COLS ? p->n - j0 : LINALG_SPLIT_COLS;
+        const float *bj = p->tb == BLIS_TRANSPOSE ? p->b + (size_t)j0 * p->ldb : p->b + j0;
+        bli_sgemm(p->ta, p->tb, p->m, w, p->k, &alpha, (float *)p->a, p->lda, 1, (float *)bj, p->ldb, 1,
+                  &beta, p->c + j0, p->ldc, 1);
+        if (p->ep) gemm_epilogue_run(p->ep, p->c, p->ldc, 0, p->m, j0, j0 + w);
+    }
+}
+
+void apg_gemm(int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
+              float beta, float *c, int ldc, const struct gemm_epilogue *ep)
+{
+    if (m == 0 || n == 0) return;
+    if (k == 0) {
+        if (beta == 0.0f)
+            for (int i = 0; i < m; i++) memset(c + (size_t)i * ldc, 0, sizeof(float) * (size_t)n);
+        if (ep) gemm_epilogue_run(ep, c, ldc, 0, m, 0, n);
+        return;
+    }
+    if (tb && m >= 64 && (size_t)n * (size_t)k <= LINALG_TB_MAX) {
+        b = linalg_transpose_b(b, ldb, n, k);
+        ldb = n;
+        tb = 0;
+    }
+    trans_t tA = ta ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE, tB = tb ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE;
+    if (apg_threads() < 2 || (long)m * n * k < LINALG_SPLIT_MIN) {
+        bli_sgemm(tA, tB, m, n, k, &alpha, (float *)a, lda, 1, (float *)b, ldb, 1, &beta, c, ldc, 1);
+        if (ep) gemm_epilogue_run(ep, c, ldc, 0, m, 0, n);
+        return;
+    }
+    /* Threads take fixed blocks of C's rows (or columns, when C is wide) as tasks of
+     * apg_parallel, each one single-threaded BLIS call: a thread that the OS deschedules
+     * delays only the block it holds. The blocks depend on the shape alone, so the
+     * result does not depend on the thread count. */
+    struct gemm_split sp = { tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, m >= n, ep };
+    int len = sp.by_rows ? m : n, blk = sp.by_rows ? LINALG_SPLIT_ROWS : LINALG_SPLIT_COLS;
+    apg_parallel((len + blk - 1) / blk, gemm_block, &sp);
+}
+

@@ -1,0 +1,17 @@
+/* GEMM for the ops (core/gemm.c): BLIS, single-threaded per call, large products cut
+ * into fixed blocks of C that the task pool's threads take (core/threads.h), so the
+ * result does not depend on the thread count. */
+#ifndef APG_GEMM_H
+#define APG_GEMM_H
+
+/* Applied to each block of C right after it is computed: c += bias[col] (bias NULL:
+ * none), then c = max(c, 0) when relu. */
+struct gemm_epilogue { const float *bias; int relu; };
+
+/* C (m,n) = alpha op(A) op(B) + beta C, op(A) (m,k), op(B) (k,n), then ep (may be NULL);
+ * lda/ldb/ldc are the row strides of A, B, C as stored (A is (k,m) in memory when ta).
+ * beta 0 ignores C. */
+void apg_gemm(int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
+              float beta, float *c, int ldc, const struct gemm_epilogue *ep);
+
+#endif
