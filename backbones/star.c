@@ -114,10 +114,9 @@ static struct tensor *star_forward(void *state, struct fwd_ctx *f)
     struct tensor *h = t_reshape2(g, f->emb, B, s->in_dim);                   /* (B, M_0) */
     for (int l = 0; l < s->n_layers; l++) {
         const struct star_layer *L = &s->layer[l];
-        int N = L->out, M = L->in;
-        /* W_i = W^{d_i} (B,1,N*M) (*) W_shared (N*M, row broadcast) */
-        struct tensor *wi = t_mul(g, t_gather(g, L->wd, dom, B, 1), t_reshape2(g, L->w, 1, N * M));
-        struct tensor *y = t_add(g, t_rowmv(g, wi, h, N, M, 0), L->b);           /* (B, N) */
+        int N = L->out;
+        /* W_i = W^{d_i} (*) W_shared, applied to h_i without forming the (B, N*M) W_i */
+        struct tensor *y = t_add(g, t_idxmv(g, L->wd, L->w, h, dom), L->b);      /* (B, N) */
         y = t_add(g, y, t_reshape2(g, t_gather(g, L->bd, dom, B, 1), B, N));
         h = t_relu(g, y);
     }

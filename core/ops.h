@@ -49,6 +49,10 @@ struct tensor *t_softmax(struct graph *g, struct tensor *a);
  * N x M matrix per row; x (R, M); y_r = S_r x_r -> (R, N). trans: y_r = S_r^T x_r with
  * x (R, N) -> (R, M). */
 struct tensor *t_rowmv(struct graph *g, struct tensor *s, struct tensor *x, int n, int m, int trans);
+/* Row-indexed masked product (Star's domain FCN, Sheng et al. 2021): y_r = (A[ids_r] (*) W) x_r,
+ * A (D, N*M) a table of per-domain weights (row-sparse grad), W (N,M) shared, x (R,M),
+ * ids[R] in [0, D) -> y (R,N); no (R, N*M) product is materialised. */
+struct tensor *t_idxmv(struct graph *g, struct tensor *a, struct tensor *w, struct tensor *x, const int32_t *ids);
 /* Per-row product with a materialised low-rank matrix (APG v2): U (N,K) shared, T (R, K*M)
  * one K x M matrix T_r per row, x (R,M); y_r = W_r x_r with W_r = U T_r (N x M) built row
  * by row in cache -> (R,N). */

@@ -1,5 +1,5 @@
-/* Embedding ops: gather (one id per field) and bag (a mean-pooled list of ids per
- * field). The table gradient is row-sparse: backward adds only the touched rows and,
+/* Embedding ops: gather (one id per field), bag (a mean-pooled list of ids per
+ * field) and idxmv (a product with a per-row weight row of a table: Star's domains). The table gradient is row-sparse: backward adds only the touched rows and,
  * for a T_SPARSE table, records them in table->sparse for the lazy optimizer. */
 #include "ops.h"
 #include "op.h"
@@ -160,5 +160,74 @@ void op_bag_backward(struct tensor *out)
             for (int e = 0; e < E; e++) d[e] += gj[e] * inv;
             if (sp) embed_touch(sp, ids[k]);
         }
+    }
+}
+
+/* ---------------------------------------------------------------------------------
+ * idxmv: A (D, N*M), W (N,M), x (R,M), ids[R] in [0,D) (out->ids) -> y (R,N),
+ *   y[r,n] = sum_m A[ids_r][n,m] W[n,m] x[r,m].  Caches nothing.
+ * backward, rows in order (rows of one id accumulate deterministically):
+ *   dx[r,m] += sum_n A[ids_r][n,m] W[n,m] dy[r,n];  dA[ids_r][n,m] += dy[r,n] W[n,m] x[r,m];
+ *   dW[n,m] += dy[r,n] A[ids_r][n,m] x[r,m];  touched rows of A recorded. */
+struct tensor *t_idxmv(struct graph *g, struct tensor *a, struct tensor *w, struct tensor *x, const int32_t *ids)
+{
+    embed_check_table("idxmv", a);
+    ops_check_operand("idxmv", w);
+    ops_check_operand("idxmv", x);
+    OPS_CHECK_SHAPE(w->ndim == 2 && w->shape[1] == tensor_cols(x), "idxmv", w, x, "W must be (N, cols(x))");
+    OPS_CHECK_SHAPE(tensor_cols(a) == w->size, "idxmv", a, w, "A must be (D, N*M) for W (N,M)");
+    int R = tensor_rows(x);
+    embed_check_ids("idxmv", ids, 0, R, a->shape[0]);
+    struct tensor *t = graph_node(g, OP_IDXMV, 2, (int[]){ R, w->shape[0] }, 3, (struct tensor *[]){ a, w, x });
+    t->ids = ids;
+    return graph_run(g, t);
+}
+
+void op_idxmv_forward(struct tensor *out)
+{
+    const struct tensor *a = out->src[0], *w = out->src[1], *x = out->src[2];
+    int R = out->shape[0], N = out->shape[1], M = w->shape[1];
+    for (int r = 0; r < R; r++) {
+        const float *restrict ar = a->data + (size_t)out->ids[r] * N * M, *restrict xr = x->data + (size_t)r * M;
+        float *restrict yr = out->data + (size_t)r * N;
+        for (int n = 0; n < N; n++) {
+            const float *restrict an = ar + (size_t)n * M, *restrict wn = w->data + (size_t)n * M;
+            float acc = 0.0f;
+            #pragma omp simd reduction(+ : acc)
+            for (int m = 0; m < M; m++) acc += an[m] * wn[m] * xr[m];
+            yr[n] = acc;
+        }
+    }
+}
+
+void op_idxmv_backward(struct tensor *out)
+{
+    struct tensor *a = out->src[0], *w = out->src[1], *x = out->src[2];
+    int R = out->shape[0], N = out->shape[1], M = w->shape[1];
+    struct sparse_rows *sp = embed_sparse(a);
+    for (int r = 0; r < R; r++) {
+        size_t off = (size_t)out->ids[r] * N * M;
+        const float *restrict ar = a->data + off, *restrict xr = x->data + (size_t)r * M;
+        const float *restrict dyr = out->grad + (size_t)r * N;
+        float *restrict dxr = x->grad ? x->grad + (size_t)r * M : NULL;
+        for (int n = 0; n < N; n++) {
+            float d = dyr[n];
+            const float *restrict an = ar + (size_t)n * M, *restrict wn = w->data + (size_t)n * M;
+            if (dxr) {
+                #pragma omp simd
+                for (int m = 0; m < M; m++) dxr[m] += an[m] * wn[m] * d;
+            }
+            if (a->grad) {
+                float *restrict dan = a->grad + off + (size_t)n * M;
+                #pragma omp simd
+                for (int m = 0; m < M; m++) dan[m] += d * wn[m] * xr[m];
+            }
+            if (w->grad) {
+                float *restrict dwn = w->grad + (size_t)n * M;
+                #pragma omp simd
+                for (int m = 0; m < M; m++) dwn[m] += d * an[m] * xr[m];
+            }
+        }
+        if (sp && a->grad) embed_touch(sp, out->ids[r]);
     }
 }

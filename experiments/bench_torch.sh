@@ -11,9 +11,12 @@ cd "$(dirname "$0")/.."
 ROWS=${BENCH_TORCH_ROWS:-500000}
 REPS=${BENCH_REPS:-3}
 EPOCHS=${BENCH_TORCH_EPOCHS:-1}
-PY=${PYTHON:-python3}
-if ! "$PY" -c "import torch" 2>/dev/null; then
-    echo "make bench-torch needs PyTorch for $PY: sudo apt-get install python3-torch" >&2
+PY=""                                   # $PYTHON, else the first python3 with torch (Debian's
+for cand in ${PYTHON:-} python3 /usr/bin/python3; do   # is /usr/bin/python3, maybe not first)
+    if "$cand" -c "import torch" 2>/dev/null; then PY=$cand; break; fi
+done
+if [ -z "$PY" ]; then
+    echo "make bench-torch needs PyTorch: sudo apt-get install python3-torch (or PYTHON=/path/to/python3)" >&2
     exit 1
 fi
 get() { sed -n "s/.*\"$1\": *\"\{0,1\}\([-0-9.e]*\).*/\1/p" <<<"$2"; }

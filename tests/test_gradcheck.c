@@ -207,6 +207,7 @@ static struct tensor *gc_build(struct gc *c, struct graph *g)
     case OP_ROWMV: return t_rowmv(g, a, b, k[0], k[1], k[2]);
     case OP_LRMV: return t_lrmv(g, a, b, X(c, g, 2));
     case OP_ROWDOT: return t_rowdot(g, a, b);
+    case OP_IDXMV: return t_idxmv(g, a, b, X(c, g, 2), c->ids);
     case OP_BCE: return t_bce(g, a, c->labels);
     }
     fail_msg("gc_build: no graph for op %d", c->kind);
@@ -429,6 +430,22 @@ static void case_rowmv(void)
     IN(&c, 3, 2, 2, 6); P(&c, 3, 2, 2, 2); gc_run(&c);
 }
 
+/* idxmv: A (D, N*M) dense and row-sparse, ids with repeats (rows of one id accumulate)
+ * and an unused row, x a parameter and an input. */
+static void case_idxmv(void)
+{
+    static const int32_t ids[5] = { 2, 0, 2, 3, 0 };
+    for (int v = 0; v < 3; v++) {
+        struct gc c;
+        gc_begin(&c, v == 0 ? "dense A" : v == 1 ? "sparse A" : "input x", OP_IDXMV);
+        c.ids = ids;
+        if (v == 1) S(&c, 2, 4, 3 * 2, 0); else P(&c, 2, 4, 3 * 2, 0);
+        P(&c, 2, 3, 2, 0);
+        if (v == 2) IN(&c, 2, 5, 2, 0); else P(&c, 2, 5, 2, 0);
+        gc_run(&c);
+    }
+}
+
 /* lrmv: U (N,K), T (R, K*M), x (R,M). N not a multiple of the 4-row blocks, K off and on
  * the specialised ranks, R past one dU chunk (64 rows) and large,
  * T as (R*K, M) as v2 passes it, and inputs without grads. */
@@ -484,7 +501,7 @@ static void (*const gc_cases[OP_COUNT])(void) = {
     [OP_TANH] = case_tanh,       [OP_SUM] = case_sum,           [OP_MEAN] = case_mean,
     [OP_CONCAT] = case_concat,   [OP_SLICE] = case_slice,       [OP_RESHAPE] = case_reshape,
     [OP_TRANSPOSE] = case_transpose, [OP_GATHER] = case_gather, [OP_BAG] = case_bag,
-    [OP_SOFTMAX] = case_softmax, [OP_ROWMV] = case_rowmv, [OP_LRMV] = case_lrmv,       [OP_ROWDOT] = case_rowdot,
+    [OP_SOFTMAX] = case_softmax, [OP_ROWMV] = case_rowmv, [OP_LRMV] = case_lrmv,       [OP_ROWDOT] = case_rowdot, [OP_IDXMV] = case_idxmv,
     [OP_BCE] = case_bce,
 };
 
