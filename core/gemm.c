@@ -91,6 +91,38 @@ static void gemm_block(void *ctx, int i)
     }
 }
 
+/* C = alpha A op(B) + beta C for a few rows of A, by dot products (B transposed) or
+ * row updates: BLIS packs all of B on every call, which at one row (inference of a
+ * single instance) costs more than the product itself. */
+#define GEMM_SMALL_M 2
+static void gemm_small(int tb, int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
+                       float beta, float *c, int ldc)
+{
+    for (int i = 0; i < m; i++) {
+        const float *restrict ai = a + (size_t)i * lda;
+        float *restrict ci = c + (size_t)i * ldc;
+        if (tb) {                               /* c_ij = a_i . b_j, B (n,k) as stored */
+            for (int j = 0; j < n; j++) {
+                const float *restrict bj = b + (size_t)j * ldb;
+                float acc = 0.0f;
+                #pragma omp simd reduction(+ : acc)
+                for (int p = 0; p < k; p++) acc += ai[p] * bj[p];
+                ci[j] = alpha * acc + (beta != 0.0f ? beta * ci[j] : 0.0f);
+            }
+            continue;
+        }
+        if (beta == 0.0f) memset(ci, 0, sizeof(float) * (size_t)n);   /* c_i = sum_p a_ip b_p */
+        else if (beta != 1.0f)
+            for (int j = 0; j < n; j++) ci[j] *= beta;
+        for (int p = 0; p < k; p++) {
+            const float *restrict bp = b + (size_t)p * ldb;
+            float s = alpha * ai[p];
+            #pragma omp simd
+            for (int j = 0; j < n; j++) ci[j] += s * bp[j];
+        }
+    }
+}
+
 void apg_gemm(int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
               float beta, float *c, int ldc, const struct gemm_epilogue *ep)
 {
@@ -98,6 +130,11 @@ void apg_gemm(int ta, int tb, int m, int n, int k, float alpha, const float *a, 
     if (k == 0) {
         if (beta == 0.0f)
             for (int i = 0; i < m; i++) memset(c + (size_t)i * ldc, 0, sizeof(float) * (size_t)n);
+        if (ep) gemm_epilogue_run(ep, c, ldc, 0, m, 0, n);
+        return;
+    }
+    if (!ta && m <= GEMM_SMALL_M) {
+        gemm_small(tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         if (ep) gemm_epilogue_run(ep, c, ldc, 0, m, 0, n);
         return;
     }

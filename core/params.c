@@ -1,5 +1,6 @@
 #include "arena.h"
 #include "params.h"
+#include "threads.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,6 +201,69 @@ void params_zero_grad(struct param_store *ps)
             t->sparse->n = 0;
         } else {
             memset(t->grad, 0, sizeof(float) * (size_t)t->size);
+        }
+    }
+}
+
+int params_share(struct param_store *rep, const struct param_store *master)
+{
+    if (rep->n != master->n || rep->n_floats != master->n_floats) return -1;
+    for (int i = 0; i < rep->n; i++) {
+        const struct tensor *a = rep->list[i], *b = master->list[i];
+        if (a->size != b->size || strcmp(a->name, b->name) != 0) return -1;
+    }
+    for (int i = 0; i < rep->n; i++) rep->list[i]->data = master->list[i]->data;
+    free(rep->data);
+    free(rep->m);
+    free(rep->v);
+    rep->data = rep->m = rep->v = NULL;
+    return 0;
+}
+
+/* Dense values [k0, k1) of slice k of REDUCE_TASKS: master grad += each replica's, in
+ * replica order; replica grads zeroed. */
+#define REDUCE_TASKS 16
+struct reduce_job { struct param_store *master; struct param_store *const *reps; int n; };
+
+static void reduce_slice(void *ctx, int k)
+{
+    const struct reduce_job *job = ctx;
+    for (int i = 0; i < job->master->n; i++) {
+        struct tensor *t = job->master->list[i];
+        if (t->sparse) continue;
+        long k0 = (long)t->size * k / REDUCE_TASKS, k1 = (long)t->size * (k + 1) / REDUCE_TASKS;
+        float *restrict g = t->grad;
+        for (int r = 0; r < job->n; r++) {
+            float *restrict h = job->reps[r]->list[i]->grad;
+            #pragma omp simd
+            for (long j = k0; j < k1; j++) g[j] += h[j];
+            memset(h + k0, 0, sizeof(float) * (size_t)(k1 - k0));
+        }
+    }
+}
+
+void params_reduce(struct param_store *master, struct param_store *const *reps, int n)
+{
+    struct reduce_job job = { master, reps, n };
+    apg_parallel(REDUCE_TASKS, reduce_slice, &job);
+    for (int i = 0; i < master->n; i++) {
+        struct tensor *t = master->list[i];
+        if (!t->sparse) continue;
+        int cols = tensor_cols(t);
+        for (int r = 0; r < n; r++) {            /* replica order, each one's first-touch order */
+            struct tensor *u = reps[r]->list[i];
+            for (int j = 0; j < u->sparse->n; j++) {
+                int32_t row = u->sparse->rows[j];
+                float *restrict g = t->grad + (size_t)row * cols, *restrict h = u->grad + (size_t)row * cols;
+                for (int e = 0; e < cols; e++) g[e] += h[e];
+                memset(h, 0, sizeof(float) * (size_t)cols);
+                u->sparse->mark[row] = 0;
+                if (!t->sparse->mark[row]) {
+                    t->sparse->mark[row] = 1;
+                    t->sparse->rows[t->sparse->n++] = row;
+                }
+            }
+            u->sparse->n = 0;
         }
     }
 }

@@ -28,6 +28,9 @@ static const struct opt train_opts[] = {
     { "seed", OPT_U64, O(t.seed), "S", "seed of initialisation and shuffling", 0, 0 },
     { "shuffle-train", OPT_INT, O(t.shuffle), "0|1", "1: reshuffle the training rows every epoch; 0: keep the split's order (the file's with --split position or time)", 0, 1 },
     { "threads", OPT_INT, O(t.threads), "T", "threads for BLIS and the op loops", 1, 1024 },
+    { "micro-batches", OPT_INT, O(t.micro), "M", "cut each minibatch into M parts that the threads train in "
+      "parallel, gradients summed in part order (results depend on M, not on --threads); 1: the threads split "
+      "each op instead", 1, 64 },
     { "json", OPT_FLAG, O(json), NULL, "print one JSON object with the results as the last line", 0, 0 },
     { "save", OPT_STR, O(save), "MODEL", "write the trained model (best epoch) to this checkpoint file", 0, 0 },
     { NULL, 0, 0, NULL, NULL, 0, 0 },

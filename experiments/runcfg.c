@@ -238,6 +238,7 @@ static const struct opt train_key_opts[] = {
     { "lr", OPT_FLOAT, TO(lr), "LR", "", 0, 0 },
     { "l2", OPT_FLOAT, TO(l2), "C", "", 0, 0 },
     { "seed", OPT_U64, TO(seed), "S", "", 0, 0 },
+    { "micro-batches", OPT_INT, TO(micro), "M", "", 0, 0 },
     { NULL, 0, 0, NULL, NULL, 0, 0 },
 };
 #undef TO
@@ -258,7 +259,7 @@ static int late(const char *name)
 {
     static const char *const added[] = { "train-file", "val-file", "test-file", "val-frac", "time-col",
                                          "hash-buckets", "user-field", "gen-lr", "numeric", "numeric-transform",
-                                         "numeric-missing" };
+                                         "numeric-missing", "micro-batches" };
     for (size_t i = 0; i < sizeof added / sizeof added[0]; i++)
         if (strcmp(name, added[i]) == 0) return 1;
     return 0;

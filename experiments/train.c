@@ -4,6 +4,7 @@
 #include "optim.h"
 #include "progress.h"
 #include "threads.h"
+#include "train_mb.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@ void train_cfg_default(struct train_cfg *c)
     c->seed = 1;
     c->shuffle = 1;
     c->threads = 1;
+    c->micro = 1;
 }
 
 /* Builds the batch of rows[0..n) inside the step arena. */
@@ -157,6 +159,17 @@ int train_run(const struct train_cfg *c, const struct dataset *d, const struct s
 
     struct graph g;
     graph_init(&g, (size_t)64 << 20);
+    struct mb *mb = NULL;
+    if (c->micro > 1) {
+        mb = malloc(sizeof *mb);
+        if (!mb || mb_init(mb, c->micro, c->backbone, &c->model, d, &m, err, errlen)) {
+            if (!mb) snprintf(err, errlen, "out of memory");
+            free(mb);
+            graph_free(&g);
+            model_free(&m);
+            return -1;
+        }
+    }
     struct adam opt;
     adam_init(&opt, c->lr);
     opt.l2 = c->l2;
@@ -169,6 +182,8 @@ int train_run(const struct train_cfg *c, const struct dataset *d, const struct s
     if (!order || !scores || !labels || !best) {
         snprintf(err, errlen, "out of memory");
         free(order); free(scores); free(labels); free(best);
+        if (mb) mb_free(mb);
+        free(mb);
         graph_free(&g);
         model_free(&m);
         return -1;
@@ -189,14 +204,20 @@ int train_run(const struct train_cfg *c, const struct dataset *d, const struct s
         long loss_n = 0;
         for (int i = 0; i < s->n_train; i += c->batch) {
             int bn = s->n_train - i < c->batch ? s->n_train - i : c->batch;
-            struct batch b;
-            graph_reset(&g);
-            step_batch(&g, &b, d, m.base, order + i, bn);
-            struct tensor *logit = model_forward(&m, &g, &b);
-            struct tensor *loss = t_bce(&g, logit, b.label);
-            graph_backward(&g, loss);
+            double step_loss;
+            if (mb) {
+                step_loss = mb_step(mb, &m, d, order + i, bn);
+            } else {
+                struct batch b;
+                graph_reset(&g);
+                step_batch(&g, &b, d, m.base, order + i, bn);
+                struct tensor *logit = model_forward(&m, &g, &b);
+                struct tensor *loss = t_bce(&g, logit, b.label);
+                graph_backward(&g, loss);
+                step_loss = loss->data[0];
+            }
             adam_step(&opt, &m.ps);
-            loss_sum += (double)loss->data[0] * bn;
+            loss_sum += step_loss * bn;
             loss_n += bn;
             progress_update(&pb, i + bn, loss_sum / (double)loss_n);
             if (c->on_step) c->on_step(c->on_step_ctx, ++steps);
@@ -259,6 +280,8 @@ int train_run(const struct train_cfg *c, const struct dataset *d, const struct s
     if (c->on_trained && c->on_trained(c->on_trained_ctx, &m, r, err, errlen)) rc = -1;
 
     free(order); free(scores); free(labels); free(best);
+    if (mb) mb_free(mb);
+    free(mb);
     graph_free(&g);
     model_free(&m);
     return rc;

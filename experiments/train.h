@@ -22,6 +22,8 @@ struct train_cfg {
                               the split's order (the file's order for position, time and
                               given splits; a random split's seeded permutation) */
     int      threads;
+    int      micro;        /* --micro-batches M: 1, or each minibatch cut into M parts
+                              trained in parallel (experiments/train_mb.h) */
     int      progress;     /* draw a progress bar on stderr */
     int      verbose;      /* per-epoch lines on stdout */
     /* Called once at the end of a successful run with the trained model (the best
