@@ -1,5 +1,6 @@
 #include "layers.h"
 #include "condition.h"
+#include "factors.h"
 #include "ops.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,6 +103,13 @@ struct tensor *dense_forward(const struct dense *l, struct fwd_ctx *f, struct te
         return apply_act(g, t_linear(g, x, l->w, l->b), l->act);
     }
     const struct reparam_form *form = l->rl.form;
+    struct tensor *gw, *gb;
+    if (!l->cond->apply && form->uv && fuse && l->cond->linear_of_x &&
+        l->cond->linear_of_x(l->cond_state, &gw, &gb)) {       /* S_i and V x in one GEMM */
+        struct tensor *u, *v;
+        form->uv(&l->rl, g, &u, &v);
+        return reparam_dff_self(g, u, v, x, gw, gb, l->rl.dims.K, l->b, l->act == ACT_RELU);
+    }
     if (!l->cond->apply && form->forward_bias && fuse)
         return form->forward_bias(&l->rl, g, x, l->cond->generate(l->cond_state, f, x), l->b,
                                   l->act == ACT_RELU);

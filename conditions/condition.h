@@ -43,6 +43,10 @@ struct condition_ops {
      * generated parameters (mix-out). dense_forward calls it when set. */
     struct tensor *(*apply)(void *state, struct fwd_ctx *f, const struct reparam_layer *rl,
                             struct tensor *x);
+    /* Optional: when gen_i = x_i W^T + b, one linear map of the layer's own input (self-
+     * wise, gen-layers 1), its W (gen, M) in *w and b (gen) in *b, and 1; else 0. The
+     * layer then computes gen and the form's V x in one GEMM (reparam_dff_self). */
+    int (*linear_of_x)(const void *state, struct tensor **w, struct tensor **b);
 };
 
 #define X(name, sym) extern const struct condition_ops condition_##sym;

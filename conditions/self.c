@@ -25,6 +25,15 @@ static struct tensor *self_generate(void *state, struct fwd_ctx *f, struct tenso
     return generator_forward(&s->G, f->g, x);
 }
 
+static int self_linear(const void *state, struct tensor **w, struct tensor **b)
+{
+    const struct cond_self *s = state;
+    if (s->G.n != 1 || !s->G.b[0]) return 0;
+    *w = s->G.w[0];
+    *b = s->G.b[0];
+    return 1;
+}
+
 const struct condition_ops condition_self = {
     .name = "self",
     .syntax = "self",
@@ -32,4 +41,5 @@ const struct condition_ops condition_self = {
     .state_size = sizeof(struct cond_self),
     .init = self_init,
     .generate = self_generate,
+    .linear_of_x = self_linear,
 };

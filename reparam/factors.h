@@ -27,4 +27,9 @@ void factor_matmul(const float *a, const float *b, float *out, int r, int k, int
  * of v6-v8 once their chains are multiplied out. */
 struct tensor *reparam_dff(struct graph *g, struct tensor *u, struct tensor *v, struct tensor *x,
                            struct tensor *s, int k, struct tensor *b, int relu);
+/* The same with S_i = x_i W_G^T + b_G generated from x itself (self-wise, a one-layer
+ * G: W_G (K*K, M), b_G (K*K)): S and V x come out of one GEMM of x with the stacked
+ * [W_G; V] (K*K + K, M), instead of a lone narrow product of N = K. */
+struct tensor *reparam_dff_self(struct graph *g, struct tensor *u, struct tensor *v, struct tensor *x,
+                                struct tensor *gw, struct tensor *gb, int k, struct tensor *b, int relu);
 #endif

@@ -8,6 +8,7 @@
 #include "factors.h"
 #include "ops.h"
 #include <math.h>
+#include <string.h>
 
 static int kk_gen_size(const struct reparam_dims *d) { return d->K * d->K; }
 static long uv_shared_size(const struct reparam_dims *d)
@@ -42,7 +43,29 @@ struct tensor *reparam_dff(struct graph *g, struct tensor *u, struct tensor *v, 
     return relu ? t_linear_relu(g, h, u, b) : t_linear(g, h, u, b);   /* (B,N) */
 }
 
+struct tensor *reparam_dff_self(struct graph *g, struct tensor *u, struct tensor *v, struct tensor *x,
+                                struct tensor *gw, struct tensor *gb, int k, struct tensor *b, int relu)
+{
+    int M = tensor_cols(x), K2 = k * k;
+    /* [W_G; V] (K2 + k, M) and [b_G; 0] (K2 + k): row blocks, as concatenated rows */
+    struct tensor *w = t_reshape2(g, t_concat(g, 2, (struct tensor *[]){ t_reshape2(g, gw, 1, K2 * M),
+                                                                          t_reshape2(g, v, 1, k * M) }), K2 + k, M);
+    struct tensor *zero = graph_input(g, NULL, 2, (int[]){ 1, k });
+    memset(zero->data, 0, sizeof(float) * (size_t)k);
+    struct tensor *bias = t_reshape(g, t_concat(g, 2, (struct tensor *[]){ t_reshape2(g, gb, 1, K2), zero }), 1,
+                                    (int[]){ K2 + k });
+    struct tensor *sv = t_linear(g, x, w, bias);                /* (B, K2 + k) = [S | V x] */
+    struct tensor *h = t_rowmv(g, t_slice(g, sv, 0, K2), t_slice(g, sv, K2, k), k, k, 0);
+    return relu ? t_linear_relu(g, h, u, b) : t_linear(g, h, u, b);   /* (B,N) */
+}
+
 /* ---- v3 ---- */
+static void v3_uv(const struct reparam_layer *l, struct graph *g, struct tensor **u, struct tensor **v)
+{
+    (void)g;
+    *u = l->f[0];
+    *v = l->f[1];
+}
 static struct tensor *v3_forward(const struct reparam_layer *l, struct graph *g, struct tensor *x,
                                  struct tensor *gen)
 {
@@ -57,7 +80,7 @@ static struct tensor *v3_forward_bias(const struct reparam_layer *l, struct grap
 const struct reparam_form reparam_v3 = {
     .name = "v3", .formula = "U(S_i(V x))", .generated = "S_i (K x K)",
     .gen_size = kk_gen_size, .shared_size = uv_shared_size, .init = uv_init,
-    .gen_center = kk_center, .forward = v3_forward, .forward_bias = v3_forward_bias,
+    .gen_center = kk_center, .forward = v3_forward, .forward_bias = v3_forward_bias, .uv = v3_uv,
 };
 
 /* ---- v2 ---- */

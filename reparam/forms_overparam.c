@@ -64,6 +64,12 @@ static struct tensor *chain_forward(const struct reparam_layer *l, struct graph 
     return reparam_dff(g, u, v, x, gen, l->dims.K, b, relu);
 }
 
+static void chain_uv(const struct reparam_layer *l, struct graph *g, int J, struct tensor **u, struct tensor **v)
+{
+    *u = chain_product(g, l->f, J);
+    *v = chain_product(g, l->f + J, J);
+}
+
 /* Folds each chain into to's v3 factors: to->f[0] = prod U^j, to->f[1] = prod V^j. */
 static void chain_collapse(const struct reparam_layer *from, struct reparam_layer *to, int J)
 {
@@ -99,11 +105,14 @@ static void chain_collapse(const struct reparam_layer *from, struct reparam_laye
     { return chain_forward(l, g, x, gen, J, b, relu); }                                        \
     static void NAME##_collapse(const struct reparam_layer *from, struct reparam_layer *to)    \
     { chain_collapse(from, to, J); }                                                           \
+    static void NAME##_uv(const struct reparam_layer *l, struct graph *g, struct tensor **u,   \
+                          struct tensor **v)                                                   \
+    { chain_uv(l, g, J, u, v); }                                                               \
     const struct reparam_form reparam_##NAME = {                                               \
         .name = #NAME, .formula = FORMULA, .generated = "S_i (K x K)",                        \
         .gen_size = op_gen_size, .shared_size = NAME##_shared, .init = NAME##_init,           \
         .gen_center = op_center, .forward = NAME##_forward, .forward_bias = NAME##_forward_bias, \
-        .collapse_to = "v3", .collapse = NAME##_collapse,                                      \
+        .collapse_to = "v3", .collapse = NAME##_collapse, .uv = NAME##_uv,                     \
     };
 
 CHAIN_FORM(v6, 2, "U^l U^r S_i V^l V^r x")

@@ -44,6 +44,10 @@ struct reparam_form {
      * (relu = 1) or none (relu = 0), instead of forward then dense()'s add and act. */
     struct tensor *(*forward_bias)(const struct reparam_layer *l, struct graph *g, struct tensor *x,
                                    struct tensor *gen, struct tensor *b, int relu);
+    /* Optional, the decomposed forms (v3, v6 - v8): this step's shared U (N,K) and V
+     * (K,M) (v6 - v8: their chains multiplied out), so that a caller can run V x in one
+     * GEMM with another product of x (a self-wise G: reparam_dff_self). */
+    void (*uv)(const struct reparam_layer *l, struct graph *g, struct tensor **u, struct tensor **v);
     /* Inference-time collapse (v6 - v8): the form whose factors it folds into, and the
      * fold itself (to's factors written from from's). NULL when the form is final. */
     const char *collapse_to;
