@@ -79,14 +79,18 @@ static void gemm_block(void *ctx, int i)
     if (p->by_rows) {
         int i0 = i * LINALG_SPLIT_ROWS, w = p->m - i0 < LINALG_SPLIT_ROWS ? p->m - i0 : LINALG_SPLIT_ROWS;
         const float *ai = p->ta == BLIS_TRANSPOSE ? p->a + i0 : p->a + (size_t)i0 * p->lda;
-        bli_sgemm(p->ta, p->tb, w, p->n, p->k, &alpha, (float *)ai, p->lda, 1, (float *)p->b, p->ldb, 1,
-                  &beta, p->c + (size_t)i0 * p->ldc, p->ldc, 1);
+        if (!gemm_narrow(p->ta == BLIS_TRANSPOSE, p->tb == BLIS_TRANSPOSE, w, p->n, p->k, alpha, ai, p->lda, p->b,
+                         p->ldb, beta, p->c + (size_t)i0 * p->ldc, p->ldc))
+            bli_sgemm(p->ta, p->tb, w, p->n, p->k, &alpha, (float *)ai, p->lda, 1, (float *)p->b, p->ldb, 1,
+                      &beta, p->c + (size_t)i0 * p->ldc, p->ldc, 1);
         if (p->ep) gemm_epilogue_run(p->ep, p->c, p->ldc, i0, i0 + w, 0, p->n);
     } else {
         int j0 = i * LINALG_SPLIT_COLS, w = p->n - j0 < LINALG_SPLIT_COLS ? p->n - j0 : LINALG_SPLIT_COLS;
         const float *bj = p->tb == BLIS_TRANSPOSE ? p->b + (size_t)j0 * p->ldb : p->b + j0;
-        bli_sgemm(p->ta, p->tb, p->m, w, p->k, &alpha, (float *)p->a, p->lda, 1, (float *)bj, p->ldb, 1,
-                  &beta, p->c + j0, p->ldc, 1);
+        if (!gemm_narrow(p->ta == BLIS_TRANSPOSE, p->tb == BLIS_TRANSPOSE, p->m, w, p->k, alpha, p->a, p->lda, bj,
+                         p->ldb, beta, p->c + j0, p->ldc))
+            bli_sgemm(p->ta, p->tb, p->m, w, p->k, &alpha, (float *)p->a, p->lda, 1, (float *)bj, p->ldb, 1,
+                      &beta, p->c + j0, p->ldc, 1);
         if (p->ep) gemm_epilogue_run(p->ep, p->c, p->ldc, 0, p->m, j0, j0 + w);
     }
 }
@@ -145,7 +149,8 @@ void apg_gemm(int ta, int tb, int m, int n, int k, float alpha, const float *a, 
     }
     trans_t tA = ta ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE, tB = tb ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE;
     if (apg_threads() < 2 || (long)m * n * k < LINALG_SPLIT_MIN) {
-        bli_sgemm(tA, tB, m, n, k, &alpha, (float *)a, lda, 1, (float *)b, ldb, 1, &beta, c, ldc, 1);
+        if (!gemm_narrow(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc))
+            bli_sgemm(tA, tB, m, n, k, &alpha, (float *)a, lda, 1, (float *)b, ldb, 1, &beta, c, ldc, 1);
         if (ep) gemm_epilogue_run(ep, c, ldc, 0, m, 0, n);
         return;
     }

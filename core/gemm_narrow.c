@@ -1,0 +1,161 @@
+/* GEMMs with one narrow dimension, by hand: APG's decomposed layers multiply through
+ * rank K = 8, and BLIS's kernels (blocked for wide panels on every side) run those
+ * products at 15-20 GFLOP/s here against 80-95 for the wide ones (V x: N = 8; U's
+ * backward dh = dy U: N = 8; dU = dy^T h: N = 8; dV = dh^T x: M = 8).
+ * Row-major, C (m,n) = alpha op(A) op(B) + beta C (beta 0 ignores C):
+ *   n8:    op(A) B, n = 8                   8 rows of C held in 8 vector registers over k
+ *   nn_n, tn_n: the rows n8 leaves, and n <= NARROW (A or A^T)
+ *   tn_m:  A^T B, m <= NARROW               C's rows updated in cache per k
+ * (a depth k <= 16, e.g. h U^T, stays with BLIS, which runs it at 50-65 GFLOP/s).
+ * Each sum runs over k in order, so results do not depend on how C is cut into blocks.
+ * Built twice, for AVX2 + FMA and for the baseline ISA, picked at run time. */
+#include "gemm.h"
+#include <string.h>
+
+#define NARROW 16
+
+#define NARROW_KERNELS(SFX, ATTR)                                                                 \
+/* n = 8: 8 rows of C in 8 vector accumulators; row i of op(A) at a + i*si, its p-th \
+ * entry at + p*sp (A: si = lda, sp = 1; A^T: si = 1, sp = lda). Returns the rows done. */ \
+ATTR static int n8_##SFX(int m, int k, float alpha, const float *a, size_t si, size_t sp, const float *b, \
+                         int ldb, float beta, float *c, int ldc)                                 \
+{                                                                                                 \
+    int i = 0;                                                                                    \
+    for (; i + 8 <= m; i += 8) {                                                                  \
+        float acc[8][8];                                                                          \
+        for (int r = 0; r < 8; r++)                                                               \
+            for (int j = 0; j < 8; j++) acc[r][j] = 0.0f;                                         \
+        const float *ai = a + (size_t)i * si;                                                     \
+        for (int p = 0; p < k; p++) {                                                             \
+            const float *bp = b + (size_t)p * ldb, *ap = ai + (size_t)p * sp;                     \
+            for (int r = 0; r < 8; r++) {                                                         \
+                float x = ap[(size_t)r * si];                                                     \
+                for (int j = 0; j < 8; j++) acc[r][j] += x * bp[j];                               \
+            }                                                                                     \
+        }                                                                                         \
+        for (int r = 0; r < 8; r++) {                                                             \
+            float *cr = c + (size_t)(i + r) * ldc;                                                \
+            for (int j = 0; j < 8; j++) cr[j] = alpha * acc[r][j] + (beta != 0.0f ? beta * cr[j] : 0.0f); \
+        }                                                                                         \
+    }                                                                                             \
+    return i;                                                                                     \
+}                                                                                                 \
+ATTR static void nn_n_##SFX(int m, int n, int k, float alpha, const float *a, int lda, const float *b, \
+                            int ldb, float beta, float *c, int ldc)                              \
+{                                                                                                 \
+    int i = 0;                                                                                    \
+    for (; i + 4 <= m; i += 4) {                                                                  \
+        float acc[4][NARROW] = { { 0 } };                                                         \
+        const float *a0 = a + (size_t)i * lda;                                                    \
+        for (int p = 0; p < k; p++) {                                                             \
+            const float *bp = b + (size_t)p * ldb;                                                \
+            float x0 = a0[p], x1 = a0[lda + p], x2 = a0[2 * (size_t)lda + p], x3 = a0[3 * (size_t)lda + p]; \
+            for (int j = 0; j < n; j++) {                                                         \
+                acc[0][j] += x0 * bp[j]; acc[1][j] += x1 * bp[j];                                 \
+                acc[2][j] += x2 * bp[j]; acc[3][j] += x3 * bp[j];                                 \
+            }                                                                                     \
+        }                                                                                         \
+        for (int r = 0; r < 4; r++) {                                                             \
+            float *cr = c + (size_t)(i + r) * ldc;                                                \
+            for (int j = 0; j < n; j++) cr[j] = alpha * acc[r][j] + (beta != 0.0f ? beta * cr[j] : 0.0f); \
+        }                                                                                         \
+    }                                                                                             \
+    for (; i < m; i++) {                                                                          \
+        float acc[NARROW] = { 0 };                                                                \
+        const float *ai = a + (size_t)i * lda;                                                    \
+        for (int p = 0; p < k; p++)                                                               \
+            for (int j = 0; j < n; j++) acc[j] += ai[p] * b[(size_t)p * ldb + j];                 \
+        float *cr = c + (size_t)i * ldc;                                                          \
+        for (int j = 0; j < n; j++) cr[j] = alpha * acc[j] + (beta != 0.0f ? beta * cr[j] : 0.0f); \
+    }                                                                                             \
+}                                                                                                 \
+ATTR static void tn_n_##SFX(int m, int n, int k, float alpha, const float *a, int lda, const float *b, \
+                            int ldb, float beta, float *c, int ldc)                              \
+{                                                                                                 \
+    int i = 0;                                                                                    \
+    for (; i + 4 <= m; i += 4) {                                                                  \
+        float acc[4][NARROW] = { { 0 } };                                                         \
+        for (int p = 0; p < k; p++) {                                                             \
+            const float *bp = b + (size_t)p * ldb, *ap = a + (size_t)p * lda + i;                 \
+            float x0 = ap[0], x1 = ap[1], x2 = ap[2], x3 = ap[3];                                 \
+            for (int j = 0; j < n; j++) {                                                         \
+                acc[0][j] += x0 * bp[j]; acc[1][j] += x1 * bp[j];                                 \
+                acc[2][j] += x2 * bp[j]; acc[3][j] += x3 * bp[j];                                 \
+            }                                                                                     \
+        }                                                                                         \
+        for (int r = 0; r < 4; r++) {                                                             \
+            float *cr = c + (size_t)(i + r) * ldc;                                                \
+            for (int j = 0; j < n; j++) cr[j] = alpha * acc[r][j] + (beta != 0.0f ? beta * cr[j] : 0.0f); \
+        }                                                                                         \
+    }                                                                                             \
+    for (; i < m; i++) {                                                                          \
+        float acc[NARROW] = { 0 };                                                                \
+        for (int p = 0; p < k; p++)                                                               \
+            for (int j = 0; j < n; j++) acc[j] += a[(size_t)p * lda + i] * b[(size_t)p * ldb + j]; \
+        float *cr = c + (size_t)i * ldc;                                                          \
+        for (int j = 0; j < n; j++) cr[j] = alpha * acc[j] + (beta != 0.0f ? beta * cr[j] : 0.0f); \
+    }                                                                                             \
+}                                                                                                 \
+ATTR static void tn_m_##SFX(int m, int n, int k, float alpha, const float *a, int lda, const float *b, \
+                            int ldb, float beta, float *c, int ldc, float *acc)                  \
+{                                                                                                 \
+    /* acc: m * n floats of scratch, the sums before alpha and beta */                          \
+    memset(acc, 0, sizeof(float) * (size_t)m * (size_t)n);                                       \
+    for (int p = 0; p < k; p++) {                                                                 \
+        const float *bp = b + (size_t)p * ldb, *ap = a + (size_t)p * lda;                         \
+        for (int i = 0; i < m; i++) {                                                             \
+            float x = ap[i], *ai = acc + (size_t)i * n;                                           \
+            for (int j = 0; j < n; j++) ai[j] += x * bp[j];                                       \
+        }                                                                                         \
+    }                                                                                             \
+    for (int i = 0; i < m; i++) {                                                                 \
+        float *cr = c + (size_t)i * ldc, *ai = acc + (size_t)i * n;                               \
+        for (int j = 0; j < n; j++) cr[j] = alpha * ai[j] + (beta != 0.0f ? beta * cr[j] : 0.0f); \
+    }                                                                                             \
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+NARROW_KERNELS(avx2, __attribute__((target("avx2,fma"))))
+#endif
+NARROW_KERNELS(base, )
+
+/* Scratch for tn_m (m <= NARROW rows of C), per thread. */
+#define NARROW_SCRATCH (NARROW * 4096)
+static _Thread_local float narrow_acc[NARROW_SCRATCH];
+
+static int narrow_avx2(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    static int v = -1;
+    if (v < 0) v = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    return v;
+#else
+    return 0;
+#endif
+}
+
+int gemm_narrow(int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
+                float beta, float *c, int ldc)
+{
+    if (tb || m < 1 || n < 1 || k < 1) return 0;
+    int avx = narrow_avx2();
+#if defined(__x86_64__) && defined(__GNUC__)
+#define NARROW_CALL(NAME, ...) (avx ? NAME##_avx2(__VA_ARGS__) : NAME##_base(__VA_ARGS__))
+#else
+#define NARROW_CALL(NAME, ...) NAME##_base(__VA_ARGS__)
+#endif
+    (void)avx;
+    if (n == 8) {                                  /* rank 8: 8 rows at a time, then the rest */
+        int done = NARROW_CALL(n8, m, k, alpha, a, ta ? 1 : (size_t)lda, ta ? (size_t)lda : 1, b, ldb, beta, c, ldc);
+        if (done == m) return 1;
+        if (ta) NARROW_CALL(tn_n, m - done, n, k, alpha, a + done, lda, b, ldb, beta, c + (size_t)done * ldc, ldc);
+        else NARROW_CALL(nn_n, m - done, n, k, alpha, a + (size_t)done * lda, lda, b, ldb, beta, c + (size_t)done * ldc,
+                         ldc);
+        return 1;
+    }
+    if (ta && m <= NARROW && (size_t)m * (size_t)n <= NARROW_SCRATCH) {
+        NARROW_CALL(tn_m, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, narrow_acc);
+        return 1;
+    }
+    return 0;
+}
