@@ -5,6 +5,7 @@
 #include "threads.h"
 #include "arena.h"
 #include <blis.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,11 @@
 #define LINALG_SPLIT_COLS 64
 static _Thread_local float *tb_buf;
 static _Thread_local size_t tb_cap;
+/* The buffer of a pool worker (which runs whole forward passes under --micro-batches)
+ * is freed when the worker exits: a key whose destructor frees it. */
+static pthread_key_t tb_key;
+static pthread_once_t tb_once = PTHREAD_ONCE_INIT;
+static void tb_key_init(void) { pthread_key_create(&tb_key, free); }
 
 static const float *linalg_transpose_b(const float *b, int ldb, int n, int k)
 {
@@ -30,6 +36,8 @@ static const float *linalg_transpose_b(const float *b, int ldb, int n, int k)
         if (!nb) apg_oom("a transposed GEMM operand", sizeof(float) * need);
         tb_buf = nb;
         tb_cap = need;
+        pthread_once(&tb_once, tb_key_init);
+        pthread_setspecific(tb_key, tb_buf);
     }
     float *restrict t = tb_buf;
     for (int j = 0; j < n; j++) {
