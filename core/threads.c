@@ -205,3 +205,8 @@ int apg_threads_cap(int n)
     int cores = apg_cores();
     return n < 1 ? 1 : n > cores ? cores : n;
 }
+
+int apg_parallel_width(void)
+{
+    return in_task ? 1 : n_threads;
+}
