@@ -4,7 +4,7 @@
  * backward dh = dy U: N = 8; dU = dy^T h: N = 8; dV = dh^T x: M = 8).
  * Row-major, C (m,n) = alpha op(A) op(B) + beta C (beta 0 ignores C):
  *   n8:    op(A) B, n = 8                   8 rows of C held in 8 vector registers over k
- *   nn_n, tn_n: the rows n8 leaves, and n <= NARROW (A or A^T)
+ *   n8_rest: the rows n8 leaves, one at a time
  *   tn_m:  A^T B, m <= NARROW               C's rows updated in cache per k
  * (a depth k <= 16, e.g. h U^T, stays with BLIS, which runs it at 50-65 GFLOP/s).
  * Each sum runs over k in order, so results do not depend on how C is cut into blocks.
@@ -40,60 +40,18 @@ ATTR static int n8_##SFX(int m, int k, float alpha, const float *a, size_t si, s
     }                                                                                             \
     return i;                                                                                     \
 }                                                                                                 \
-ATTR static void nn_n_##SFX(int m, int n, int k, float alpha, const float *a, int lda, const float *b, \
-                            int ldb, float beta, float *c, int ldc)                              \
+ATTR static void n8_rest_##SFX(int m, int k, float alpha, const float *a, size_t si, size_t sp, const float *b, \
+                              int ldb, float beta, float *c, int ldc)                            \
 {                                                                                                 \
-    int i = 0;                                                                                    \
-    for (; i + 4 <= m; i += 4) {                                                                  \
-        float acc[4][NARROW] = { { 0 } };                                                         \
-        const float *a0 = a + (size_t)i * lda;                                                    \
+    /* the rows n8 leaves (m < 8), one at a time, same strides */                              \
+    for (int i = 0; i < m; i++) {                                                                 \
+        float acc[8] = { 0 };                                                                     \
         for (int p = 0; p < k; p++) {                                                             \
-            const float *bp = b + (size_t)p * ldb;                                                \
-            float x0 = a0[p], x1 = a0[lda + p], x2 = a0[2 * (size_t)lda + p], x3 = a0[3 * (size_t)lda + p]; \
-            for (int j = 0; j < n; j++) {                                                         \
-                acc[0][j] += x0 * bp[j]; acc[1][j] += x1 * bp[j];                                 \
-                acc[2][j] += x2 * bp[j]; acc[3][j] += x3 * bp[j];                                 \
-            }                                                                                     \
+            float x = a[(size_t)i * si + (size_t)p * sp];                                         \
+            for (int j = 0; j < 8; j++) acc[j] += x * b[(size_t)p * ldb + j];                     \
         }                                                                                         \
-        for (int r = 0; r < 4; r++) {                                                             \
-            float *cr = c + (size_t)(i + r) * ldc;                                                \
-            for (int j = 0; j < n; j++) cr[j] = alpha * acc[r][j] + (beta != 0.0f ? beta * cr[j] : 0.0f); \
-        }                                                                                         \
-    }                                                                                             \
-    for (; i < m; i++) {                                                                          \
-        float acc[NARROW] = { 0 };                                                                \
-        const float *ai = a + (size_t)i * lda;                                                    \
-        for (int p = 0; p < k; p++)                                                               \
-            for (int j = 0; j < n; j++) acc[j] += ai[p] * b[(size_t)p * ldb + j];                 \
         float *cr = c + (size_t)i * ldc;                                                          \
-        for (int j = 0; j < n; j++) cr[j] = alpha * acc[j] + (beta != 0.0f ? beta * cr[j] : 0.0f); \
-    }                                                                                             \
-}                                                                                                 \
-ATTR static void tn_n_##SFX(int m, int n, int k, float alpha, const float *a, int lda, const float *b, \
-                            int ldb, float beta, float *c, int ldc)                              \
-{                                                                                                 \
-    int i = 0;                                                                                    \
-    for (; i + 4 <= m; i += 4) {                                                                  \
-        float acc[4][NARROW] = { { 0 } };                                                         \
-        for (int p = 0; p < k; p++) {                                                             \
-            const float *bp = b + (size_t)p * ldb, *ap = a + (size_t)p * lda + i;                 \
-            float x0 = ap[0], x1 = ap[1], x2 = ap[2], x3 = ap[3];                                 \
-            for (int j = 0; j < n; j++) {                                                         \
-                acc[0][j] += x0 * bp[j]; acc[1][j] += x1 * bp[j];                                 \
-                acc[2][j] += x2 * bp[j]; acc[3][j] += x3 * bp[j];                                 \
-            }                                                                                     \
-        }                                                                                         \
-        for (int r = 0; r < 4; r++) {                                                             \
-            float *cr = c + (size_t)(i + r) * ldc;                                                \
-            for (int j = 0; j < n; j++) cr[j] = alpha * acc[r][j] + (beta != 0.0f ? beta * cr[j] : 0.0f); \
-        }                                                                                         \
-    }                                                                                             \
-    for (; i < m; i++) {                                                                          \
-        float acc[NARROW] = { 0 };                                                                \
-        for (int p = 0; p < k; p++)                                                               \
-            for (int j = 0; j < n; j++) acc[j] += a[(size_t)p * lda + i] * b[(size_t)p * ldb + j]; \
-        float *cr = c + (size_t)i * ldc;                                                          \
-        for (int j = 0; j < n; j++) cr[j] = alpha * acc[j] + (beta != 0.0f ? beta * cr[j] : 0.0f); \
+        for (int j = 0; j < 8; j++) cr[j] = alpha * acc[j] + (beta != 0.0f ? beta * cr[j] : 0.0f); \
     }                                                                                             \
 }                                                                                                 \
 ATTR static void tn_m_##SFX(int m, int n, int k, float alpha, const float *a, int lda, const float *b, \
@@ -146,11 +104,11 @@ int gemm_narrow(int ta, int tb, int m, int n, int k, float alpha, const float *a
 #endif
     (void)avx;
     if (n == 8) {                                  /* rank 8: 8 rows at a time, then the rest */
-        int done = NARROW_CALL(n8, m, k, alpha, a, ta ? 1 : (size_t)lda, ta ? (size_t)lda : 1, b, ldb, beta, c, ldc);
-        if (done == m) return 1;
-        if (ta) NARROW_CALL(tn_n, m - done, n, k, alpha, a + done, lda, b, ldb, beta, c + (size_t)done * ldc, ldc);
-        else NARROW_CALL(nn_n, m - done, n, k, alpha, a + (size_t)done * lda, lda, b, ldb, beta, c + (size_t)done * ldc,
-                         ldc);
+        size_t si = ta ? 1 : (size_t)lda, sp = ta ? (size_t)lda : 1;   /* op(A)[i][p] = a[i si + p sp] */
+        int done = NARROW_CALL(n8, m, k, alpha, a, si, sp, b, ldb, beta, c, ldc);
+        if (done < m)
+            NARROW_CALL(n8_rest, m - done, k, alpha, a + (size_t)done * si, si, sp, b, ldb, beta, c + (size_t)done * ldc,
+                        ldc);
         return 1;
     }
     if (ta && m <= NARROW && (size_t)m * (size_t)n <= NARROW_SCRATCH) {

@@ -5,36 +5,13 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include "syn_testutil.h"
 #include <math.h>
 #include <stdio.h>
 #include "dataset.h"
 #include "train.h"
 
-static struct dataset data;
-static struct split split;
-
-static int setup(void **state)
-{
-    (void)state;
-    struct data_opts o;
-    char err[256];
-    data_opts_default(&o);
-    o.rows = 200000;
-    if (dataset_load(&data, &o, err, sizeof err)) {
-        fprintf(stderr, "dataset: %s\n", err);
-        return -1;
-    }
-    split_random(&split, &data, 0.8, 0.1, o.data_seed);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    split_free(&split);
-    dataset_free(&data);
-    return 0;
-}
+SYN_FIXTURE(200000)
 
 static struct train_result run_apg(uint64_t seed, int threads, const char *variant)
 {

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include "syn_testutil.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,31 +17,7 @@
 #include "train.h"
 #include "train_mb.h"
 
-static struct dataset data;
-static struct split split;
-
-static int setup(void **state)
-{
-    (void)state;
-    struct data_opts o;
-    char err[256];
-    data_opts_default(&o);
-    o.rows = 60000;
-    if (dataset_load(&data, &o, err, sizeof err)) {
-        fprintf(stderr, "dataset: %s\n", err);
-        return -1;
-    }
-    split_random(&split, &data, 0.8, 0.1, o.data_seed);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    split_free(&split);
-    dataset_free(&data);
-    return 0;
-}
+SYN_FIXTURE(60000)
 
 /* The minibatch gradient of rows[0..n) on m, directly and as the sum of M parts. */
 static void check_grads(const char *variant, int M, int threads)

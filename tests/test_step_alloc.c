@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include "syn_testutil.h"
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -67,31 +68,7 @@ int posix_memalign(void **p, size_t al, size_t n)
 }
 #endif
 
-static struct dataset data;
-static struct split split;
-
-static int setup(void **state)
-{
-    (void)state;
-    struct data_opts o;
-    char err[256];
-    data_opts_default(&o);
-    o.rows = 30000;
-    if (dataset_load(&data, &o, err, sizeof err)) {
-        fprintf(stderr, "dataset: %s\n", err);
-        return -1;
-    }
-    split_random(&split, &data, 0.8, 0.1, o.data_seed);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    split_free(&split);
-    dataset_free(&data);
-    return 0;
-}
+SYN_FIXTURE(30000)
 
 /* Counting runs from the end of step 2 to the end of the last step of the epoch. */
 struct step_watch { long last, steps, blocks_at_2, blocks_at_last; };
