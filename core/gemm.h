@@ -15,7 +15,7 @@ void apg_gemm(int ta, int tb, int m, int n, int k, float alpha, const float *a, 
               float beta, float *c, int ldc, const struct gemm_epilogue *ep);
 
 /* core/gemm_narrow.c: C (m,n) = alpha op(A) B + beta C (B not transposed) by hand when
- * n is 8 or (A transposed) m is at most 16; 1 when done, 0 when the shape is not one. */
+ * n is 8; 1 when done, 0 when the shape is not one. */
 int gemm_narrow(int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
                 float beta, float *c, int ldc);
 

@@ -1,18 +1,16 @@
 /* GEMMs with one narrow dimension, by hand: APG's decomposed layers multiply through
  * rank K = 8, and BLIS's kernels (blocked for wide panels on every side) run those
  * products at 15-20 GFLOP/s here against 80-95 for the wide ones (V x: N = 8; U's
- * backward dh = dy U: N = 8; dU = dy^T h: N = 8; dV = dh^T x: M = 8).
+ * backward dh = dy U: N = 8; dU = dy^T h: N = 8).
  * Row-major, C (m,n) = alpha op(A) op(B) + beta C (beta 0 ignores C):
  *   n8:    op(A) B, n = 8                   8 rows of C held in 8 vector registers over k
  *   n8_rest: the rows n8 leaves, one at a time
- *   tn_m:  A^T B, m <= NARROW               C's rows updated in cache per k
- * (a depth k <= 16, e.g. h U^T, stays with BLIS, which runs it at 50-65 GFLOP/s).
+ * (a depth k <= 16, e.g. h U^T, and a narrow m, e.g. dV = dh^T x, stay with BLIS, which
+ * runs them at 25-65 GFLOP/s).
  * Each sum runs over k in order, so results do not depend on how C is cut into blocks.
  * Built twice, for AVX2 + FMA and for the baseline ISA, picked at run time. */
 #include "gemm.h"
-#include <string.h>
-
-#define NARROW 16
+#include <stddef.h>
 
 #define NARROW_KERNELS(SFX, ATTR)                                                                 \
 /* n = 8: 8 rows of C in 8 vector accumulators; row i of op(A) at a + i*si, its p-th \
@@ -53,33 +51,12 @@ ATTR static void n8_rest_##SFX(int m, int k, float alpha, const float *a, size_t
         float *cr = c + (size_t)i * ldc;                                                          \
         for (int j = 0; j < 8; j++) cr[j] = alpha * acc[j] + (beta != 0.0f ? beta * cr[j] : 0.0f); \
     }                                                                                             \
-}                                                                                                 \
-ATTR static void tn_m_##SFX(int m, int n, int k, float alpha, const float *a, int lda, const float *b, \
-                            int ldb, float beta, float *c, int ldc, float *acc)                  \
-{                                                                                                 \
-    /* acc: m * n floats of scratch, the sums before alpha and beta */                          \
-    memset(acc, 0, sizeof(float) * (size_t)m * (size_t)n);                                       \
-    for (int p = 0; p < k; p++) {                                                                 \
-        const float *bp = b + (size_t)p * ldb, *ap = a + (size_t)p * lda;                         \
-        for (int i = 0; i < m; i++) {                                                             \
-            float x = ap[i], *ai = acc + (size_t)i * n;                                           \
-            for (int j = 0; j < n; j++) ai[j] += x * bp[j];                                       \
-        }                                                                                         \
-    }                                                                                             \
-    for (int i = 0; i < m; i++) {                                                                 \
-        float *cr = c + (size_t)i * ldc, *ai = acc + (size_t)i * n;                               \
-        for (int j = 0; j < n; j++) cr[j] = alpha * ai[j] + (beta != 0.0f ? beta * cr[j] : 0.0f); \
-    }                                                                                             \
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
 NARROW_KERNELS(avx2, __attribute__((target("avx2,fma"))))
 #endif
 NARROW_KERNELS(base, )
-
-/* Scratch for tn_m (m <= NARROW rows of C), per thread. */
-#define NARROW_SCRATCH (NARROW * 4096)
-static _Thread_local float narrow_acc[NARROW_SCRATCH];
 
 static int narrow_avx2(void)
 {
@@ -109,10 +86,6 @@ int gemm_narrow(int ta, int tb, int m, int n, int k, float alpha, const float *a
         if (done < m)
             NARROW_CALL(n8_rest, m - done, k, alpha, a + (size_t)done * si, si, sp, b, ldb, beta, c + (size_t)done * ldc,
                         ldc);
-        return 1;
-    }
-    if (ta && m <= NARROW && (size_t)m * (size_t)n <= NARROW_SCRATCH) {
-        NARROW_CALL(tn_m, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, narrow_acc);
         return 1;
     }
     return 0;

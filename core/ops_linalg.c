@@ -195,6 +195,7 @@ static void bmm_small(int ta, int tb, int m, int n, int k,
             for (int j = 0; j < n; j++) {
                 const float *restrict bj = b + (size_t)j * ldb;
                 float s = 0.0f;
+                #pragma omp simd reduction(+ : s)
                 for (int p = 0; p < k; p++) s += ai[p] * bj[p];
                 c[(size_t)i * ldc + j] += s;
             }
@@ -212,18 +213,36 @@ static void bmm_small(int ta, int tb, int m, int n, int k,
 
 /* For every batch entry: C_i = alpha op(A_i) op(B_i) + beta C_i (alpha 1). Strides are
  * the per-entry sizes of A, B, C. */
+struct bmm_job {
+    int nb, ta, tb, m, n, k;
+    const float *a; int lda; long sa;
+    const float *b; int ldb; long sb;
+    float beta; float *c; int ldc; long sc;
+};
+#define BMM_CHUNK 32   /* batch entries a task: each entry writes its own C_i alone */
+
+static void bmm_chunk(void *ctx, int t)
+{
+    const struct bmm_job *j = ctx;
+    int i1 = (t + 1) * BMM_CHUNK < j->nb ? (t + 1) * BMM_CHUNK : j->nb;
+    for (int i = t * BMM_CHUNK; i < i1; i++) {
+        if ((long)j->m * j->n * j->k >= BMM_BLIS_MIN)
+            apg_gemm(j->ta, j->tb, j->m, j->n, j->k, 1.0f, j->a + i * j->sa, j->lda, j->b + i * j->sb, j->ldb, j->beta,
+                     j->c + i * j->sc, j->ldc, NULL);
+        else
+            bmm_small(j->ta, j->tb, j->m, j->n, j->k, j->a + i * j->sa, j->lda, j->b + i * j->sb, j->ldb, j->beta,
+                      j->c + i * j->sc, j->ldc);
+    }
+}
+
 static void bmm_batch(int nb, int ta, int tb, int m, int n, int k,
                       const float *a, int lda, long sa, const float *b, int ldb, long sb,
                       float beta, float *c, int ldc, long sc)
 {
-    if ((long)m * n * k >= BMM_BLIS_MIN) {
-        for (int i = 0; i < nb; i++)
-            apg_gemm(ta, tb, m, n, k, 1.0f, a + i * sa, lda, b + i * sb, ldb,
-                         beta, c + i * sc, ldc, NULL);
-        return;
-    }
-    for (int i = 0; i < nb; i++)
-        bmm_small(ta, tb, m, n, k, a + i * sa, lda, b + i * sb, ldb, beta, c + i * sc, ldc);
+    struct bmm_job j = { nb, ta, tb, m, n, k, a, lda, sa, b, ldb, sb, beta, c, ldc, sc };
+    int chunks = (nb + BMM_CHUNK - 1) / BMM_CHUNK;
+    if ((long)nb * m * n * k >= LINEAR_EW_SPLIT) apg_parallel(chunks, bmm_chunk, &j);
+    else for (int t = 0; t < chunks; t++) bmm_chunk(&j, t);
 }
 
 struct tensor *t_bmm(struct graph *g, struct tensor *a, struct tensor *b, int ta, int tb)
