@@ -35,7 +35,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
 TEST_OBJ := $(TEST_SUPPORT:%.c=$(B)/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 
-.PHONY: all test test-asan bench bench-scale bench-torch clean deps golden reproduce-all
+.PHONY: all test test-asan valgrind bench bench-scale bench-torch clean deps golden reproduce-all
 .SECONDARY:
 all: apg
 
@@ -96,6 +96,11 @@ bench: apg
 # Seconds per epoch and peak RSS at 100k, 1M and 4M synthetic rows (BENCH_SCALE_ROWS).
 bench-scale: apg
 	@bash experiments/bench_scale.sh
+
+# The main commands under valgrind memcheck (invalid accesses, uninitialised reads,
+# definite leaks).
+valgrind: apg
+	@bash experiments/valgrind.sh
 
 # APG-C beside an independent PyTorch implementation (experiments/torch_reference.py;
 # needs Debian's python3-torch) on the same exported data files.
