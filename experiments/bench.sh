@@ -18,14 +18,7 @@ APG_ROWS=${BENCH_APG_ROWS:-200000}
 THREADS=${BENCH_THREADS:-1}
 REPS=${BENCH_REPS:-3}
 run() { ./apg train --dataset synthetic --epochs 1 --json "$@" | tail -n 1; }
-get() { sed -n "s/.*\"$1\":\([-0-9.e]*\).*/\1/p" <<<"$2"; }
-med() { tr ' ' '\n' | { grep -v '^$' || true; } | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", (b > 0 ? a/b : 0)}'; }
-
-# collect KEY FIELD JSON appends a run's FIELD to KEY's list; m KEY is the list's median.
-declare -A acc
-collect() { acc["$1"]+="$(get "$2" "$3") "; }
-m() { echo "${acc[$1]}" | med; }
+. experiments/bench_lib.sh
 
 echo "== WDL (hidden 256-128-64, emb 16, batch 1024), synthetic ml1m-like, $ROWS rows, 1 epoch, median of $REPS"
 for rep in $(seq "$REPS"); do

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 THREADS=${BENCH_THREADS:-1}
 SIZES=${BENCH_SCALE_ROWS:-"100000 1000000 4000000"}
-get() { sed -n "s/.*\"$1\":\([-0-9.e]*\).*/\1/p" <<<"$2"; }
+. experiments/bench_lib.sh
 echo "== WDL 256-128-64, emb 16, batch 1024, synthetic ml1m-like, 1 epoch, $THREADS thread(s)"
 printf "%-6s %10s %12s %12s %14s %12s %10s\n" model rows sec/epoch train_samp/s "s per 1M rows" peak_RSS_MB test_auc
 for apg in none v6; do

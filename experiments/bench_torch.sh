@@ -19,12 +19,7 @@ if [ -z "$PY" ]; then
     echo "make bench-torch needs PyTorch: sudo apt-get install python3-torch (or PYTHON=/path/to/python3)" >&2
     exit 1
 fi
-get() { sed -n "s/.*\"$1\": *\"\{0,1\}\([-0-9.e]*\).*/\1/p" <<<"$2"; }
-med() { tr ' ' '\n' | { grep -v '^$' || true; } | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", (b > 0 ? a/b : 0)}'; }
-declare -A acc
-collect() { acc["$1"]+="$(get "$2" "$3") "; }
-m() { echo "${acc[$1]}" | med; }
+. experiments/bench_lib.sh
 
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 ./apg data export --out "$tmp" --rows "$ROWS" | head -n 1

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include "cmd_testutil.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -464,15 +465,6 @@ static void test_dataset_mismatch_refused(void **state)
 
 /* ---- the commands: train --save, export, predict -------------------------------- */
 
-static int run_cmd(int (*fn)(int, char **), char **argv)
-{
-    int argc = 0;
-    while (argv[argc]) argc++;
-    fflush(stdout);
-    int rc = fn(argc, argv);
-    fflush(stdout);
-    return rc;
-}
 
 /* Reads a --out file: row, score, label per line. Returns the row count. */
 static int read_scores(const char *path, int32_t *rows, float *scores, float *labels, int cap)
@@ -506,7 +498,7 @@ static void check_commands(const char *variant)
     char *train[] = { "--rows", rows, "--no-cache", "--hidden", "32,16", "--emb-dim", "8", "--apg", (char *)variant,
                       "--epochs", "2", "--threads", "2", "--save", model,
                       base ? NULL : "--K", "4", "--P", "12", NULL };
-    assert_int_equal(run_cmd(cmd_train, train), 0);
+    assert_int_equal(tu_run_cmd(cmd_train, train), 0);
     struct ckpt ck;
     assert_int_equal(ckpt_load(&ck, model, err, sizeof err), 0);
     double reported = ck.meta.test_auc;
@@ -515,7 +507,7 @@ static void check_commands(const char *variant)
 
     /* predict with no data options: the training run's test rows, its AUC exactly */
     char *predict[] = { model, "--out", out, "--json", NULL };
-    assert_int_equal(run_cmd(cmd_predict, predict), 0);
+    assert_int_equal(tu_run_cmd(cmd_predict, predict), 0);
     int32_t *r = malloc(sizeof *r * ROWS);
     float *s = malloc(sizeof *s * ROWS), *l = malloc(sizeof *l * ROWS);
     int n = read_scores(out, r, s, l, ROWS);
@@ -527,9 +519,9 @@ static void check_commands(const char *variant)
 
     /* the exported model scores the same rows to 1e-5 */
     char *export[] = { model, exp, NULL };
-    assert_int_equal(run_cmd(cmd_export, export), 0);
+    assert_int_equal(tu_run_cmd(cmd_export, export), 0);
     char *predict2[] = { exp, "--split", "test", "--out", out2, NULL };
-    assert_int_equal(run_cmd(cmd_predict, predict2), 0);
+    assert_int_equal(tu_run_cmd(cmd_predict, predict2), 0);
     int32_t *r2 = malloc(sizeof *r2 * ROWS);
     float *s2 = malloc(sizeof *s2 * ROWS), *l2 = malloc(sizeof *l2 * ROWS);
     assert_int_equal(read_scores(out2, r2, s2, l2, ROWS), n);
@@ -538,16 +530,16 @@ static void check_commands(const char *variant)
 
     /* --split all and val; a bad part and a foreign dataset are refused */
     char *all[] = { exp, "--split", "all", "--out", out2, NULL };
-    assert_int_equal(run_cmd(cmd_predict, all), 0);
+    assert_int_equal(tu_run_cmd(cmd_predict, all), 0);
     assert_int_equal(read_scores(out2, r2, s2, l2, ROWS), ROWS);
     char *val[] = { exp, "--split", "val", "--out", out2, NULL };
-    assert_int_equal(run_cmd(cmd_predict, val), 0);
+    assert_int_equal(tu_run_cmd(cmd_predict, val), 0);
     assert_int_equal(read_scores(out2, r2, s2, l2, ROWS), split.n_val);
     assert_memory_equal(r2, split.val, sizeof *r2 * (size_t)split.n_val);
     char *bad_part[] = { exp, "--split", "random", NULL };
-    assert_int_equal(run_cmd(cmd_predict, bad_part), 2);
+    assert_int_equal(tu_run_cmd(cmd_predict, bad_part), 2);
     char *other[] = { exp, "--like", "amazon", NULL };
-    assert_int_equal(run_cmd(cmd_predict, other), 2);
+    assert_int_equal(tu_run_cmd(cmd_predict, other), 2);
     free(r); free(s); free(l);
     free(r2); free(s2); free(l2);
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include "cmd_testutil.h"
 #include <math.h>
 #include "ds_testutil.h"
 #include "ds_samples.h"
@@ -333,15 +334,6 @@ static void test_criteo_real_sample(void **state)
     dataset_free(&d);
 }
 
-static int run_cmd(int (*fn)(int, char **), char **argv)
-{
-    int argc = 0;
-    while (argv[argc]) argc++;
-    fflush(stdout);
-    int rc = fn(argc, argv);
-    fflush(stdout);
-    return rc;
-}
 
 /* A label that depends on a number only through its order: WDL learns it from the
  * numeric field; the checkpoint stores the fit, predict reproduces the AUC, and a
@@ -370,7 +362,7 @@ static void test_train_predict(void **state)
     char *train[] = { "--dataset", "csv", "--file", path, "--label", "click", "--numeric", "x",
                       "--numeric-transform", "minmax", "--no-cache", "--hidden", "16", "--emb-dim", "4",
                       "--epochs", "5", "--save", model, NULL };
-    assert_int_equal(run_cmd(cmd_train, train), 0);
+    assert_int_equal(tu_run_cmd(cmd_train, train), 0);
     struct ckpt ck;
     char err[512];
     assert_int_equal(ckpt_load(&ck, model, err, sizeof err), 0);
@@ -381,7 +373,7 @@ static void test_train_predict(void **state)
     double reported = ck.meta.test_auc;
 
     char *predict[] = { model, "--out", out, NULL };
-    assert_int_equal(run_cmd(cmd_predict, predict), 0);
+    assert_int_equal(tu_run_cmd(cmd_predict, predict), 0);
     FILE *sf = fopen(out, "r");
     assert_non_null(sf);
     float *s = malloc(sizeof *s * 6000), *l = malloc(sizeof *l * 6000);
@@ -448,10 +440,7 @@ static void test_every_backbone(void **state)
                              "--numeric-transform", "standard", "--no-cache", "--hidden", "16,8", "--emb-dim", "4",
                              "--epochs", "2", "--lr", "0.01", "--backbone", (char *)backbone_at(i)->name,
                              "--save", out, "--apg", v ? "v6" : "none", v ? "--K" : NULL, "4", "--P", "8", NULL };
-            int argc = 0;
-            while (argv[argc]) argc++;
-            fflush(stdout);
-            assert_int_equal(cmd_train(argc, argv), 0);
+            assert_int_equal(tu_run_cmd(cmd_train, argv), 0);
             struct ckpt ck;
             char err[512];
             assert_int_equal(ckpt_load(&ck, out, err, sizeof err), 0);
