@@ -144,18 +144,18 @@ static struct tensor *fibinet_senet(const struct fibinet *s, struct graph *g, st
 }
 
 /* Bilinear interaction: v (B,F,E) -> [p_ij]_{i<j} (B, P*E), p_ij = (v_i W_.^T) * v_j.
+ * all: one pairmul of v W^T (B,F,E) with v. each / interaction:
  * left  = [v_0 W^T (F-1 times), v_1 W^T (F-2 times), ..]   (B, P*E)
  * right = [v_1..v_{F-1}, v_2..v_{F-1}, .., v_{F-1}]        (B, P*E), F-1 contiguous slices */
 static struct tensor *fibinet_bilinear(const struct fibinet *s, const struct fibinet_bilinear *b,
                                        struct graph *g, struct tensor *v)
 {
     int B = v->shape[0], F = s->n_fields, E = s->emb_dim, P = s->n_pairs;
+    if (s->type == FIBINET_ALL)   /* p_ij = (v_i W^T) * v_j: every v_i W^T at once, then the pairs */
+        return t_pairmul(g, t_linear(g, v, b->w[0], NULL), v);                 /* (B, P*E) */
     struct tensor *flat = t_reshape2(g, v, B, F * E);                          /* (B, F*E) */
     struct tensor **left = arena_alloc(&g->arena, sizeof *left * (size_t)P);
     struct tensor **right = arena_alloc(&g->arena, sizeof *right * (size_t)(F - 1));
-    struct tensor *vw = NULL;
-    if (s->type == FIBINET_ALL)   /* every v_i W^T at once: (B,F,E) -> (B, F*E) */
-        vw = t_reshape2(g, t_linear(g, v, b->w[0], NULL), B, F * E);
     int n_left = 0;
     for (int i = 0; i < F - 1; i++) {
         right[i] = t_slice(g, flat, (i + 1) * E, (F - 1 - i) * E);            /* (B, (F-1-i)*E) */
@@ -163,8 +163,7 @@ static struct tensor *fibinet_bilinear(const struct fibinet *s, const struct fib
             left[n_left++] = t_linear(g, t_slice(g, flat, i * E, E), b->w[i], NULL);
             continue;
         }
-        struct tensor *li = s->type == FIBINET_ALL ? t_slice(g, vw, i * E, E)  /* (B, E) */
-                                                   : t_linear(g, t_slice(g, flat, i * E, E), b->w[i], NULL);
+        struct tensor *li = t_linear(g, t_slice(g, flat, i * E, E), b->w[i], NULL);   /* (B, E) */
         for (int j = i + 1; j < F; j++) left[n_left++] = li;
     }
     struct tensor *l = n_left == 1 ? left[0] : t_concat(g, n_left, left);

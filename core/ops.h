@@ -49,6 +49,10 @@ struct tensor *t_softmax(struct graph *g, struct tensor *a);
  * N x M matrix per row; x (R, M); y_r = S_r x_r -> (R, N). trans: y_r = S_r^T x_r with
  * x (R, N) -> (R, M). */
 struct tensor *t_rowmv(struct graph *g, struct tensor *s, struct tensor *x, int n, int m, int trans);
+/* Field pairs (FiBiNET's bilinear interaction): L, R (B,F,E) -> (B, P*E), P = F(F-1)/2,
+ * pair p of (i, j), i < j in the order (0,1), (0,2), .., (0,F-1), (1,2), .., holding
+ * L_i * R_j elementwise; no slice or concat copies. */
+struct tensor *t_pairmul(struct graph *g, struct tensor *l, struct tensor *r);
 /* Row-indexed masked product (Star's domain FCN, Sheng et al. 2021): y_r = (A[ids_r] (*) W) x_r,
  * A (D, N*M) a table of per-domain weights (row-sparse grad), W (N,M) shared, x (R,M),
  * ids[R] in [0, D) -> y (R,N); no (R, N*M) product is materialised. */

@@ -1,5 +1,5 @@
 /* Elementwise ops: add, sub, mul with a broadcast second operand; scale; relu, sigmoid,
- * tanh. Loops are flat or row-wise and vectorised, on the calling thread (the threads
+ * tanh; pairmul (products of field pairs). Loops are flat or row-wise and vectorised, on the calling thread (the threads
  * of --threads split the GEMMs, core/threads.h), and every reduction (the gradient of a
  * broadcast b) keeps a fixed summation order, so results are bit-identical. */
 #include "ops.h"
@@ -251,3 +251,62 @@ void op_sigmoid_backward(struct tensor *out) { EW_UNARY_BACKWARD(out, gi * yi * 
 
 void op_tanh_forward(struct tensor *out) { EW_UNARY_FORWARD(out, EW_CALL, tanhf(x)); }
 void op_tanh_backward(struct tensor *out) { EW_UNARY_BACKWARD(out, gi * (1.0f - yi * yi)); }
+
+/* ---------------------------------------------------------------------------------
+ * pairmul: l, r (B,F,E) -> out (B, P*E), out[b, p(i,j)] = l[b,i] * r[b,j] for i < j in
+ * row-major pair order.  Caches nothing.
+ * backward, pairs in order: dl[b,i] += dout[b,p] * r[b,j];  dr[b,j] += dout[b,p] * l[b,i]. */
+struct tensor *t_pairmul(struct graph *g, struct tensor *l, struct tensor *r)
+{
+    ops_check_operand("pairmul", l);
+    ops_check_operand("pairmul", r);
+    OPS_CHECK_SHAPE(l->ndim == 3 && r->ndim == 3 && l->shape[0] == r->shape[0] && l->shape[1] == r->shape[1] &&
+                    l->shape[2] == r->shape[2] && l->shape[1] >= 2, "pairmul", l, r,
+                    "L and R must be (B,F,E) alike with F >= 2");
+    int B = l->shape[0], F = l->shape[1], E = l->shape[2];
+    struct tensor *t = graph_node(g, OP_PAIRMUL, 2, (int[]){ B, F * (F - 1) / 2 * E }, 2, (struct tensor *[]){ l, r });
+    return graph_run(g, t);
+}
+
+void op_pairmul_forward(struct tensor *out)
+{
+    const struct tensor *l = out->src[0], *r = out->src[1];
+    int B = l->shape[0], F = l->shape[1], E = l->shape[2], P = F * (F - 1) / 2;
+    for (int b = 0; b < B; b++) {
+        const float *lb = l->data + (size_t)b * F * E, *rb = r->data + (size_t)b * F * E;
+        float *ob = out->data + (size_t)b * P * E;
+        for (int i = 0; i < F - 1; i++)
+            for (int j = i + 1; j < F; j++, ob += E) {
+                const float *restrict li = lb + (size_t)i * E, *restrict rj = rb + (size_t)j * E;
+                float *restrict o = ob;
+                #pragma omp simd
+                for (int e = 0; e < E; e++) o[e] = li[e] * rj[e];
+            }
+    }
+}
+
+void op_pairmul_backward(struct tensor *out)
+{
+    struct tensor *l = out->src[0], *r = out->src[1];
+    int B = l->shape[0], F = l->shape[1], E = l->shape[2], P = F * (F - 1) / 2;
+    for (int b = 0; b < B; b++) {
+        size_t at = (size_t)b * F * E;
+        const float *dob = out->grad + (size_t)b * P * E;
+        for (int i = 0; i < F - 1; i++)
+            for (int j = i + 1; j < F; j++, dob += E) {
+                const float *restrict d = dob;
+                if (l->grad) {
+                    float *restrict dl = l->grad + at + (size_t)i * E;
+                    const float *restrict rj = r->data + at + (size_t)j * E;
+                    #pragma omp simd
+                    for (int e = 0; e < E; e++) dl[e] += d[e] * rj[e];
+                }
+                if (r->grad) {
+                    float *restrict dr = r->grad + at + (size_t)j * E;
+                    const float *restrict li = l->data + at + (size_t)i * E;
+                    #pragma omp simd
+                    for (int e = 0; e < E; e++) dr[e] += d[e] * li[e];
+                }
+            }
+    }
+}

@@ -208,6 +208,7 @@ static struct tensor *gc_build(struct gc *c, struct graph *g)
     case OP_LRMV: return t_lrmv(g, a, b, X(c, g, 2));
     case OP_ROWDOT: return t_rowdot(g, a, b);
     case OP_IDXMV: return t_idxmv(g, a, b, X(c, g, 2), c->ids);
+    case OP_PAIRMUL: return t_pairmul(g, a, b);
     case OP_BCE: return t_bce(g, a, c->labels);
     }
     fail_msg("gc_build: no graph for op %d", c->kind);
@@ -430,6 +431,18 @@ static void case_rowmv(void)
     IN(&c, 3, 2, 2, 6); P(&c, 3, 2, 2, 2); gc_run(&c);
 }
 
+/* pairmul: F = 2 (one pair) and F = 4, L and R distinct, and one tensor as both. */
+static void case_pairmul(void)
+{
+    struct gc c;
+    gc_begin(&c, "F 2", OP_PAIRMUL);
+    P(&c, 3, 2, 2, 3); P(&c, 3, 2, 2, 3); gc_run(&c);
+    gc_begin(&c, "F 4", OP_PAIRMUL);
+    P(&c, 3, 3, 4, 2); P(&c, 3, 3, 4, 2); gc_run(&c);
+    gc_begin(&c, "L = R", OP_PAIRMUL);
+    P(&c, 3, 2, 4, 3); gc_alias(&c, 0); gc_run(&c);
+}
+
 /* idxmv: A (D, N*M) dense and row-sparse, ids with repeats (rows of one id accumulate)
  * and an unused row, x a parameter and an input. */
 static void case_idxmv(void)
@@ -501,7 +514,7 @@ static void (*const gc_cases[OP_COUNT])(void) = {
     [OP_TANH] = case_tanh,       [OP_SUM] = case_sum,           [OP_MEAN] = case_mean,
     [OP_CONCAT] = case_concat,   [OP_SLICE] = case_slice,       [OP_RESHAPE] = case_reshape,
     [OP_TRANSPOSE] = case_transpose, [OP_GATHER] = case_gather, [OP_BAG] = case_bag,
-    [OP_SOFTMAX] = case_softmax, [OP_ROWMV] = case_rowmv, [OP_LRMV] = case_lrmv,       [OP_ROWDOT] = case_rowdot, [OP_IDXMV] = case_idxmv,
+    [OP_SOFTMAX] = case_softmax, [OP_ROWMV] = case_rowmv, [OP_LRMV] = case_lrmv,       [OP_ROWDOT] = case_rowdot, [OP_IDXMV] = case_idxmv, [OP_PAIRMUL] = case_pairmul,
     [OP_BCE] = case_bce,
 };
 
