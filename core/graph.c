@@ -1,5 +1,6 @@
 #include "arena.h"
 #include "graph.h"
+#include "threads.h"
 #include "op.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,20 +88,42 @@ float *graph_scratch(struct graph *g, int n)
     return arena_calloc(&g->arena, sizeof(float) * (size_t)n);
 }
 
+/* The gradient buffers of a backward pass zeroed in GRAPH_ZERO_TASKS slices of their
+ * total length, shared over the task pool (zeroing is most of the step's serial part). */
+#define GRAPH_ZERO_TASKS 16
+struct zero_job { struct tensor **t; int n; long total; };
+
+static void graph_zero_slice(void *ctx, int k)
+{
+    const struct zero_job *z = ctx;
+    long lo = z->total * k / GRAPH_ZERO_TASKS, hi = z->total * (k + 1) / GRAPH_ZERO_TASKS, at = 0;
+    for (int i = 0; i < z->n && at < hi; i++) {
+        long n = z->t[i]->size, a = lo > at ? lo - at : 0, b = hi - at < n ? hi - at : n;
+        if (b > a) memset(z->t[i]->grad + a, 0, sizeof(float) * (size_t)(b - a));
+        at += n;
+    }
+}
+
 void graph_backward(struct graph *g, struct tensor *loss)
 {
     if (!(loss->flags & T_NEEDS_GRAD)) return;   /* nothing trainable upstream */
     /* Zeroed grads for every recorded node; parameters own theirs. A reshape (a view of
      * its source's data) shares its source's grad buffer, so what flows into it is
      * added to the source in place (op_reshape_backward then adds nothing). */
+    struct zero_job z = { arena_alloc(&g->arena, sizeof(struct tensor *) * (size_t)(g->n_tape ? g->n_tape : 1)), 0, 0 };
     for (int i = 0; i < g->n_tape; i++) {
         struct tensor *t = g->tape[i];
         struct tensor *a = t->op == OP_RESHAPE ? t->src[0] : NULL;
-        if (a && a->grad && a->size == t->size && (a->flags & T_NEEDS_GRAD) && a != loss)
+        if (a && a->grad && a->size == t->size && (a->flags & T_NEEDS_GRAD) && a != loss) {
             t->grad = a->grad;
-        else
-            t->grad = arena_calloc(&g->arena, sizeof(float) * (size_t)t->size);
+        } else {
+            t->grad = arena_alloc(&g->arena, sizeof(float) * (size_t)t->size);
+            z.t[z.n++] = t;
+            z.total += t->size;
+        }
     }
+    if (z.total >= (1L << 16)) apg_parallel(GRAPH_ZERO_TASKS, graph_zero_slice, &z);
+    else for (int k = 0; k < GRAPH_ZERO_TASKS; k++) graph_zero_slice(&z, k);
     for (int i = 0; i < loss->size; i++) loss->grad[i] = 1.0f;
     for (int i = g->n_tape - 1; i >= 0; i--) {
         struct tensor *t = g->tape[i];
