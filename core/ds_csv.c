@@ -222,11 +222,9 @@ static int csv_header(struct csv_ctx *c, const struct csvread_row *r, char *err,
     if (tbuild_numeric(&c->t, o->numeric, NULL, o->numeric_missing, NULL, "csv", err, errlen) ||
         tbuild_hash_buckets(&c->t, o->hash_buckets, "csv", err, errlen))
         return -1;
-    for (int f = 0; f < c->n_fields; f++) {   /* a number is no user, item or category */
-        if (tbuild_is_num(&c->t, f) && c->user_f == f) c->user_f = -1;
-        if (tbuild_is_num(&c->t, f) && c->item_f == f) c->item_f = -1;
-        if (tbuild_is_num(&c->t, f) && c->cat_f == f) c->cat_f = -1;
-    }
+    int *roles[3] = { &c->user_f, &c->item_f, &c->cat_f };   /* a number is no user, item or category */
+    for (int i = 0; i < 3; i++)
+        if (*roles[i] >= 0 && tbuild_is_num(&c->t, *roles[i])) *roles[i] = -1;
     return 0;
 oom:
     snprintf(err, errlen, "csv: out of memory");

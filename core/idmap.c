@@ -178,6 +178,16 @@ void tbuild_free(struct tbuild *t)
 /* Ids a field's values can take before compaction: 1..card-1. */
 static int32_t tcol_card(const struct tcol *c) { return c->num ? 2 : c->buckets ? c->buckets + 2 : c->map.n + 1; }
 
+/* The field names, comma-separated, cut to fit n bytes (for error messages). */
+static void tbuild_names(const struct tbuild *t, char *out, size_t n)
+{
+    out[0] = '\0';
+    for (int g = 0; g < t->n_fields && strlen(out) + 60 < n; g++) {
+        if (g) strcat(out, ",");
+        strncat(out, t->cols[g].name, n - strlen(out) - 56);
+    }
+}
+
 int tbuild_hash_buckets(struct tbuild *t, const char *spec, const char *who, char *err, size_t errlen)
 {
     if (!spec || !*spec) return 0;
@@ -217,11 +227,8 @@ int tbuild_hash_buckets(struct tbuild *t, const char *spec, const char *who, cha
                                        memcmp(t->cols[f].name, p, (size_t)(eq - p)) != 0))
                 f++;
             if (f == t->n_fields || set[f]) {
-                char names[300] = "";
-                for (int g = 0; g < t->n_fields && strlen(names) < sizeof names - 60; g++) {
-                    if (g) strcat(names, ",");
-                    strncat(names, t->cols[g].name, sizeof names - strlen(names) - 56);
-                }
+                char names[300];
+                tbuild_names(t, names, sizeof names);
                 if (f < t->n_fields) snprintf(err, errlen, "%s: --hash-buckets: field '%.*s' named twice", who,
                                               (int)(eq - p), p);
                 else snprintf(err, errlen, "%s: --hash-buckets: no field '%.*s' (fields: %s)", who, (int)(eq - p),
@@ -275,11 +282,8 @@ int tbuild_numeric(struct tbuild *t, const char *spec, const char *deflt, const 
         int f = 0;
         while (f < t->n_fields && (strlen(t->cols[f].name) != n || memcmp(t->cols[f].name, p, n) != 0)) f++;
         if (f == t->n_fields) {
-            char names[300] = "";
-            for (int g = 0; g < t->n_fields && strlen(names) < sizeof names - 60; g++) {
-                if (g) strcat(names, ",");
-                strncat(names, t->cols[g].name, sizeof names - strlen(names) - 56);
-            }
+            char names[300];
+            tbuild_names(t, names, sizeof names);
             snprintf(err, errlen, "%s: --numeric: no field '%.*s' (fields: %s)", who, (int)n, p, names);
             return -1;
         }

@@ -188,6 +188,16 @@ int num_fit_check(const struct num_fit *fit, char *err, size_t errlen)
     return why ? -1 : 0;
 }
 
+int num_fit_copy(struct num_fit *to, const struct num_fit *from)
+{
+    double *bounds = from->n_bounds ? malloc(sizeof *bounds * (size_t)from->n_bounds) : NULL;
+    if (from->n_bounds && !bounds) return -1;
+    if (bounds) memcpy(bounds, from->bounds, sizeof *bounds * (size_t)from->n_bounds);
+    *to = *from;
+    to->bounds = bounds;
+    return 0;
+}
+
 int dataset_apply_numeric(struct dataset *d, int f, const struct num_fit *fit, char *err, size_t errlen)
 {
     struct field *fl = &d->fields[f];
@@ -199,11 +209,12 @@ int dataset_apply_numeric(struct dataset *d, int f, const struct num_fit *fit, c
     size_t n = (size_t)d->n_rows;
     int32_t *ids = d->map && !fl->own ? malloc(sizeof *ids * (n ? n : 1)) : fl->ids;
     float *scale = fit->kind != NUM_BUCKET ? malloc(sizeof *scale * (n ? n : 1)) : NULL;
-    double *bounds = fit->n_bounds ? malloc(sizeof *bounds * (size_t)fit->n_bounds) : NULL;
-    if (!ids || (fit->kind != NUM_BUCKET && !scale) || (fit->n_bounds && !bounds)) {
+    struct num_fit copy;
+    int copied = num_fit_copy(&copy, fit) == 0;
+    if (!ids || (fit->kind != NUM_BUCKET && !scale) || !copied) {
         if (ids != fl->ids) free(ids);
         free(scale);
-        free(bounds);
+        if (copied) free(copy.bounds);
         snprintf(err, errlen, "field %s: out of memory", fl->name);
         return -1;
     }
@@ -211,10 +222,8 @@ int dataset_apply_numeric(struct dataset *d, int f, const struct num_fit *fit, c
         fl->ids = ids;
         fl->own = 1;
     }
-    if (bounds) memcpy(bounds, fit->bounds, sizeof *bounds * (size_t)fit->n_bounds);
     free(fl->fit.bounds);
-    fl->fit = *fit;
-    fl->fit.bounds = bounds;
+    fl->fit = copy;
     free(fl->scale);
     fl->scale = scale;
     for (size_t r = 0; r < n; r++) {

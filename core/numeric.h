@@ -36,6 +36,8 @@ int  dataset_apply_numeric(struct dataset *d, int f, const struct num_fit *fit, 
 /* Checks a fit read from elsewhere (a checkpoint): kind known, a, b finite, bounds
  * finite and strictly increasing, n_bounds in 0..NUM_MAX_BUCKETS - 1. 0 or -1 + err. */
 int  num_fit_check(const struct num_fit *fit, char *err, size_t errlen);
+/* *to = *from with its own copy of the cut points. 0, or -1 (out of memory; to unset). */
+int  num_fit_copy(struct num_fit *to, const struct num_fit *from);
 /* One line describing fit, e.g. "minmax [0, 37] over 800 training values". */
 void num_fit_describe(const struct num_fit *fit, char *out, size_t n);
 /* t(x) of a scaling fit (x finite). */

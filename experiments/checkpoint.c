@@ -75,14 +75,10 @@ int ckpt_meta_init(struct ckpt_meta *cm, const struct model_opts *mo, const stru
         cm->fields[f].card = d->fields[f].card;
         cm->fields[f].multi = d->fields[f].multi;
         if (!d->fields[f].num) continue;
-        struct num_fit *fit = &cm->fields[f].fit;
-        *fit = d->fields[f].fit;
-        fit->bounds = fit->n_bounds ? malloc(sizeof *fit->bounds * (size_t)fit->n_bounds) : NULL;
-        if (fit->n_bounds && !fit->bounds) {
+        if (num_fit_copy(&cm->fields[f].fit, &d->fields[f].fit)) {
             snprintf(err, errlen, "out of memory");
             return -1;
         }
-        if (fit->bounds) memcpy(fit->bounds, d->fields[f].fit.bounds, sizeof *fit->bounds * (size_t)fit->n_bounds);
     }
     cm->user_field = d->user_field;
     cm->item_field = d->item_field;

@@ -183,16 +183,13 @@ static int data_export_cmd(struct dataset *d, const struct data_opts *o, const c
         if (d->synthetic_fallback) printf("WARNING: real data missing, SYNTHETIC data stands in for %s\n", o->dataset);
         printf("wrote %s/{train,val,test}.csv (%d, %d, %d rows; split %s) and %s/fields.json\n", dir, s.n_train,
                s.n_val, s.n_test, how, dir);
-        char multi[512] = "";
-        for (int k = 0; k < d->n_fields && strlen(multi) < sizeof multi - 60; k++)
-            if (d->fields[k].multi)
-                snprintf(multi + strlen(multi), sizeof multi - strlen(multi), "%s%s:|", *multi ? "," : "",
-                         d->fields[k].name);
-        char numeric[512] = "";
-        for (int k = 0; k < d->n_fields && strlen(numeric) < sizeof numeric - 60; k++)
-            if (d->fields[k].num)
-                snprintf(numeric + strlen(numeric), sizeof numeric - strlen(numeric), "%s%s", *numeric ? "," : "",
-                         d->fields[k].name);
+        char multi[512] = "", numeric[512] = "";
+        for (int k = 0; k < d->n_fields; k++) {      /* the options that read the files back */
+            char *out = d->fields[k].multi ? multi : d->fields[k].num ? numeric : NULL;
+            if (out && strlen(out) + 60 < sizeof multi)
+                snprintf(out + strlen(out), sizeof multi - strlen(out), "%s%s%s", *out ? "," : "", d->fields[k].name,
+                         out == multi ? ":|" : "");
+        }
         printf("train on it: apg train --dataset csv --train-file %s/train.csv --val-file %s/val.csv --test-file "
                "%s/test.csv --label label%s%s%s%s%s\n", dir, dir, dir, *multi ? " --multi '" : "", multi,
                *multi ? "'" : "", *numeric ? " --numeric " : "", numeric);
