@@ -1,92 +1,215 @@
 /* GEMMs with one narrow dimension, by hand: APG's decomposed layers multiply through
- * rank K = 8, and BLIS's kernels (blocked for wide panels on every side) run those
- * products at 15-20 GFLOP/s here against 80-95 for the wide ones (V x: N = 8; U's
- * backward dh = dy U: N = 8; dU = dy^T h: N = 8).
- * Row-major, C (m,n) = alpha op(A) op(B) + beta C (beta 0 ignores C):
- *   n8:    op(A) B, n = 8                   8 rows of C held in 8 vector registers over k
- *   n8_rest: the rows n8 leaves, one at a time
- * (a depth k <= 16, e.g. h U^T, and a narrow m, e.g. dV = dh^T x, stay with BLIS, which
- * runs them at 25-65 GFLOP/s).
- * Each sum runs over k in order, so results do not depend on how C is cut into blocks.
- * Built twice, for AVX2 + FMA and for the baseline ISA, picked at run time. */
+ * rank K = 8, and BLIS's kernels (blocked for wide panels on every side, packing both
+ * operands on every call) run those products at 15-30 GFLOP/s here against 80-95 for
+ * the wide ones. Row-major, C (m,n) = alpha op(A) op(B) + beta C (beta 0 ignores C):
+ *   n8:     op(A) B with n = 8 (V x; U's backward dh = dy U; dU = dy^T h): 8 rows of C
+ *           in 8 vector accumulators over the depth k;
+ *   kshort: A B with a depth k <= KSHORT_MAX (h U^T, the forward through U): B's k rows
+ *           stay in L1, 2 rows x 32 columns of C in 8 accumulators, the epilogue (bias,
+ *           ReLU) applied in registers before C is stored.
+ * A narrow m (dV = dh^T x) stays with BLIS, which runs it at 25-65 GFLOP/s.
+ * Every entry of C is one fused multiply-add chain over p = 0..k-1 in order, then
+ * alpha, beta and the epilogue, whatever block or lane holds it: the result does not
+ * depend on how C is cut into blocks (thread-count independence). The AVX2 + FMA
+ * kernels are picked at run time; elsewhere n8 has a portable version and kshort
+ * leaves the product to BLIS. */
 #include "gemm.h"
+#include <math.h>
 #include <stddef.h>
 
-#define NARROW_KERNELS(SFX, ATTR)                                                                 \
-/* n = 8: 8 rows of C in 8 vector accumulators; row i of op(A) at a + i*si, its p-th \
- * entry at + p*sp (A: si = lda, sp = 1; A^T: si = 1, sp = lda). Returns the rows done. */ \
-ATTR static int n8_##SFX(int m, int k, float alpha, const float *a, size_t si, size_t sp, const float *b, \
-                         int ldb, float beta, float *c, int ldc)                                 \
-{                                                                                                 \
-    int i = 0;                                                                                    \
-    for (; i + 8 <= m; i += 8) {                                                                  \
-        float acc[8][8];                                                                          \
-        for (int r = 0; r < 8; r++)                                                               \
-            for (int j = 0; j < 8; j++) acc[r][j] = 0.0f;                                         \
-        const float *ai = a + (size_t)i * si;                                                     \
-        for (int p = 0; p < k; p++) {                                                             \
-            const float *bp = b + (size_t)p * ldb, *ap = ai + (size_t)p * sp;                     \
-            for (int r = 0; r < 8; r++) {                                                         \
-                float x = ap[(size_t)r * si];                                                     \
-                for (int j = 0; j < 8; j++) acc[r][j] += x * bp[j];                               \
-            }                                                                                     \
-        }                                                                                         \
-        for (int r = 0; r < 8; r++) {                                                             \
-            float *cr = c + (size_t)(i + r) * ldc;                                                \
-            for (int j = 0; j < 8; j++) cr[j] = alpha * acc[r][j] + (beta != 0.0f ? beta * cr[j] : 0.0f); \
-        }                                                                                         \
-    }                                                                                             \
-    return i;                                                                                     \
-}                                                                                                 \
-ATTR static void n8_rest_##SFX(int m, int k, float alpha, const float *a, size_t si, size_t sp, const float *b, \
-                              int ldb, float beta, float *c, int ldc)                            \
-{                                                                                                 \
-    /* the rows n8 leaves (m < 8), one at a time, same strides */                              \
-    for (int i = 0; i < m; i++) {                                                                 \
-        float acc[8] = { 0 };                                                                     \
-        for (int p = 0; p < k; p++) {                                                             \
-            float x = a[(size_t)i * si + (size_t)p * sp];                                         \
-            for (int j = 0; j < 8; j++) acc[j] += x * b[(size_t)p * ldb + j];                     \
-        }                                                                                         \
-        float *cr = c + (size_t)i * ldc;                                                          \
-        for (int j = 0; j < 8; j++) cr[j] = alpha * acc[j] + (beta != 0.0f ? beta * cr[j] : 0.0f); \
-    }                                                                                             \
+#define KSHORT_MAX 16
+
+/* Portable n8: the rows of C one at a time. */
+static void n8_base(int m, int k, float alpha, const float *a, size_t si, size_t sp, const float *b, int ldb,
+                    float beta, float *c, int ldc)
+{
+    for (int i = 0; i < m; i++) {
+        float acc[8] = { 0 };
+        for (int p = 0; p < k; p++) {
+            float x = a[(size_t)i * si + (size_t)p * sp];
+            for (int j = 0; j < 8; j++) acc[j] += x * b[(size_t)p * ldb + j];
+        }
+        float *cr = c + (size_t)i * ldc;
+        for (int j = 0; j < 8; j++) cr[j] = alpha * acc[j] + (beta != 0.0f ? beta * cr[j] : 0.0f);
+    }
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
-NARROW_KERNELS(avx2, __attribute__((target("avx2,fma"))))
-#endif
-NARROW_KERNELS(base, )
+#include <immintrin.h>
+#define AVX2 __attribute__((target("avx2,fma")))
+
+/* alpha acc + beta C(row), stored to the 8 floats at cr. */
+AVX2 static inline void n8_store(float *cr, __m256 acc, float alpha, float beta)
+{
+    __m256 v = _mm256_mul_ps(_mm256_set1_ps(alpha), acc);
+    if (beta != 0.0f) v = _mm256_add_ps(v, _mm256_mul_ps(_mm256_set1_ps(beta), _mm256_loadu_ps(cr)));
+    _mm256_storeu_ps(cr, v);
+}
+
+/* n = 8; row i of op(A) at a + i*si, its p-th entry at + p*sp (A: si = lda, sp = 1;
+ * A^T: si = 1, sp = lda). */
+AVX2 static void n8_avx2(int m, int k, float alpha, const float *a, size_t si, size_t sp, const float *b, int ldb,
+                         float beta, float *c, int ldc)
+{
+    int i = 0;
+    for (; i + 8 <= m; i += 8) {
+        __m256 c0 = _mm256_setzero_ps(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+        const float *ai = a + (size_t)i * si;
+        for (int p = 0; p < k; p++) {
+            __m256 bp = _mm256_loadu_ps(b + (size_t)p * ldb);
+            const float *ap = ai + (size_t)p * sp;
+            c0 = _mm256_fmadd_ps(_mm256_broadcast_ss(ap), bp, c0);
+            c1 = _mm256_fmadd_ps(_mm256_broadcast_ss(ap + si), bp, c1);
+            c2 = _mm256_fmadd_ps(_mm256_broadcast_ss(ap + 2 * si), bp, c2);
+            c3 = _mm256_fmadd_ps(_mm256_broadcast_ss(ap + 3 * si), bp, c3);
+            c4 = _mm256_fmadd_ps(_mm256_broadcast_ss(ap + 4 * si), bp, c4);
+            c5 = _mm256_fmadd_ps(_mm256_broadcast_ss(ap + 5 * si), bp, c5);
+            c6 = _mm256_fmadd_ps(_mm256_broadcast_ss(ap + 6 * si), bp, c6);
+            c7 = _mm256_fmadd_ps(_mm256_broadcast_ss(ap + 7 * si), bp, c7);
+        }
+        float *ci = c + (size_t)i * ldc;
+        n8_store(ci, c0, alpha, beta);
+        n8_store(ci + ldc, c1, alpha, beta);
+        n8_store(ci + 2 * (size_t)ldc, c2, alpha, beta);
+        n8_store(ci + 3 * (size_t)ldc, c3, alpha, beta);
+        n8_store(ci + 4 * (size_t)ldc, c4, alpha, beta);
+        n8_store(ci + 5 * (size_t)ldc, c5, alpha, beta);
+        n8_store(ci + 6 * (size_t)ldc, c6, alpha, beta);
+        n8_store(ci + 7 * (size_t)ldc, c7, alpha, beta);
+    }
+    for (; i < m; i++) {                          /* the last m % 8 rows, one at a time */
+        __m256 acc = _mm256_setzero_ps();
+        for (int p = 0; p < k; p++)
+            acc = _mm256_fmadd_ps(_mm256_broadcast_ss(a + (size_t)i * si + (size_t)p * sp),
+                                  _mm256_loadu_ps(b + (size_t)p * ldb), acc);
+        n8_store(c + (size_t)i * ldc, acc, alpha, beta);
+    }
+}
+
+/* alpha acc + beta C, + bias, max(., 0), stored to 8 floats of C. */
+AVX2 static inline void ks_store(float *cj, __m256 acc, float alpha, float beta, const float *bias, int relu)
+{
+    __m256 v = alpha == 1.0f ? acc : _mm256_mul_ps(_mm256_set1_ps(alpha), acc);
+    if (beta != 0.0f) v = _mm256_add_ps(v, _mm256_mul_ps(_mm256_set1_ps(beta), _mm256_loadu_ps(cj)));
+    if (bias) v = _mm256_add_ps(v, _mm256_loadu_ps(bias));
+    if (relu) v = _mm256_max_ps(v, _mm256_setzero_ps());
+    _mm256_storeu_ps(cj, v);
+}
+
+/* The same for one float (the n % 8 columns): the same operations, one lane. */
+AVX2 static inline void ks_store1(float *cj, float acc, float alpha, float beta, const float *bias, int relu)
+{
+    float v = alpha == 1.0f ? acc : alpha * acc;
+    if (beta != 0.0f) v = v + beta * *cj;
+    if (bias) v = v + *bias;
+    if (relu) v = v > 0.0f ? v : 0.0f;
+    *cj = v;
+}
+
+/* C = alpha A B + beta C, then bias/ReLU; A (m,k) lda, B (k,n) ldb, k <= KSHORT_MAX.
+ * Columns in panels of 32 (4 vectors) over row pairs, then panels of 8, then single
+ * columns by scalar fma (the same rounding as a vector lane). */
+AVX2 static void kshort_avx2(int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
+                             float beta, float *c, int ldc, const float *bias, int relu)
+{
+    int j = 0;
+    for (; j + 32 <= n; j += 32) {
+        int i = 0;
+        for (; i + 2 <= m; i += 2) {
+            const float *a0 = a + (size_t)i * lda, *a1 = a0 + lda;
+            __m256 x0 = _mm256_setzero_ps(), x1 = x0, x2 = x0, x3 = x0, y0 = x0, y1 = x0, y2 = x0, y3 = x0;
+            for (int p = 0; p < k; p++) {
+                const float *bp = b + (size_t)p * ldb + j;
+                __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8), b2 = _mm256_loadu_ps(bp + 16),
+                       b3 = _mm256_loadu_ps(bp + 24);
+                __m256 s = _mm256_broadcast_ss(a0 + p), t = _mm256_broadcast_ss(a1 + p);
+                x0 = _mm256_fmadd_ps(s, b0, x0); x1 = _mm256_fmadd_ps(s, b1, x1);
+                x2 = _mm256_fmadd_ps(s, b2, x2); x3 = _mm256_fmadd_ps(s, b3, x3);
+                y0 = _mm256_fmadd_ps(t, b0, y0); y1 = _mm256_fmadd_ps(t, b1, y1);
+                y2 = _mm256_fmadd_ps(t, b2, y2); y3 = _mm256_fmadd_ps(t, b3, y3);
+            }
+            float *c0 = c + (size_t)i * ldc + j, *c1 = c0 + ldc;
+            const float *bj = bias ? bias + j : NULL;
+            ks_store(c0, x0, alpha, beta, bj, relu);
+            ks_store(c0 + 8, x1, alpha, beta, bj ? bj + 8 : NULL, relu);
+            ks_store(c0 + 16, x2, alpha, beta, bj ? bj + 16 : NULL, relu);
+            ks_store(c0 + 24, x3, alpha, beta, bj ? bj + 24 : NULL, relu);
+            ks_store(c1, y0, alpha, beta, bj, relu);
+            ks_store(c1 + 8, y1, alpha, beta, bj ? bj + 8 : NULL, relu);
+            ks_store(c1 + 16, y2, alpha, beta, bj ? bj + 16 : NULL, relu);
+            ks_store(c1 + 24, y3, alpha, beta, bj ? bj + 24 : NULL, relu);
+        }
+        for (; i < m; i++) {                      /* an odd last row */
+            const float *a0 = a + (size_t)i * lda;
+            __m256 x0 = _mm256_setzero_ps(), x1 = x0, x2 = x0, x3 = x0;
+            for (int p = 0; p < k; p++) {
+                const float *bp = b + (size_t)p * ldb + j;
+                __m256 s = _mm256_broadcast_ss(a0 + p);
+                x0 = _mm256_fmadd_ps(s, _mm256_loadu_ps(bp), x0);
+                x1 = _mm256_fmadd_ps(s, _mm256_loadu_ps(bp + 8), x1);
+                x2 = _mm256_fmadd_ps(s, _mm256_loadu_ps(bp + 16), x2);
+                x3 = _mm256_fmadd_ps(s, _mm256_loadu_ps(bp + 24), x3);
+            }
+            float *c0 = c + (size_t)i * ldc + j;
+            const float *bj = bias ? bias + j : NULL;
+            ks_store(c0, x0, alpha, beta, bj, relu);
+            ks_store(c0 + 8, x1, alpha, beta, bj ? bj + 8 : NULL, relu);
+            ks_store(c0 + 16, x2, alpha, beta, bj ? bj + 16 : NULL, relu);
+            ks_store(c0 + 24, x3, alpha, beta, bj ? bj + 24 : NULL, relu);
+        }
+    }
+    for (; j + 8 <= n; j += 8)
+        for (int i = 0; i < m; i++) {
+            const float *a0 = a + (size_t)i * lda;
+            __m256 x0 = _mm256_setzero_ps();
+            for (int p = 0; p < k; p++)
+                x0 = _mm256_fmadd_ps(_mm256_broadcast_ss(a0 + p), _mm256_loadu_ps(b + (size_t)p * ldb + j), x0);
+            ks_store(c + (size_t)i * ldc + j, x0, alpha, beta, bias ? bias + j : NULL, relu);
+        }
+    for (; j < n; j++)
+        for (int i = 0; i < m; i++) {
+            const float *a0 = a + (size_t)i * lda;
+            float x0 = 0.0f;
+            for (int p = 0; p < k; p++) x0 = fmaf(a0[p], b[(size_t)p * ldb + j], x0);
+            ks_store1(c + (size_t)i * ldc + j, x0, alpha, beta, bias ? bias + j : NULL, relu);
+        }
+}
 
 static int narrow_avx2(void)
 {
-#if defined(__x86_64__) && defined(__GNUC__)
     static int v = -1;
     if (v < 0) v = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     return v;
-#else
-    return 0;
-#endif
 }
+#else
+static int narrow_avx2(void) { return 0; }
+#endif
 
 int gemm_narrow(int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
-                float beta, float *c, int ldc)
+                float beta, float *c, int ldc, const float *bias, int relu)
 {
     if (tb || m < 1 || n < 1 || k < 1) return 0;
     int avx = narrow_avx2();
-#if defined(__x86_64__) && defined(__GNUC__)
-#define NARROW_CALL(NAME, ...) (avx ? NAME##_avx2(__VA_ARGS__) : NAME##_base(__VA_ARGS__))
-#else
-#define NARROW_CALL(NAME, ...) NAME##_base(__VA_ARGS__)
-#endif
-    (void)avx;
-    if (n == 8) {                                  /* rank 8: 8 rows at a time, then the rest */
+    if (n == 8) {
         size_t si = ta ? 1 : (size_t)lda, sp = ta ? (size_t)lda : 1;   /* op(A)[i][p] = a[i si + p sp] */
-        int done = NARROW_CALL(n8, m, k, alpha, a, si, sp, b, ldb, beta, c, ldc);
-        if (done < m)
-            NARROW_CALL(n8_rest, m - done, k, alpha, a + (size_t)done * si, si, sp, b, ldb, beta, c + (size_t)done * ldc,
-                        ldc);
+#if defined(__x86_64__) && defined(__GNUC__)
+        if (avx) n8_avx2(m, k, alpha, a, si, sp, b, ldb, beta, c, ldc);
+        else
+#endif
+            n8_base(m, k, alpha, a, si, sp, b, ldb, beta, c, ldc);
+        for (int i = 0; (bias || relu) && i < m; i++)   /* the epilogue, after the block */
+            for (int j = 0; j < 8; j++) {
+                float *cij = c + (size_t)i * ldc + j;
+                if (bias) *cij += bias[j];
+                if (relu) *cij = *cij > 0.0f ? *cij : 0.0f;
+            }
         return 1;
     }
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (avx && !ta && k <= KSHORT_MAX && n >= 8) {
+        kshort_avx2(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, relu);
+        return 1;
+    }
+#endif
     return 0;
 }

@@ -1,5 +1,6 @@
 #include "arena.h"
 #include "graph.h"
+#include "prof.h"
 #include "threads.h"
 #include "op.h"
 #include <stdio.h>
@@ -70,7 +71,13 @@ struct tensor *graph_node(struct graph *g, int op, int ndim, const int *shape,
 
 struct tensor *graph_run(struct graph *g, struct tensor *t)
 {
-    op_table[t->op].forward(t);
+    if (prof_on) {
+        uint64_t t0 = prof_now();
+        op_table[t->op].forward(t);
+        prof_add(t->op, 0, prof_now() - t0);
+    } else {
+        op_table[t->op].forward(t);
+    }
     if (t->flags & T_NEEDS_GRAD) {
         if (g->n_tape == g->cap_tape) {   /* grows during the first steps only */
             g->cap_tape *= 2;
@@ -122,11 +129,19 @@ void graph_backward(struct graph *g, struct tensor *loss)
             z.total += t->size;
         }
     }
+    uint64_t t0 = prof_on ? prof_now() : 0;
     if (z.total >= (1L << 16)) apg_parallel(GRAPH_ZERO_TASKS, graph_zero_slice, &z);
     else for (int k = 0; k < GRAPH_ZERO_TASKS; k++) graph_zero_slice(&z, k);
+    if (prof_on) prof_add(PROF_ZERO, 1, prof_now() - t0);
     for (int i = 0; i < loss->size; i++) loss->grad[i] = 1.0f;
     for (int i = g->n_tape - 1; i >= 0; i--) {
         struct tensor *t = g->tape[i];
-        op_table[t->op].backward(t);
+        if (prof_on) {
+            t0 = prof_now();
+            op_table[t->op].backward(t);
+            prof_add(t->op, 1, prof_now() - t0);
+        } else {
+            op_table[t->op].backward(t);
+        }
     }
 }

@@ -49,6 +49,8 @@ struct tensor *t_softmax(struct graph *g, struct tensor *a);
  * N x M matrix per row; x (R, M); y_r = S_r x_r -> (R, N). trans: y_r = S_r^T x_r with
  * x (R, N) -> (R, M). */
 struct tensor *t_rowmv(struct graph *g, struct tensor *s, struct tensor *x, int n, int m, int trans);
+/* The same with S_r and x_r side by side in one row: sx (R, N*M + M) = [S | x]. */
+struct tensor *t_rowmvp(struct graph *g, struct tensor *sx, int n, int m);
 /* Field pairs (FiBiNET's bilinear interaction): L, R (B,F,E) -> (B, P*E), P = F(F-1)/2,
  * pair p of (i, j), i < j in the order (0,1), (0,2), .., (0,F-1), (1,2), .., holding
  * L_i * R_j elementwise; no slice or concat copies. */

@@ -31,6 +31,8 @@ static const struct opt train_opts[] = {
     { "micro-batches", OPT_INT, O(t.micro), "M", "cut each minibatch into M parts that the threads train in "
       "parallel, gradients summed in part order (results depend on M, not on --threads); 1: the threads split "
       "each op instead", 1, 64 },
+    { "profile", OPT_FLAG, O(t.profile), NULL, "time every op's forward and backward, the gradient zeroing, Adam and "
+      "batch building over the training steps, and print the table on stderr", 0, 0 },
     { "json", OPT_FLAG, O(json), NULL, "print one JSON object with the results as the last line", 0, 0 },
     { "save", OPT_STR, O(save), "MODEL", "write the trained model (best epoch) to this checkpoint file", 0, 0 },
     { NULL, 0, 0, NULL, NULL, 0, 0 },

@@ -2,6 +2,7 @@
 #include "metrics.h"
 #include "ops.h"
 #include "optim.h"
+#include "prof.h"
 #include "progress.h"
 #include "threads.h"
 #include "train_mb.h"
@@ -192,7 +193,8 @@ int train_run(const struct train_cfg *c, const struct dataset *d, const struct s
     memcpy(best, m.ps.data, sizeof *best * m.ps.n_floats);
 
     double best_val = -1, train_time = 0, infer_time = 0;
-    long infer_rows = 0, steps = 0;
+    long infer_rows = 0, steps = 0, prof_steps = 0;
+    if (c->profile) prof_reset();
     int since_best = 0;
     for (int ep = 1; ep <= c->epochs; ep++) {
         if (c->shuffle) rng_shuffle_i32(&shuf_rng, order, s->n_train);
@@ -200,28 +202,40 @@ int train_run(const struct train_cfg *c, const struct dataset *d, const struct s
         char label[32];
         snprintf(label, sizeof label, "epoch %d/%d", ep, c->epochs);
         progress_start(&pb, c->progress, label, s->n_train);
+        prof_on = c->profile;
         double t0 = now_seconds(), loss_sum = 0;
         long loss_n = 0;
         for (int i = 0; i < s->n_train; i += c->batch) {
             int bn = s->n_train - i < c->batch ? s->n_train - i : c->batch;
             double step_loss;
+            uint64_t ts = prof_on ? prof_now() : 0;
             if (mb) {
                 step_loss = mb_step(mb, &m, d, order + i, bn);
             } else {
                 struct batch b;
                 graph_reset(&g);
+                uint64_t tb = prof_on ? prof_now() : 0;
                 step_batch(&g, &b, d, m.base, order + i, bn);
+                if (prof_on) prof_add(PROF_BATCH, 0, prof_now() - tb);
                 struct tensor *logit = model_forward(&m, &g, &b);
                 struct tensor *loss = t_bce(&g, logit, b.label);
                 graph_backward(&g, loss);
                 step_loss = loss->data[0];
             }
+            uint64_t ta = prof_on ? prof_now() : 0;
             adam_step(&opt, &m.ps);
+            if (prof_on) {
+                uint64_t te = prof_now();
+                prof_add(PROF_ADAM, 0, te - ta);
+                prof_add(PROF_STEP, 0, te - ts);
+                prof_steps++;
+            }
             loss_sum += step_loss * bn;
             loss_n += bn;
             progress_update(&pb, i + bn, loss_sum / (double)loss_n);
             if (c->on_step) c->on_step(c->on_step_ctx, ++steps);
         }
+        prof_on = 0;
         double ep_time = now_seconds() - t0;
         progress_end(&pb);
         train_time += ep_time;
@@ -258,6 +272,7 @@ int train_run(const struct train_cfg *c, const struct dataset *d, const struct s
     if (c->test_scores) memcpy(c->test_scores, scores, sizeof *scores * (size_t)s->n_test);
     r->val_auc = best_val;
     r->test_auc = metrics_auc(scores, labels, s->n_test);
+    if (c->profile) prof_report(stderr, prof_steps);
     r->test_logloss = metrics_logloss(scores, labels, s->n_test);
     if (d->user_field >= 0 && !d->fields[d->user_field].multi) {
         int32_t *users = malloc(sizeof *users * (size_t)s->n_test);

@@ -26,6 +26,8 @@ struct train_cfg {
                               trained in parallel (experiments/train_mb.h) */
     int      progress;     /* draw a progress bar on stderr */
     int      verbose;      /* per-epoch lines on stdout */
+    int      profile;      /* time each part of the training steps (core/prof.h) and
+                              print the table on stderr at the end */
     /* Called once at the end of a successful run with the trained model (the best
      * epoch's parameters, those the test metrics come from) and the filled result,
      * e.g. to save a checkpoint; NULL = none. A nonzero return fails the run with err. */

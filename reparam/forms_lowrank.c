@@ -55,7 +55,7 @@ struct tensor *reparam_dff_self(struct graph *g, struct tensor *u, struct tensor
     struct tensor *bias = t_reshape(g, t_concat(g, 2, (struct tensor *[]){ t_reshape2(g, gb, 1, K2), zero }), 1,
                                     (int[]){ K2 + k });
     struct tensor *sv = t_linear(g, x, w, bias);                /* (B, K2 + k) = [S | V x] */
-    struct tensor *h = t_rowmv(g, t_slice(g, sv, 0, K2), t_slice(g, sv, K2, k), k, k, 0);
+    struct tensor *h = t_rowmvp(g, sv, k, k);                   /* (B,K): S_i (V x_i) */
     return relu ? t_linear_relu(g, h, u, b) : t_linear(g, h, u, b);   /* (B,N) */
 }
 

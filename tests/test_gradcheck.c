@@ -205,6 +205,7 @@ static struct tensor *gc_build(struct gc *c, struct graph *g)
     case OP_BAG: return t_bag(g, a, c->offs, c->ids, k[0], k[1]);
     case OP_SOFTMAX: return t_softmax(g, a);
     case OP_ROWMV: return t_rowmv(g, a, b, k[0], k[1], k[2]);
+    case OP_ROWMVP: return t_rowmvp(g, a, k[0], k[1]);
     case OP_LRMV: return t_lrmv(g, a, b, X(c, g, 2));
     case OP_ROWDOT: return t_rowdot(g, a, b);
     case OP_IDXMV: return t_idxmv(g, a, b, X(c, g, 2), c->ids);
@@ -431,6 +432,26 @@ static void case_rowmv(void)
     IN(&c, 3, 2, 2, 6); P(&c, 3, 2, 2, 2); gc_run(&c);
 }
 
+/* rowmvp: tiny, the APG shape (8x8), one large (the row ranges over the pool), 3-D. */
+static void case_rowmvp(void)
+{
+    static const int rnm[3][3] = { { 4, 3, 2 }, { 5, 8, 8 }, { 600, 8, 8 } };
+    for (int s = 0; s < 3; s++) {
+        int R = rnm[s][0], N = rnm[s][1], M = rnm[s][2];
+        struct gc c;
+        gc_begin(&c, "2-D", OP_ROWMVP);
+        c.arg[0] = N;
+        c.arg[1] = M;
+        P(&c, 2, R, N * M + M, 0);
+        gc_run(&c);
+    }
+    struct gc c;
+    gc_begin(&c, "3-D", OP_ROWMVP);
+    c.arg[0] = 3;
+    c.arg[1] = 2;
+    P(&c, 3, 2, 2, 8); gc_run(&c);
+}
+
 /* pairmul: F = 2 (one pair) and F = 4, L and R distinct, and one tensor as both. */
 static void case_pairmul(void)
 {
@@ -514,7 +535,7 @@ static void (*const gc_cases[OP_COUNT])(void) = {
     [OP_TANH] = case_tanh,       [OP_SUM] = case_sum,           [OP_MEAN] = case_mean,
     [OP_CONCAT] = case_concat,   [OP_SLICE] = case_slice,       [OP_RESHAPE] = case_reshape,
     [OP_TRANSPOSE] = case_transpose, [OP_GATHER] = case_gather, [OP_BAG] = case_bag,
-    [OP_SOFTMAX] = case_softmax, [OP_ROWMV] = case_rowmv, [OP_LRMV] = case_lrmv,       [OP_ROWDOT] = case_rowdot, [OP_IDXMV] = case_idxmv, [OP_PAIRMUL] = case_pairmul,
+    [OP_SOFTMAX] = case_softmax, [OP_ROWMV] = case_rowmv, [OP_ROWMVP] = case_rowmvp, [OP_LRMV] = case_lrmv,       [OP_ROWDOT] = case_rowdot, [OP_IDXMV] = case_idxmv, [OP_PAIRMUL] = case_pairmul,
     [OP_BCE] = case_bce,
 };
 

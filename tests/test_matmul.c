@@ -21,12 +21,13 @@
 #define MM_RTOL 1e-4
 
 /* m, k, n of op(A) (m,k) op(B) (k,n); the last ones take the BLIS path of bmm too; m <= 2
- * takes the small-m path of apg_gemm, one dimension of 16 or less the narrow kernels
- * (core/gemm_narrow.c). */
+ * takes the small-m path of apg_gemm, n = 8 or a depth of 16 or less the narrow kernels
+ * (core/gemm_narrow.c), n = 32 j + 8 (72, 40) BLIS for n - 8 columns and n8 for 8. */
 static const int mm_shapes[][3] = {
     { 1, 1, 1 }, { 3, 5, 7 }, { 1, 64, 1 }, { 17, 33, 9 }, { 2, 1, 3 },
     { 64, 127, 31 }, { 40, 41, 39 }, { 129, 65, 257 }, { 1, 112, 256 }, { 2, 37, 40 },
     { 300, 112, 8 }, { 200, 8, 112 }, { 8, 300, 112 }, { 256, 1024, 8 }, { 70, 16, 16 }, { 6, 17, 3 },
+    { 100, 50, 72 }, { 70, 9, 45 }, { 33, 12, 40 },
 };
 #define N_SHAPES ((int)(sizeof mm_shapes / sizeof mm_shapes[0]))
 
@@ -267,35 +268,42 @@ static void test_pool_runs_each_task_once(void **state)
     apg_set_threads(threads);
 }
 
+/* y = relu(x W^T + b) at x (1024, K), W (N, K) on nt threads; a malloc'd copy. */
+static float *linear_relu_on(int nt, int N, int K)
+{
+    apg_set_threads(nt);
+    struct rng rng;
+    rng_seed(&rng, 5);
+    struct param_store ps;
+    params_init(&ps);
+    struct tensor *w = param_new(&ps, "w", 2, (int[]){ N, K }, INIT_UNIFORM, 1.0f, 0);
+    struct tensor *b = param_new(&ps, "b", 1, (int[]){ N }, INIT_UNIFORM, 1.0f, 0);
+    struct tensor *x = param_new(&ps, "x", 2, (int[]){ 1024, K }, INIT_UNIFORM, 1.0f, 0);
+    params_alloc(&ps, &rng);
+    struct graph g;
+    graph_init(&g, 1 << 22);
+    struct tensor *y = t_linear_relu(&g, x, w, b);
+    float *out = malloc(sizeof(float) * (size_t)y->size);
+    memcpy(out, y->data, sizeof(float) * (size_t)y->size);
+    graph_free(&g);
+    params_free(&ps);
+    return out;
+}
+
 /* A GEMM split over threads gives the single-threaded result bit for bit (the blocks
- * depend on the shape only). */
+ * depend on the shape only): a plain width, one cut into BLIS + n8 columns (72), a
+ * depth of 8 (the kshort kernel); the epilogue's bias and ReLU included. */
 static void test_linear_threads_bit_identical(void **state)
 {
     (void)state;
+    static const int nk[3][2] = { { 256, 112 }, { 72, 112 }, { 256, 8 } };
     int threads = apg_threads();
-    float *ref = NULL;
-    for (int nt = 1; nt <= 2; nt++) {
-        apg_set_threads(nt);
-        struct rng rng;
-        rng_seed(&rng, 5);
-        struct param_store ps;
-        params_init(&ps);
-        struct tensor *w = param_new(&ps, "w", 2, (int[]){ 256, 112 }, INIT_UNIFORM, 1.0f, 0);
-        struct tensor *x = param_new(&ps, "x", 2, (int[]){ 1024, 112 }, INIT_UNIFORM, 1.0f, 0);
-        params_alloc(&ps, &rng);
-        struct graph g;
-        graph_init(&g, 1 << 22);
-        struct tensor *y = t_linear(&g, x, w, NULL);
-        if (!ref) {
-            ref = malloc(sizeof(float) * (size_t)y->size);
-            memcpy(ref, y->data, sizeof(float) * (size_t)y->size);
-        } else {
-            assert_memory_equal(ref, y->data, sizeof(float) * (size_t)y->size);
-        }
-        graph_free(&g);
-        params_free(&ps);
+    for (int s = 0; s < 3; s++) {
+        float *one = linear_relu_on(1, nk[s][0], nk[s][1]), *two = linear_relu_on(2, nk[s][0], nk[s][1]);
+        assert_memory_equal(one, two, sizeof(float) * 1024 * (size_t)nk[s][0]);
+        free(one);
+        free(two);
     }
-    free(ref);
     apg_set_threads(threads);
 }
 

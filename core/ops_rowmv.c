@@ -1,0 +1,444 @@
+/* The per-row small matrix-vector products of APG:
+ *   rowmv:  S (R, N*M), x (R, M or N) -> y_r = S_r x_r or S_r^T x_r (eq. 8's S_i h)
+ *   rowmvp: [S | x] (R, N*M + M) -> y_r = S_r x_r: S_r and x_r read from one row, as a
+ *           self-wise layer's single GEMM x [W_G; V]^T leaves them (no slice copies)
+ *   lrmv:   y_r = (U T_r) x_r, W_r built row by row (v2's materialised weights)
+ * S_r is row-major (N,M). Rows are independent: large ones are cut into ROWMV_TASKS
+ * fixed row ranges over the task pool, the same bits at any thread count. Backward ADDS
+ * into every source grad. N, M are small (8x8, 64x8): per-row loops specialised on M. */
+#include "ops.h"
+#include "op.h"
+#include "ops_check.h"
+#include "threads.h"
+#include <string.h>
+
+#define ROWMV_TASKS 8
+#define ROWMV_SPLIT (1L << 15)      /* R*N*M from which the rows go to the pool */
+
+/* ---------------------------------------------------------------------------------
+ * rowmv: per row r, S_r = s[r] viewed as a row-major (N,M) matrix.
+ *   trans 0: y_r (N) = S_r x_r,   x (R,M) -> y (R,N)
+ *   trans 1: y_r (M) = S_r^T x_r, x (R,N) -> y (R,M)
+ * iarg[0] = N, iarg[1] = M, iarg[2] = trans.  y keeps x's leading dims.  Caches nothing.
+ * backward, trans 0: dS_r += dy_r x_r^T,  dx_r += S_r^T dy_r
+ *           trans 1: dS_r += x_r dy_r^T,  dx_r += S_r dy_r */
+struct tensor *t_rowmv(struct graph *g, struct tensor *s, struct tensor *x, int n, int m, int trans)
+{
+    ops_check_operand("rowmv", s);
+    ops_check_operand("rowmv", x);
+    if (n < 1 || m < 1) ops_die("rowmv", "bad matrix size %d x %d", n, m);
+    OPS_CHECK_SHAPE(tensor_cols(s) == n * m && tensor_rows(s) == tensor_rows(x), "rowmv", s, x,
+                    "S must be (rows(x), N*M)");
+    OPS_CHECK_SHAPE(tensor_cols(x) == (trans ? n : m), "rowmv", s, x,
+                    trans ? "x must have N cols (trans)" : "x must have M cols");
+    int shape[TENSOR_MAX_DIMS];
+    memcpy(shape, x->shape, sizeof shape);
+    shape[x->ndim - 1] = trans ? m : n;
+    struct tensor *t = graph_node(g, OP_ROWMV, x->ndim, shape, 2, (struct tensor *[]){ s, x });
+    t->iarg[0] = n;
+    t->iarg[1] = m;
+    t->iarg[2] = !!trans;
+    return graph_run(g, t);
+}
+
+/* rowmvp: sx (R, N*M + M) holding [S_r | x_r] per row -> y (R,N), y_r = S_r x_r.
+ * iarg[0] = N, iarg[1] = M.  y keeps sx's leading dims.  Caches nothing.
+ * backward: d[S_r | x_r] += [dy_r x_r^T | S_r^T dy_r]. */
+struct tensor *t_rowmvp(struct graph *g, struct tensor *sx, int n, int m)
+{
+    ops_check_operand("rowmvp", sx);
+    if (n < 1 || m < 1) ops_die("rowmvp", "bad matrix size %d x %d", n, m);
+    OPS_CHECK_SHAPE(tensor_cols(sx) == n * m + m, "rowmvp", sx, NULL, "[S | x] must have N*M + M cols");
+    int shape[TENSOR_MAX_DIMS];
+    memcpy(shape, sx->shape, sizeof shape);
+    shape[sx->ndim - 1] = n;
+    struct tensor *t = graph_node(g, OP_ROWMVP, sx->ndim, shape, 1, (struct tensor *[]){ sx });
+    t->iarg[0] = n;
+    t->iarg[1] = m;
+    return graph_run(g, t);
+}
+
+/* The per-row kernels are inlined into the row loops with M as a compile-time constant
+ * for the usual sizes (ROWMV_BY_M), so their inner loops unroll: 2-3x on 8x8. */
+#if defined(__GNUC__)
+#define ROWMV_KERNEL static inline __attribute__((always_inline))
+#else
+#define ROWMV_KERNEL static inline
+#endif
+#define ROWMV_BY_M(M, CALL)                                                             \
+    switch (M) {                                                                        \
+    case 4: CALL(4); break;                                                             \
+    case 8: CALL(8); break;                                                             \
+    case 16: CALL(16); break;                                                           \
+    case 32: CALL(32); break;                                                           \
+    default: CALL(M); break;                                                            \
+    }
+
+/* One row: y = S x (N) or S^T x (M), S (N,M). */
+ROWMV_KERNEL void rowmv_row_forward(const float *restrict S, const float *restrict x,
+                                    float *restrict y, int N, int M, int trans)
+{
+    if (!trans) {
+        for (int i = 0; i < N; i++) {
+            float acc = 0.0f;
+            #pragma omp simd reduction(+:acc)
+            for (int j = 0; j < M; j++) acc += S[i * M + j] * x[j];
+            y[i] = acc;
+        }
+    } else {
+        for (int j = 0; j < M; j++) y[j] = 0.0f;
+        for (int i = 0; i < N; i++) {
+            float xi = x[i];
+            #pragma omp simd
+            for (int j = 0; j < M; j++) y[j] += S[i * M + j] * xi;
+        }
+    }
+}
+
+/* One row of the backward; dS or dx may be NULL. */
+ROWMV_KERNEL void rowmv_row_backward(float *restrict dS, float *restrict dx,
+                                     const float *restrict S, const float *restrict x,
+                                     const float *restrict dy, int N, int M, int trans)
+{
+    if (dS && !trans) {   /* dS_ij += dy_i x_j */
+        for (int i = 0; i < N; i++) {
+            float ui = dy[i];
+            #pragma omp simd
+            for (int j = 0; j < M; j++) dS[i * M + j] += ui * x[j];
+        }
+    } else if (dS) {      /* trans: dS_ij += x_i dy_j */
+        for (int i = 0; i < N; i++) {
+            float ui = x[i];
+            #pragma omp simd
+            for (int j = 0; j < M; j++) dS[i * M + j] += ui * dy[j];
+        }
+    }
+    if (dx && !trans) {   /* dx_j += sum_i S_ij dy_i */
+        for (int i = 0; i < N; i++) {
+            float di = dy[i];
+            #pragma omp simd
+            for (int j = 0; j < M; j++) dx[j] += S[i * M + j] * di;
+        }
+    } else if (dx) {      /* dx_i += sum_j S_ij dy_j */
+        for (int i = 0; i < N; i++) {
+            float acc = 0.0f;
+            #pragma omp simd reduction(+:acc)
+            for (int j = 0; j < M; j++) acc += S[i * M + j] * dy[j];
+            dx[i] += acc;
+        }
+    }
+}
+
+/* Rows of either op: S_r at s + r*lds, x_r at x + r*ldx (their grads likewise at ds,
+ * dx, either NULL), y_r and dy_r at + r*ny. grad 0: the forward, else the backward. */
+struct rowmv_job {
+    const float *s, *x; float *ds, *dx;
+    float *y; const float *dy;
+    size_t lds, ldx;
+    int R, N, M, trans, grad;
+};
+
+static void rowmv_rows(void *ctx, int task)
+{
+    const struct rowmv_job *j = ctx;
+    int N = j->N, M = j->M, trans = j->trans, ny = trans ? M : N;
+    int r0 = (int)((long)j->R * task / ROWMV_TASKS), r1 = (int)((long)j->R * (task + 1) / ROWMV_TASKS);
+    for (int r = r0; r < r1; r++) {
+        const float *S = j->s + (size_t)r * j->lds, *xr = j->x + (size_t)r * j->ldx;
+        if (!j->grad) {
+            float *yr = j->y + (size_t)r * ny;
+#define ROWMV_FWD(MM) rowmv_row_forward(S, xr, yr, N, MM, trans)
+            ROWMV_BY_M(M, ROWMV_FWD)
+#undef ROWMV_FWD
+        } else {
+            float *dSr = j->ds ? j->ds + (size_t)r * j->lds : NULL, *dxr = j->dx ? j->dx + (size_t)r * j->ldx : NULL;
+            const float *dyr = j->dy + (size_t)r * ny;
+#define ROWMV_BWD(MM) rowmv_row_backward(dSr, dxr, S, xr, dyr, N, MM, trans)
+            ROWMV_BY_M(M, ROWMV_BWD)
+#undef ROWMV_BWD
+        }
+    }
+}
+
+static void rowmv_run(const struct rowmv_job *j)
+{
+    if ((long)j->R * j->N * j->M >= ROWMV_SPLIT) apg_parallel(ROWMV_TASKS, rowmv_rows, (void *)j);
+    else for (int k = 0; k < ROWMV_TASKS; k++) rowmv_rows((void *)j, k);
+}
+
+void op_rowmv_forward(struct tensor *out)
+{
+    const struct tensor *s = out->src[0], *x = out->src[1];
+    int N = out->iarg[0], M = out->iarg[1], trans = out->iarg[2];
+    struct rowmv_job j = { s->data, x->data, NULL, NULL, out->data, NULL, (size_t)N * M, (size_t)(trans ? N : M),
+                           tensor_rows(x), N, M, trans, 0 };
+    rowmv_run(&j);
+}
+
+void op_rowmv_backward(struct tensor *out)
+{
+    struct tensor *s = out->src[0], *x = out->src[1];
+    int N = out->iarg[0], M = out->iarg[1], trans = out->iarg[2];
+    struct rowmv_job j = { s->data, x->data, s->grad, x->grad, NULL, out->grad, (size_t)N * M,
+                           (size_t)(trans ? N : M), tensor_rows(x), N, M, trans, 1 };
+    if (s->grad == x->grad && s->grad) {   /* rowmv(s, s) with N = 1: one pass each */
+        j.dx = NULL;
+        rowmv_run(&j);
+        j.ds = NULL;
+        j.dx = x->grad;
+    }
+    rowmv_run(&j);
+}
+
+void op_rowmvp_forward(struct tensor *out)
+{
+    const struct tensor *sx = out->src[0];
+    int N = out->iarg[0], M = out->iarg[1];
+    size_t ld = (size_t)N * M + (size_t)M;
+    struct rowmv_job j = { sx->data, sx->data + (size_t)N * M, NULL, NULL, out->data, NULL, ld, ld,
+                           tensor_rows(sx), N, M, 0, 0 };
+    rowmv_run(&j);
+}
+
+void op_rowmvp_backward(struct tensor *out)
+{
+    struct tensor *sx = out->src[0];
+    if (!sx->grad) return;
+    int N = out->iarg[0], M = out->iarg[1];
+    size_t ld = (size_t)N * M + (size_t)M;
+    /* dS_r and dx_r are disjoint pieces of one grad row */
+    struct rowmv_job j = { sx->data, sx->data + (size_t)N * M, sx->grad, sx->grad + (size_t)N * M, NULL, out->grad,
+                           ld, ld, tensor_rows(sx), N, M, 0, 1 };
+    rowmv_run(&j);
+}
+
+/* ---------------------------------------------------------------------------------
+ * lrmv: y_r = W_r x_r with W_r = U T_r materialised row by row (APG v2: T_r = S_r V).
+ *   U (N,K), T (R, K*M) one row-major (K,M) matrix per row (any shape of that size, e.g.
+ *   (R*K, M) straight from S V), x (R,M) -> y (R,N).
+ * Each W_r is built one row W_r[n,:] = U[n,:] T_r at a time in an M-float scratch (L1),
+ * so the R*N*M floats of all W_r never go through memory; the cost stays the form's
+ * O(NMK) per instance. Caches: cache = per-chunk partials of dU (backward).
+ * backward (the materialised graph's: dW_r = dy_r x_r^T, recomputing W_r):
+ *   dx_r += W_r^T dy_r,  dT_r += U^T dW_r,  dU += sum_r dW_r T_r^T.
+ * dU sums fixed chunks of LRMV_CHUNK rows, then the chunks in order: the result does not
+ * depend on the thread count. */
+#define LRMV_CHUNK 64
+
+struct tensor *t_lrmv(struct graph *g, struct tensor *u, struct tensor *t, struct tensor *x)
+{
+    ops_check_operand("lrmv", u);
+    ops_check_operand("lrmv", t);
+    ops_check_operand("lrmv", x);
+    OPS_CHECK_SHAPE(u->ndim == 2, "lrmv", u, t, "U must be (N,K)");
+    int N = u->shape[0], K = u->shape[1], M = tensor_cols(x), R = tensor_rows(x);
+    OPS_CHECK_SHAPE(t->size == R * K * M, "lrmv", t, x,
+                    "T must hold rows(x) K x cols(x) matrices for U (N,K)");
+    int shape[TENSOR_MAX_DIMS];
+    memcpy(shape, x->shape, sizeof shape);
+    shape[x->ndim - 1] = N;
+    struct tensor *y = graph_node(g, OP_LRMV, x->ndim, shape, 3, (struct tensor *[]){ u, t, x });
+    if ((y->flags & T_NEEDS_GRAD) && u->grad) {
+        int nch = (R + LRMV_CHUNK - 1) / LRMV_CHUNK;
+        y->cache = arena_alloc(&g->arena, sizeof(float) * (size_t)nch * N * K);
+    }
+    return graph_run(g, y);
+}
+
+/* Row kernels, NB = 4 rows n of W_r at a time (each T_r element loaded once per 4 rows);
+ * K is a compile-time constant for the usual ranks (LRMV_BY_K). */
+#define LRMV_BY_K(K, CALL)                                                              \
+    switch (K) {                                                                        \
+    case 2: CALL(2); break;                                                             \
+    case 4: CALL(4); break;                                                             \
+    case 6: CALL(6); break;                                                             \
+    case 8: CALL(8); break;                                                             \
+    case 16: CALL(16); break;                                                           \
+    default: CALL(K); break;                                                            \
+    }
+
+/* The k loops inside the m loops unroll completely for the constant K, so the m loop
+ * (contiguous) is the one that vectorises. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define LRMV_UNROLL _Pragma("GCC unroll 16")
+#else
+#define LRMV_UNROLL
+#endif
+
+/* y (N) = W x with W = U T, T (K,M) */
+ROWMV_KERNEL void lrmv_row_forward(const float *restrict U, const float *restrict T,
+                                   const float *restrict x, float *restrict y, int N, int K, int M)
+{
+    int n = 0;
+    for (; n + 4 <= N; n += 4) {
+        const float *restrict u0 = U + (size_t)n * K, *restrict u1 = u0 + K;
+        const float *restrict u2 = u1 + K, *restrict u3 = u2 + K;
+        float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+        #pragma omp simd reduction(+:a0,a1,a2,a3)
+        for (int m = 0; m < M; m++) {
+            float w0 = 0.0f, w1 = 0.0f, w2 = 0.0f, w3 = 0.0f;
+            LRMV_UNROLL
+            for (int k = 0; k < K; k++) {
+                float t = T[(size_t)k * M + m];
+                w0 += u0[k] * t; w1 += u1[k] * t; w2 += u2[k] * t; w3 += u3[k] * t;
+            }
+            a0 += w0 * x[m]; a1 += w1 * x[m]; a2 += w2 * x[m]; a3 += w3 * x[m];
+        }
+        y[n] = a0; y[n + 1] = a1; y[n + 2] = a2; y[n + 3] = a3;
+    }
+    for (; n < N; n++) {
+        const float *restrict u0 = U + (size_t)n * K;
+        float a0 = 0.0f;
+        #pragma omp simd reduction(+:a0)
+        for (int m = 0; m < M; m++) {
+            float w0 = 0.0f;
+            LRMV_UNROLL
+            for (int k = 0; k < K; k++) w0 += u0[k] * T[(size_t)k * M + m];
+            a0 += w0 * x[m];
+        }
+        y[n] = a0;
+    }
+}
+
+/* One row r of the backward, 4 rows n of W_r / dW_r at a time:
+ *   dx (M) += W^T dy (W recomputed),  dT (K,M) += U^T dW,  dU (N,K) += dW T^T,
+ * dW[n,:] = dy_n x held in dw (4 x M scratch). dx, dT, dU may be NULL. */
+ROWMV_KERNEL void lrmv_row_backward(const float *restrict U, const float *restrict T,
+                                    const float *restrict x, const float *restrict dy,
+                                    float *restrict dx, float *restrict dT, float *restrict dU,
+                                    float *restrict dw, int N, int K, int M)
+{
+    for (int n = 0; n < N; n += 4) {
+        int nb = N - n < 4 ? N - n : 4;
+        float u[4][K > 0 ? K : 1], g[4];
+        for (int j = 0; j < 4; j++) {
+            g[j] = j < nb ? dy[n + j] : 0.0f;
+            for (int k = 0; k < K; k++) u[j][k] = j < nb ? U[(size_t)(n + j) * K + k] : 0.0f;
+        }
+        if (dx) {
+            #pragma omp simd
+            for (int m = 0; m < M; m++) {
+                float w0 = 0.0f, w1 = 0.0f, w2 = 0.0f, w3 = 0.0f;
+                LRMV_UNROLL
+                for (int k = 0; k < K; k++) {
+                    float t = T[(size_t)k * M + m];
+                    w0 += u[0][k] * t; w1 += u[1][k] * t; w2 += u[2][k] * t; w3 += u[3][k] * t;
+                }
+                dx[m] += g[0] * w0 + g[1] * w1 + g[2] * w2 + g[3] * w3;
+            }
+        }
+        if (!dT && !dU) continue;
+        float *restrict d0 = dw, *restrict d1 = dw + M, *restrict d2 = dw + 2 * M, *restrict d3 = dw + 3 * M;
+        #pragma omp simd
+        for (int m = 0; m < M; m++) {
+            d0[m] = g[0] * x[m]; d1[m] = g[1] * x[m]; d2[m] = g[2] * x[m]; d3[m] = g[3] * x[m];
+        }
+        for (int k = 0; k < K; k++) {
+            const float *restrict tk = T + (size_t)k * M;
+            if (dT) {
+                float *restrict dtk = dT + (size_t)k * M;
+                float c0 = u[0][k], c1 = u[1][k], c2 = u[2][k], c3 = u[3][k];
+                #pragma omp simd
+                for (int m = 0; m < M; m++)
+                    dtk[m] += c0 * d0[m] + c1 * d1[m] + c2 * d2[m] + c3 * d3[m];
+            }
+            if (dU) {
+                float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+                #pragma omp simd reduction(+:a0,a1,a2,a3)
+                for (int m = 0; m < M; m++) {
+                    a0 += d0[m] * tk[m]; a1 += d1[m] * tk[m]; a2 += d2[m] * tk[m]; a3 += d3[m] * tk[m];
+                }
+                float a[4] = { a0, a1, a2, a3 };
+                for (int j = 0; j < nb; j++) dU[(size_t)(n + j) * K + k] += a[j];
+            }
+        }
+    }
+}
+
+/* The row loops, compiled twice: for the build's baseline ISA and, on x86-64 GCC, for
+ * AVX2 + FMA, picked at run time (the build is portable -O2; BLIS dispatches likewise).
+ * The same machine always takes the same path, so results stay reproducible. */
+#define LRMV_LOOPS(SFX, ATTR)                                                           \
+ATTR static void lrmv_forward_##SFX(const float *ud, const float *td, const float *xd,  \
+                                    float *y, int R, int N, int K, int M)               \
+{                                                                                       \
+    for (int r = 0; r < R; r++) {                                                       \
+        const float *T = td + (size_t)r * K * M, *xr = xd + (size_t)r * M;              \
+        float *yr = y + (size_t)r * N;                                                  \
+        LRMV_BY_K(K, LRMV_FWD)                                                          \
+    }                                                                                   \
+}                                                                                       \
+ATTR static void lrmv_backward_##SFX(const float *ud, const float *td, const float *xd,  \
+                                     const float *dy, float *du, float *dt, float *dx,  \
+                                     int R, int N, int K, int M, int nch)               \
+{                                                                                       \
+    {                                                                                   \
+        float dw[4 * M];                                                                \
+        for (int c = 0; c < nch; c++) {                                                 \
+            float *duc = du ? du + (size_t)c * N * K : NULL;                            \
+            if (duc) memset(duc, 0, sizeof(float) * (size_t)N * K);                     \
+            int r1 = (c + 1) * LRMV_CHUNK < R ? (c + 1) * LRMV_CHUNK : R;               \
+            for (int r = c * LRMV_CHUNK; r < r1; r++) {                                 \
+                const float *T = td + (size_t)r * K * M, *xr = xd + (size_t)r * M;      \
+                const float *dyr = dy + (size_t)r * N;                                  \
+                float *dxr = dx ? dx + (size_t)r * M : NULL;                            \
+                float *dT = dt ? dt + (size_t)r * K * M : NULL;                         \
+                LRMV_BY_K(K, LRMV_BWD)                                                  \
+            }                                                                           \
+        }                                                                               \
+    }                                                                                   \
+}
+#define LRMV_FWD(KK) lrmv_row_forward(ud, T, xr, yr, N, KK, M)
+#define LRMV_BWD(KK) lrmv_row_backward(ud, T, xr, dyr, dxr, dT, duc, dw, N, KK, M)
+LRMV_LOOPS(base, )
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define LRMV_HAVE_AVX2 1
+LRMV_LOOPS(avx2, __attribute__((target("avx2,fma"), optimize("fp-contract=fast"))))
+#endif
+#undef LRMV_FWD
+#undef LRMV_BWD
+
+static int lrmv_use_avx2(void)
+{
+#ifdef LRMV_HAVE_AVX2
+    static int use = -1;
+    if (use < 0) use = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    return use;
+#else
+    return 0;
+#endif
+}
+
+void op_lrmv_forward(struct tensor *out)
+{
+    const struct tensor *u = out->src[0], *t = out->src[1], *x = out->src[2];
+    int N = u->shape[0], K = u->shape[1], M = tensor_cols(x), R = tensor_rows(x);
+#ifdef LRMV_HAVE_AVX2
+    if (lrmv_use_avx2()) {
+        lrmv_forward_avx2(u->data, t->data, x->data, out->data, R, N, K, M);
+        return;
+    }
+#endif
+    lrmv_forward_base(u->data, t->data, x->data, out->data, R, N, K, M);
+}
+
+void op_lrmv_backward(struct tensor *out)
+{
+    struct tensor *u = out->src[0], *t = out->src[1], *x = out->src[2];
+    int N = u->shape[0], K = u->shape[1], M = tensor_cols(x), R = tensor_rows(x);
+    int nch = (R + LRMV_CHUNK - 1) / LRMV_CHUNK;
+    float *du = u->grad ? out->cache : NULL;
+#ifdef LRMV_HAVE_AVX2
+    if (lrmv_use_avx2())
+        lrmv_backward_avx2(u->data, t->data, x->data, out->grad, du, t->grad, x->grad, R, N, K, M, nch);
+    else
+#endif
+        lrmv_backward_base(u->data, t->data, x->data, out->grad, du, t->grad, x->grad, R, N, K, M, nch);
+    if (du) {
+        float *restrict dug = u->grad;
+        for (int c = 0; c < nch; c++) {
+            const float *restrict duc = du + (size_t)c * N * K;
+            for (int i = 0; i < N * K; i++) dug[i] += duc[i];
+        }
+    }
+}

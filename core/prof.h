@@ -1,0 +1,24 @@
+/* Wall time of a training step by part, for `apg train --profile`: every op's forward
+ * and backward (graph_run, graph_backward), the zeroing of the backward's gradient
+ * buffers, Adam and batch building. Off by default (one branch per op); on, each part
+ * costs two clock reads. Times from several threads (micro-batches) add up. */
+#ifndef APG_PROF_H
+#define APG_PROF_H
+
+#include "op.h"
+#include <stdint.h>
+#include <stdio.h>
+
+enum { PROF_ZERO = OP_COUNT, PROF_ADAM, PROF_BATCH, PROF_STEP, PROF_SLOTS };
+
+extern int prof_on;
+
+uint64_t prof_now(void);                 /* monotonic nanoseconds */
+/* Adds ns to slot's forward (backward 0) or backward time, and one call. */
+void prof_add(int slot, int backward, uint64_t ns);
+void prof_reset(void);
+/* The table: per step, each part's calls, forward and backward milliseconds and share
+ * of the step (PROF_STEP's time), largest first, and what no part accounts for. */
+void prof_report(FILE *f, long steps);
+
+#endif
