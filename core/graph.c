@@ -111,20 +111,68 @@ static void graph_zero_slice(void *ctx, int k)
     }
 }
 
+/* Whether op t's backward honours T_GRAD_FRESH on source slot j: it writes the whole
+ * of that source's gradient and stores it when grad_first_write says so. */
+static int first_writer_op(const struct tensor *t, int j)
+{
+    switch (t->op) {
+    case OP_LINEAR:
+    case OP_LINEAR_RELU: return j == 0 && t->src[0] != t->src[1] && t->src[0] != t->src[2];
+    case OP_ROWMVP: return j == 0;
+    default: return 0;
+    }
+}
+
+/* Marks T_GRAD_FRESH every tape node whose last consumer (the first to write its
+ * gradient in the backward) is an op that stores instead of adding. Not a node that
+ * shares its gradient buffer with a reshape view (the view's consumers write there too,
+ * in an order the marks do not follow). */
+int graph_first_writes = 1;
+
+static void mark_first_writers(struct graph *g)
+{
+    for (int i = 0; i < g->n_tape; i++) {
+        struct tensor *t = g->tape[i];
+        if (t->op == OP_RESHAPE && t->grad == t->src[0]->grad) t->src[0]->flags |= T_GRAD_SEEN;
+    }
+    for (int i = g->n_tape - 1; i >= 0; i--) {
+        struct tensor *t = g->tape[i];
+        for (int j = 0; j < t->n_src; j++) {
+            struct tensor *s = t->src[j];
+            if (!s || (s->flags & (T_PARAM | T_GRAD_SEEN)) || !(s->flags & T_NEEDS_GRAD) || !s->grad) continue;
+            s->flags |= T_GRAD_SEEN;
+            if (s->op != OP_NONE && s->op != OP_RESHAPE && first_writer_op(t, j)) s->flags |= T_GRAD_FRESH;
+        }
+    }
+    for (int i = 0; i < g->n_tape; i++) {
+        struct tensor *t = g->tape[i];
+        t->flags &= ~T_GRAD_SEEN;
+        for (int j = 0; j < t->n_src; j++)
+            if (t->src[j]) t->src[j]->flags &= ~T_GRAD_SEEN;
+    }
+}
+
 void graph_backward(struct graph *g, struct tensor *loss)
 {
     if (!(loss->flags & T_NEEDS_GRAD)) return;   /* nothing trainable upstream */
-    /* Zeroed grads for every recorded node; parameters own theirs. A reshape (a view of
-     * its source's data) shares its source's grad buffer, so what flows into it is
-     * added to the source in place (op_reshape_backward then adds nothing). */
+    /* Grads for every recorded node; parameters own theirs. A reshape (a view of its
+     * source's data) shares its source's grad buffer, so what flows into it is added to
+     * the source in place (op_reshape_backward then adds nothing). Buffers are zeroed
+     * except where the first writer stores (mark_first_writers). */
     struct zero_job z = { arena_alloc(&g->arena, sizeof(struct tensor *) * (size_t)(g->n_tape ? g->n_tape : 1)), 0, 0 };
     for (int i = 0; i < g->n_tape; i++) {
         struct tensor *t = g->tape[i];
         struct tensor *a = t->op == OP_RESHAPE ? t->src[0] : NULL;
-        if (a && a->grad && a->size == t->size && (a->flags & T_NEEDS_GRAD) && a != loss) {
+        if (a && a->grad && a->size == t->size && (a->flags & T_NEEDS_GRAD) && a != loss)
             t->grad = a->grad;
-        } else {
+        else
             t->grad = arena_alloc(&g->arena, sizeof(float) * (size_t)t->size);
+    }
+    if (graph_first_writes) mark_first_writers(g);
+    for (int i = 0; i < g->n_tape; i++) {
+        struct tensor *t = g->tape[i];
+        int view = t->op == OP_RESHAPE && t->grad == t->src[0]->grad;
+        if (!view && !(t->flags & T_GRAD_FRESH)) {
             z.t[z.n++] = t;
             z.total += t->size;
         }

@@ -34,6 +34,10 @@ struct tensor *graph_run(struct graph *g, struct tensor *t);
 /* Reverse sweep from a scalar loss: d loss / d loss = 1. Parameter gradients ADD into
  * their persistent buffers (the optimizer zeroes them). */
 void graph_backward(struct graph *g, struct tensor *loss);
+/* 1 (the default): a node's gradient buffer is left unzeroed when its first writer
+ * stores instead of adding (T_GRAD_FRESH); 0: every buffer is zeroed and every op adds
+ * (the reference the tests compare the stores with, bit for bit). */
+extern int graph_first_writes;
 
 /* Zeroed float scratch from the step arena (for op caches). */
 float *graph_scratch(struct graph *g, int n);

@@ -49,6 +49,17 @@ struct tensor *t_gather(struct graph *g, struct tensor *table, const int32_t *id
     return graph_run(g, t);
 }
 
+/* The row loops with the width E a compile-time constant for the usual sizes, so that
+ * a row's copy or add is a few vector moves, not a library call or a counted loop. */
+#define EMBED_BY_E(E, CALL)                                                             \
+    switch (E) {                                                                        \
+    case 1: CALL(1); break;                                                             \
+    case 8: CALL(8); break;                                                             \
+    case 16: CALL(16); break;                                                           \
+    case 32: CALL(32); break;                                                           \
+    default: CALL(E); break;                                                            \
+    }
+
 void op_gather_forward(struct tensor *out)
 {
     const struct tensor *table = out->src[0];
@@ -56,8 +67,10 @@ void op_gather_forward(struct tensor *out)
     const int32_t *restrict ids = out->ids;
     const float *restrict w = table->data;
     float *restrict y = out->data;
-    for (int j = 0; j < n; j++)
-        memcpy(y + (size_t)j * E, w + (size_t)ids[j] * E, sizeof(float) * (size_t)E);
+#define GATHER_ROWS(EE)                                                                        \
+    for (int j = 0; j < n; j++) memcpy(y + (size_t)j * (EE), w + (size_t)ids[j] * (EE), sizeof(float) * (size_t)(EE))
+    EMBED_BY_E(E, GATHER_ROWS)
+#undef GATHER_ROWS
 }
 
 /* The table's rows are cut into GATHER_TASKS ranges; task k adds, in j order, the
@@ -71,15 +84,18 @@ static void gather_backward_range(void *ctx, int k)
     const struct gather_job *job = ctx;
     int32_t lo = k < 0 ? 0 : (int32_t)((int64_t)job->V * k / GATHER_TASKS);     /* k -1: every row */
     int32_t hi = k < 0 ? job->V : (int32_t)((int64_t)job->V * (k + 1) / GATHER_TASKS);
-    int E = job->E;
-    for (int j = 0; j < job->n; j++) {
-        int32_t id = job->ids[j];
-        if (id < lo || id >= hi) continue;
-        float *restrict d = job->dw + (size_t)id * E;
-        const float *restrict gj = job->dy + (size_t)j * E;
-        #pragma omp simd
-        for (int e = 0; e < E; e++) d[e] += gj[e];
+    int E = job->E, n = job->n;
+    const int32_t *restrict ids = job->ids;
+#define GATHER_ADD(EE)                                                                         \
+    for (int j = 0; j < n; j++) {                                                              \
+        int32_t id = ids[j];                                                                   \
+        if (id < lo || id >= hi) continue;                                                     \
+        float *restrict d = job->dw + (size_t)id * (EE);                                       \
+        const float *restrict gj = job->dy + (size_t)j * (EE);                                 \
+        for (int e = 0; e < (EE); e++) d[e] += gj[e];                                          \
     }
+    EMBED_BY_E(E, GATHER_ADD)
+#undef GATHER_ADD
 }
 
 void op_gather_backward(struct tensor *out)

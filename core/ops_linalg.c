@@ -13,7 +13,8 @@
 /* ---------------------------------------------------------------------------------
  * linear: y (R,N) = x (R,M) W^T + b.  W (N,M), b (N) or NULL (src[2]); x 2-D or 3-D
  * (R = all leading dims), y keeps x's leading dims.  Caches nothing.
- * backward: dx += dy W;  dW += dy^T x;  db += column sums of dy. */
+ * backward: dx += dy W (dx = dy W when dx is fresh: T_GRAD_FRESH);  dW += dy^T x;
+ * db += column sums of dy. */
 static struct tensor *linear_node(struct graph *g, int op, const char *name, struct tensor *x,
                                   struct tensor *w, struct tensor *b)
 {
@@ -73,7 +74,8 @@ void op_linear_backward(struct tensor *out)
     struct tensor *x = out->src[0], *w = out->src[1], *b = out->src[2];
     int R = tensor_rows(x), M = tensor_cols(x), N = w->shape[0];
     const float *dy = out->grad;
-    if (x->grad) apg_gemm(0, 0, R, M, N, 1.0f, dy, N, w->data, M, 1.0f, x->grad, M, NULL);
+    if (x->grad)   /* stored (beta 0) when this is the first write into an unzeroed dx */
+        apg_gemm(0, 0, R, M, N, 1.0f, dy, N, w->data, M, grad_first_write(x) ? 0.0f : 1.0f, x->grad, M, NULL);
     if (w->grad) apg_gemm(1, 0, N, M, R, 1.0f, dy, N, x->data, M, 1.0f, w->grad, M, NULL);
     if (b && b->grad) {
         /* Column blocks, each column summed over rows in order (deterministic), the

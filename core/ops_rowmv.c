@@ -43,7 +43,8 @@ struct tensor *t_rowmv(struct graph *g, struct tensor *s, struct tensor *x, int 
 
 /* rowmvp: sx (R, N*M + M) holding [S_r | x_r] per row -> y (R,N), y_r = S_r x_r.
  * iarg[0] = N, iarg[1] = M.  y keeps sx's leading dims.  Caches nothing.
- * backward: d[S_r | x_r] += [dy_r x_r^T | S_r^T dy_r]. */
+ * backward: d[S_r | x_r] += [dy_r x_r^T | S_r^T dy_r] (a fresh grad, T_GRAD_FRESH: each
+ * row zeroed in the task that adds into it). */
 struct tensor *t_rowmvp(struct graph *g, struct tensor *sx, int n, int m)
 {
     ops_check_operand("rowmvp", sx);
@@ -136,6 +137,7 @@ struct rowmv_job {
     float *y; const float *dy;
     size_t lds, ldx;
     int R, N, M, trans, grad;
+    int clear;                /* rowmvp's fresh grad: each row zeroed before its adds */
 };
 
 static void rowmv_rows(void *ctx, int task)
@@ -152,6 +154,7 @@ static void rowmv_rows(void *ctx, int task)
 #undef ROWMV_FWD
         } else {
             float *dSr = j->ds ? j->ds + (size_t)r * j->lds : NULL, *dxr = j->dx ? j->dx + (size_t)r * j->ldx : NULL;
+            if (j->clear) memset(dSr, 0, sizeof(float) * j->lds);
             const float *dyr = j->dy + (size_t)r * ny;
 #define ROWMV_BWD(MM) rowmv_row_backward(dSr, dxr, S, xr, dyr, N, MM, trans)
             ROWMV_BY_M(M, ROWMV_BWD)
@@ -171,7 +174,7 @@ void op_rowmv_forward(struct tensor *out)
     const struct tensor *s = out->src[0], *x = out->src[1];
     int N = out->iarg[0], M = out->iarg[1], trans = out->iarg[2];
     struct rowmv_job j = { s->data, x->data, NULL, NULL, out->data, NULL, (size_t)N * M, (size_t)(trans ? N : M),
-                           tensor_rows(x), N, M, trans, 0 };
+                           tensor_rows(x), N, M, trans, 0, 0 };
     rowmv_run(&j);
 }
 
@@ -180,7 +183,7 @@ void op_rowmv_backward(struct tensor *out)
     struct tensor *s = out->src[0], *x = out->src[1];
     int N = out->iarg[0], M = out->iarg[1], trans = out->iarg[2];
     struct rowmv_job j = { s->data, x->data, s->grad, x->grad, NULL, out->grad, (size_t)N * M,
-                           (size_t)(trans ? N : M), tensor_rows(x), N, M, trans, 1 };
+                           (size_t)(trans ? N : M), tensor_rows(x), N, M, trans, 1, 0 };
     if (s->grad == x->grad && s->grad) {   /* rowmv(s, s) with N = 1: one pass each */
         j.dx = NULL;
         rowmv_run(&j);
@@ -196,7 +199,7 @@ void op_rowmvp_forward(struct tensor *out)
     int N = out->iarg[0], M = out->iarg[1];
     size_t ld = (size_t)N * M + (size_t)M;
     struct rowmv_job j = { sx->data, sx->data + (size_t)N * M, NULL, NULL, out->data, NULL, ld, ld,
-                           tensor_rows(sx), N, M, 0, 0 };
+                           tensor_rows(sx), N, M, 0, 0, 0 };
     rowmv_run(&j);
 }
 
@@ -208,7 +211,7 @@ void op_rowmvp_backward(struct tensor *out)
     size_t ld = (size_t)N * M + (size_t)M;
     /* dS_r and dx_r are disjoint pieces of one grad row */
     struct rowmv_job j = { sx->data, sx->data + (size_t)N * M, sx->grad, sx->grad + (size_t)N * M, NULL, out->grad,
-                           ld, ld, tensor_rows(sx), N, M, 0, 1 };
+                           ld, ld, tensor_rows(sx), N, M, 0, 1, grad_first_write(sx) };
     rowmv_run(&j);
 }
 

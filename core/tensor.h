@@ -11,7 +11,13 @@ enum tensor_flag {
     T_NEEDS_GRAD = 1u << 0,   /* a gradient flows into this tensor */
     T_PARAM      = 1u << 1,   /* lives in the parameter slab; grad is persistent */
     T_SPARSE     = 1u << 2,   /* embedding table: row-sparse gradient (see sparse_rows) */
+    /* Set by graph_backward on a node whose gradient buffer was left unzeroed because its
+     * first writer (its last consumer, an op that can) stores its gradient instead of
+     * adding it; that op clears the flag (grad_first_write). */
+    T_GRAD_FRESH = 1u << 3,
+    T_GRAD_SEEN  = 1u << 4,   /* graph_backward's bookkeeping, cleared before it returns */
 };
+
 
 /* Rows of a T_SPARSE table touched since the last optimizer step. */
 struct sparse_rows {
@@ -48,5 +54,14 @@ static inline int tensor_rows(const struct tensor *t)   /* product of all dims b
     return t->size / t->shape[t->ndim - 1];
 }
 static inline int tensor_cols(const struct tensor *t) { return t->shape[t->ndim - 1]; }
+
+/* For a backward op about to write d into t->grad: 1 when it must store (t's buffer is
+ * unzeroed and this is its first writer), 0 when it adds; clears the mark. */
+static inline int grad_first_write(struct tensor *t)
+{
+    int fresh = (t->flags & T_GRAD_FRESH) != 0;
+    t->flags &= ~T_GRAD_FRESH;
+    return fresh;
+}
 
 #endif

@@ -1,0 +1,182 @@
+/* The tape's backward pass and its profiler.
+ * graph_backward's first writers: a node whose last consumer is a linear or rowmvp op
+ * gets an unzeroed gradient buffer that the op stores into (T_GRAD_FRESH), the other
+ * consumers adding after it. The gradients must equal, bit for bit, those of every
+ * buffer zeroed and every op adding (graph_first_writes = 0), for the patterns where
+ * the marks could go wrong: a store followed by adds, an adding consumer last, a
+ * reshape view sharing the buffer, one tensor as both operands of a linear, rowmvp's
+ * [S | x] and a chain of linears; and no mark survives the backward.
+ * The profiler (core/prof.h, apg train --profile): the calls it counts per step for each
+ * op, forward and backward, and the table it prints. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "graph.h"
+#include "ops.h"
+#include "params.h"
+#include "prof.h"
+#include "rng.h"
+
+#define GG_B 16
+#define GG_ARENA_FLOATS (1 << 17)   /* more than the step uses, within the arena */
+
+struct gg {
+    struct param_store ps;
+    struct tensor *x, *w[8], *b;
+};
+
+static void gg_params(struct gg *c)
+{
+    struct rng rng;
+    rng_seed(&rng, 42);
+    params_init(&c->ps);
+    c->x = param_new(&c->ps, "x", 2, (int[]){ GG_B, 12 }, INIT_UNIFORM, 1.0f, 0);
+    static const int wshape[8][2] = { { 16, 12 }, { 5, 16 }, { 16, 12 }, { 4, 16 }, { 24, 12 }, { 3, 24 },
+                                      { 72, 12 }, { 6, 8 } };
+    for (int i = 0; i < 8; i++) {
+        char nm[8];
+        snprintf(nm, sizeof nm, "w%d", i);
+        c->w[i] = param_new(&c->ps, nm, 2, wshape[i], INIT_UNIFORM, 1.0f, 0);
+    }
+    c->b = param_new(&c->ps, "b", 1, (int[]){ 16 }, INIT_UNIFORM, 1.0f, 0);
+    params_alloc(&c->ps, &rng);
+}
+
+/* <t, fixed weights> summed into one scalar */
+static struct tensor *gg_dot(struct graph *g, struct tensor *t)
+{
+    struct tensor *w = graph_input(g, NULL, 2, (int[]){ 1, t->size });
+    for (int i = 0; i < t->size; i++) w->data[i] = (float)((i * 7) % 5) - 2.0f;
+    return t_rowdot(g, t_reshape2(g, t, 1, t->size), w);
+}
+
+/* The loss over the patterns; the tape nodes are checked for leftover marks. */
+static void gg_step(struct gg *c, struct graph *g)
+{
+    /* The step arena's memory filled with NaN first: a gradient buffer read before its
+     * first write (a wrong mark) poisons the result. */
+    graph_reset(g);
+    float *junk = graph_scratch(g, GG_ARENA_FLOATS);
+    for (int i = 0; i < GG_ARENA_FLOATS; i++) junk[i] = nanf("");
+    graph_reset(g);
+    memset(c->ps.grad, 0, sizeof(float) * c->ps.n_floats);
+    /* 1: h's last consumer is a linear (store), an earlier mul adds after it */
+    struct tensor *h = t_linear_relu(g, c->x, c->w[0], c->b);          /* (B,16) */
+    struct tensor *l1 = t_add(g, gg_dot(g, t_mul(g, h, h)), gg_dot(g, t_linear(g, h, c->w[1], NULL)));
+    /* 2: h2's last consumer adds (relu after the linear) */
+    struct tensor *h2 = t_linear(g, c->x, c->w[2], NULL);
+    struct tensor *v2 = t_linear(g, h2, c->w[3], NULL);
+    struct tensor *l2 = t_add(g, gg_dot(g, v2), gg_dot(g, t_relu(g, h2)));
+    /* 3: a reshape view of h3 made before h3's linear, its consumer after it (the view's
+     * backward adds into h3's buffer before the linear writes) */
+    struct tensor *h3 = t_linear(g, c->x, c->w[4], NULL);               /* (B,24) */
+    struct tensor *r3 = t_reshape2(g, h3, GG_B * 2, 12);
+    struct tensor *v3 = t_linear(g, h3, c->w[5], NULL);
+    struct tensor *l3 = t_add(g, gg_dot(g, v3), gg_dot(g, t_relu(g, r3)));
+    /* 4: one tensor as x and W of a linear (16 x 16) */
+    struct tensor *l4 = gg_dot(g, t_linear(g, h, h, NULL));
+    /* 5: rowmvp on [S | x] (72 = 8*8 + 8), an earlier consumer of sv adding after it */
+    struct tensor *sv = t_linear(g, c->x, c->w[6], NULL);
+    struct tensor *l5a = gg_dot(g, t_sum(g, sv, 1));
+    struct tensor *hh = t_rowmvp(g, sv, 8, 8);                         /* (B,8) */
+    struct tensor *l5 = t_add(g, l5a, gg_dot(g, t_linear(g, hh, c->w[7], NULL)));
+    struct tensor *loss = t_add(g, t_add(g, t_add(g, l1, l2), t_add(g, l3, l4)), l5);
+    graph_backward(g, loss);
+    for (int i = 0; i < g->n_tape; i++)
+        assert_false(g->tape[i]->flags & (T_GRAD_FRESH | T_GRAD_SEEN));
+    for (int i = 0; i < c->ps.n; i++) assert_false(c->ps.list[i]->flags & (T_GRAD_FRESH | T_GRAD_SEEN));
+}
+
+static void test_first_writes_equal_zeroed_adds(void **state)
+{
+    (void)state;
+    struct gg c;
+    gg_params(&c);
+    struct graph g;
+    graph_init(&g, sizeof(float) * GG_ARENA_FLOATS * 2);
+    float *ref = malloc(sizeof(float) * c.ps.n_floats);
+    graph_first_writes = 0;
+    gg_step(&c, &g);
+    memcpy(ref, c.ps.grad, sizeof(float) * c.ps.n_floats);
+    graph_first_writes = 1;
+    gg_step(&c, &g);
+    assert_memory_equal(ref, c.ps.grad, sizeof(float) * c.ps.n_floats);
+    int nonzero = 0;   /* every parameter receives a gradient */
+    for (int i = 0; i < c.ps.n; i++) {
+        const struct tensor *t = c.ps.list[i];
+        int any = 0;
+        for (int k = 0; k < t->size; k++) any |= t->grad[k] != 0.0f;
+        nonzero += any;
+    }
+    assert_int_equal(nonzero, c.ps.n);
+    free(ref);
+    graph_free(&g);
+    params_free(&c.ps);
+}
+
+/* Two steps of y = linear(relu(linear(x))) profiled: linear 2 calls per step, relu 1,
+ * their rows in the table, a step time the parts do not exceed. */
+static void test_profiler_counts_ops(void **state)
+{
+    (void)state;
+    struct gg c;
+    gg_params(&c);
+    struct graph g;
+    graph_init(&g, 1 << 20);
+    prof_reset();
+    prof_on = 1;
+    for (int step = 0; step < 2; step++) {
+        uint64_t t0 = prof_now();
+        graph_reset(&g);
+        struct tensor *h = t_relu(&g, t_linear(&g, c.x, c.w[0], c.b));
+        struct tensor *loss = gg_dot(&g, t_linear(&g, h, c.w[1], NULL));
+        graph_backward(&g, loss);
+        prof_add(PROF_STEP, 0, prof_now() - t0);
+    }
+    prof_on = 0;
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    prof_report(f, 2);
+    rewind(f);
+    char line[256];
+    int seen_linear = 0, seen_relu = 0, seen_rest = 0, header = 0;
+    while (fgets(line, sizeof line, f)) {
+        char name[64];
+        double calls, fw, bw;
+        if (strncmp(line, "profile: 2 training steps", 25) == 0) header = 1;
+        if (strncmp(line, "(rest of the step)", 18) == 0) {
+            seen_rest = 1;
+            double rest = atof(line + 18);
+            assert_true(rest >= 0.0);   /* the parts fit in the step */
+            continue;
+        }
+        if (sscanf(line, "%63s %lf %lf %lf", name, &calls, &fw, &bw) != 4) continue;
+        if (strcmp(name, "linear") == 0) {
+            seen_linear = 1;
+            assert_true(calls == 2.0 && fw > 0.0 && bw > 0.0);
+        }
+        if (strcmp(name, "relu") == 0) {
+            seen_relu = 1;
+            assert_true(calls == 1.0);
+        }
+    }
+    fclose(f);
+    assert_true(header && seen_linear && seen_relu && seen_rest);
+    graph_free(&g);
+    params_free(&c.ps);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_first_writes_equal_zeroed_adds),
+        cmocka_unit_test(test_profiler_counts_ops),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
