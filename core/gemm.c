@@ -124,22 +124,24 @@ static void gemm_block(void *ctx, int i)
     }
 }
 
-/* C = alpha A op(B) + beta C for a few rows of A, by dot products (B transposed) or
- * row updates: BLIS packs all of B on every call, which at one row (inference of a
- * single instance) costs more than the product itself. */
+/* C = alpha op(A) op(B) + beta C for a few rows of op(A), by dot products (B
+ * transposed) or row updates: BLIS packs all of B on every call, which at one row
+ * (inference of a single instance; a one-output layer's dW = dy^T x) costs more than
+ * the product itself. op(A)[i][p] = a[i si + p sp]. */
 #define GEMM_SMALL_M 2
-static void gemm_small(int tb, int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
-                       float beta, float *c, int ldc)
+static void gemm_small(int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda, const float *b,
+                       int ldb, float beta, float *c, int ldc)
 {
+    size_t si = ta ? 1 : (size_t)lda, sp = ta ? (size_t)lda : 1;
     for (int i = 0; i < m; i++) {
-        const float *restrict ai = a + (size_t)i * lda;
+        const float *restrict ai = a + (size_t)i * si;
         float *restrict ci = c + (size_t)i * ldc;
         if (tb) {                               /* c_ij = a_i . b_j, B (n,k) as stored */
             for (int j = 0; j < n; j++) {
                 const float *restrict bj = b + (size_t)j * ldb;
                 float acc = 0.0f;
                 #pragma omp simd reduction(+ : acc)
-                for (int p = 0; p < k; p++) acc += ai[p] * bj[p];
+                for (int p = 0; p < k; p++) acc += ai[(size_t)p * sp] * bj[p];
                 ci[j] = alpha * acc + (beta != 0.0f ? beta * ci[j] : 0.0f);
             }
             continue;
@@ -149,7 +151,7 @@ static void gemm_small(int tb, int m, int n, int k, float alpha, const float *a,
             for (int j = 0; j < n; j++) ci[j] *= beta;
         for (int p = 0; p < k; p++) {
             const float *restrict bp = b + (size_t)p * ldb;
-            float s = alpha * ai[p];
+            float s = alpha * ai[(size_t)p * sp];
             #pragma omp simd
             for (int j = 0; j < n; j++) ci[j] += s * bp[j];
         }
@@ -166,8 +168,8 @@ void apg_gemm(int ta, int tb, int m, int n, int k, float alpha, const float *a, 
         if (ep) gemm_epilogue_run(ep, c, ldc, 0, m, 0, n);
         return;
     }
-    if (!ta && m <= GEMM_SMALL_M) {
-        gemm_small(tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    if (m <= GEMM_SMALL_M) {
+        gemm_small(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         if (ep) gemm_epilogue_run(ep, c, ldc, 0, m, 0, n);
         return;
     }

@@ -4,6 +4,7 @@
  * the wide ones. Row-major, C (m,n) = alpha op(A) op(B) + beta C (beta 0 ignores C):
  *   n8:     op(A) B with n = 8 (V x; U's backward dh = dy U; dU = dy^T h): 8 rows of C
  *           in 8 vector accumulators over the depth k;
+ *   n1:     A b, one column (a one-output layer's x w^T): a dot product per row;
  *   kshort: A B with a depth k <= KSHORT_MAX (h U^T, the forward through U): B's k rows
  *           stay in L1, 2 rows x 32 columns of C in 8 accumulators, the epilogue (bias,
  *           ReLU) applied in registers before C is stored.
@@ -185,10 +186,35 @@ static int narrow_avx2(void)
 static int narrow_avx2(void) { return 0; }
 #endif
 
+/* n = 1 (a one-output layer, x w^T): a dot product per row of A (not transposed), B a
+ * column at stride ldb; the epilogue after it. */
+static void n1_rows(int m, int k, float alpha, const float *a, int lda, const float *b, int ldb, float beta,
+                    float *c, int ldc, const float *bias, int relu)
+{
+    for (int i = 0; i < m; i++) {
+        const float *restrict ai = a + (size_t)i * lda;
+        float acc = 0.0f;
+        if (ldb == 1) {
+            #pragma omp simd reduction(+ : acc)
+            for (int p = 0; p < k; p++) acc += ai[p] * b[p];
+        } else {
+            for (int p = 0; p < k; p++) acc += ai[p] * b[(size_t)p * ldb];
+        }
+        float *ci = c + (size_t)i * ldc, v = alpha * acc + (beta != 0.0f ? beta * *ci : 0.0f);
+        if (bias) v += bias[0];
+        if (relu) v = v > 0.0f ? v : 0.0f;
+        *ci = v;
+    }
+}
+
 int gemm_narrow(int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
                 float beta, float *c, int ldc, const float *bias, int relu)
 {
     if (tb || m < 1 || n < 1 || k < 1) return 0;
+    if (n == 1 && !ta) {
+        n1_rows(m, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, relu);
+        return 1;
+    }
     int avx = narrow_avx2();
     if (n == 8) {
         size_t si = ta ? 1 : (size_t)lda, sp = ta ? (size_t)lda : 1;   /* op(A)[i][p] = a[i si + p sp] */

@@ -104,7 +104,8 @@ void op_gather_backward(struct tensor *out)
     if (!table->grad) return;
     struct gather_job job = { out->ids, out->grad, table->grad, out->shape[0] * out->shape[1], table->shape[1],
                               table->shape[0] };
-    if (job.n >= 4096 && apg_parallel_width() > 1) apg_parallel(GATHER_TASKS, gather_backward_range, &job);
+    if ((long)job.n * job.E >= (1L << 15) && apg_parallel_width() > 1)   /* the adds pay for 8 id scans */
+        apg_parallel(GATHER_TASKS, gather_backward_range, &job);
     else gather_backward_range(&job, -1);
     struct sparse_rows *sp = embed_sparse(table);
     for (int j = 0; sp && j < job.n; j++) embed_touch(sp, job.ids[j]);   /* first-touch order */

@@ -53,8 +53,12 @@ void op_linear_forward(struct tensor *out) { linear_forward(out, 0); }
 #define LINEAR_EW_CHUNK (1L << 14)
 #define COLSUM_WIDE 1024
 
-/* db[j0..j1) += column sums of dy over its R rows, block blk of width bw. */
-struct colsum_job { const float *dy; float *db; int R, N, bw; };
+#define COLSUM_BW(N) ((N) > 16 * 64 ? COLSUM_WIDE : 64)
+
+/* db[j0..j1) += column sums of dy over its R rows, block blk of width bw. With y (a
+ * ReLU's output): first dy = dy [y > 0] in place, the masked values summed (one pass
+ * for linear_relu's mask and bias gradient; the same sums in the same order). */
+struct colsum_job { const float *y; float *dy; float *db; int R, N, bw; };
 static void colsum_block(void *ctx, int blk)
 {
     const struct colsum_job *job = ctx;
@@ -62,14 +66,26 @@ static void colsum_block(void *ctx, int blk)
     float acc[COLSUM_WIDE];
     for (int j = 0; j < j1 - j0; j++) acc[j] = 0.0f;
     for (int r = 0; r < job->R; r++) {
-        const float *restrict row = job->dy + (size_t)r * job->N + j0;
-        #pragma omp simd
-        for (int j = 0; j < j1 - j0; j++) acc[j] += row[j];
+        float *restrict row = job->dy + (size_t)r * job->N + j0;
+        if (job->y) {
+            const float *restrict yr = job->y + (size_t)r * job->N + j0;
+            #pragma omp simd
+            for (int j = 0; j < j1 - j0; j++) {
+                float v = yr[j] > 0.0f ? row[j] : 0.0f;
+                row[j] = v;
+                acc[j] += v;
+            }
+        } else {
+            #pragma omp simd
+            for (int j = 0; j < j1 - j0; j++) acc[j] += row[j];
+        }
     }
-    for (int j = j0; j < j1; j++) job->db[j] += acc[j - j0];
+    if (job->db)
+        for (int j = j0; j < j1; j++) job->db[j] += acc[j - j0];
 }
 
-void op_linear_backward(struct tensor *out)
+/* dx, dW and (sum_db) db of linear from dy = out->grad. */
+static void linear_backward(struct tensor *out, int sum_db)
 {
     struct tensor *x = out->src[0], *w = out->src[1], *b = out->src[2];
     int R = tensor_rows(x), M = tensor_cols(x), N = w->shape[0];
@@ -77,16 +93,18 @@ void op_linear_backward(struct tensor *out)
     if (x->grad)   /* stored (beta 0) when this is the first write into an unzeroed dx */
         apg_gemm(0, 0, R, M, N, 1.0f, dy, N, w->data, M, grad_first_write(x) ? 0.0f : 1.0f, x->grad, M, NULL);
     if (w->grad) apg_gemm(1, 0, N, M, R, 1.0f, dy, N, x->data, M, 1.0f, w->grad, M, NULL);
-    if (b && b->grad) {
+    if (sum_db && b && b->grad) {
         /* Column blocks, each column summed over rows in order (deterministic), the
          * blocks tasks of the pool. Wide blocks: a generator's output (N = 32768) is
          * read as long contiguous row pieces, not 256-byte strips one row apart. */
-        struct colsum_job job = { dy, b->grad, R, N, N > 16 * 64 ? COLSUM_WIDE : 64 };
+        struct colsum_job job = { NULL, (float *)dy, b->grad, R, N, COLSUM_BW(N) };   /* read only: y NULL */
         int nblk = (N + job.bw - 1) / job.bw;
         if ((long)R * N >= LINEAR_EW_SPLIT) apg_parallel(nblk, colsum_block, &job);
         else for (int blk = 0; blk < nblk; blk++) colsum_block(&job, blk);
     }
 }
+
+void op_linear_backward(struct tensor *out) { linear_backward(out, 1); }
 
 /* ---------------------------------------------------------------------------------
  * linear_relu: y (R,N) = max(x (R,M) W^T + b, 0), W (N,M), b (N) or NULL: a ReLU layer
@@ -115,11 +133,21 @@ static void relu_mask_chunk(void *ctx, int i)
 
 void op_linear_relu_backward(struct tensor *out)
 {
+    struct tensor *b = out->src[2];
+    if (b && b->grad) {                 /* mask and bias gradient in one pass */
+        int R = tensor_rows(out), N = tensor_cols(out);
+        struct colsum_job job = { out->data, out->grad, b->grad, R, N, COLSUM_BW(N) };
+        int nblk = (N + job.bw - 1) / job.bw;
+        if ((long)R * N >= LINEAR_EW_SPLIT) apg_parallel(nblk, colsum_block, &job);
+        else for (int blk = 0; blk < nblk; blk++) colsum_block(&job, blk);
+        linear_backward(out, 0);
+        return;
+    }
     struct relu_job job = { out->data, out->grad, out->size };
     int chunks = (int)((job.n + LINEAR_EW_CHUNK - 1) / LINEAR_EW_CHUNK);
     if (job.n >= LINEAR_EW_SPLIT) apg_parallel(chunks, relu_mask_chunk, &job);
     else for (int i = 0; i < chunks; i++) relu_mask_chunk(&job, i);
-    op_linear_backward(out);
+    linear_backward(out, 0);
 }
 
 /* ---------------------------------------------------------------------------------

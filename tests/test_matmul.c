@@ -22,12 +22,13 @@
 
 /* m, k, n of op(A) (m,k) op(B) (k,n); the last ones take the BLIS path of bmm too; m <= 2
  * takes the small-m path of apg_gemm, n = 8 or a depth of 16 or less the narrow kernels
- * (core/gemm_narrow.c), n = 32 j + 8 (72, 40) BLIS for n - 8 columns and n8 for 8. */
+ * (core/gemm_narrow.c), n = 32 j + 8 (72, 40) BLIS for n - 8 columns and n8 for 8, n = 1
+ * the dot-product rows. */
 static const int mm_shapes[][3] = {
     { 1, 1, 1 }, { 3, 5, 7 }, { 1, 64, 1 }, { 17, 33, 9 }, { 2, 1, 3 },
     { 64, 127, 31 }, { 40, 41, 39 }, { 129, 65, 257 }, { 1, 112, 256 }, { 2, 37, 40 },
     { 300, 112, 8 }, { 200, 8, 112 }, { 8, 300, 112 }, { 256, 1024, 8 }, { 70, 16, 16 }, { 6, 17, 3 },
-    { 100, 50, 72 }, { 70, 9, 45 }, { 33, 12, 40 },
+    { 100, 50, 72 }, { 70, 9, 45 }, { 33, 12, 40 }, { 50, 30, 1 }, { 300, 64, 1 },
 };
 #define N_SHAPES ((int)(sizeof mm_shapes / sizeof mm_shapes[0]))
 
