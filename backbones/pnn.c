@@ -30,17 +30,6 @@ static int pnn_init(void *state, const struct model_cfg *cfg, struct layer_ctx *
     return 0;
 }
 
-/* p (B, F(F-1)/2): the strict upper triangle of the Gram matrices G_b = e_b e_b^T,
- * row by row. e (B,F,E) -> G (B,F,F) -> (B, F*F) -> row i, columns i+1..F-1. F >= 2. */
-static struct tensor *pnn_inner(struct graph *g, struct tensor *e)
-{
-    int B = e->shape[0], F = e->shape[1];
-    struct tensor *gram = t_reshape2(g, t_bmm(g, e, e, 0, 1), B, F * F);
-    struct tensor **rows = arena_alloc(&g->arena, sizeof *rows * (size_t)(F - 1));
-    for (int i = 0; i < F - 1; i++) rows[i] = t_slice(g, gram, i * F + i + 1, F - 1 - i);
-    return F == 2 ? rows[0] : t_concat(g, F - 1, rows);
-}
-
 static struct tensor *pnn_forward(void *state, struct fwd_ctx *f)
 {
     struct pnn *s = state;
@@ -48,7 +37,7 @@ static struct tensor *pnn_forward(void *state, struct fwd_ctx *f)
     int B = f->emb->shape[0], F = f->emb->shape[1], E = f->emb->shape[2];
     struct tensor *z = t_reshape2(g, f->emb, B, F * E);               /* (B, F*E) */
     struct tensor *x = z;
-    if (F >= 2) x = t_concat(g, 2, (struct tensor *[]){ z, pnn_inner(g, f->emb) });  /* (B, F*E+P) */
+    if (F >= 2) x = t_concat(g, 2, (struct tensor *[]){ z, t_pairdot(g, f->emb) });  /* (B, F*E+P) */
     struct tensor *h = mlp_forward(&s->deep, f, x);                    /* (B, hidden[L-1]) */
     return dense_forward(&s->out, f, h);                               /* (B, 1) */
 }

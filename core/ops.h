@@ -55,6 +55,9 @@ struct tensor *t_rowmvp(struct graph *g, struct tensor *sx, int n, int m);
  * pair p of (i, j), i < j in the order (0,1), (0,2), .., (0,F-1), (1,2), .., holding
  * L_i * R_j elementwise; no slice or concat copies. */
 struct tensor *t_pairmul(struct graph *g, struct tensor *l, struct tensor *r);
+/* Their inner products: e (B,F,E) -> (B, P), pair p of (i, j) in the same order holding
+ * <e_i, e_j> (PNN's quadratic signal). */
+struct tensor *t_pairdot(struct graph *g, struct tensor *e);
 /* Row-indexed masked product (Star's domain FCN, Sheng et al. 2021): y_r = (A[ids_r] (*) W) x_r,
  * A (D, N*M) a table of per-domain weights (row-sparse grad), W (N,M) shared, x (R,M),
  * ids[R] in [0, D) -> y (R,N); no (R, N*M) product is materialised. */

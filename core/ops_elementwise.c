@@ -1,5 +1,5 @@
 /* Elementwise ops: add, sub, mul with a broadcast second operand; scale; relu, sigmoid,
- * tanh; pairmul (products of field pairs). Loops are flat or row-wise and vectorised, on the calling thread (the threads
+ * tanh; pairmul (products of field pairs), pairdot (their inner products). Loops are flat or row-wise and vectorised, on the calling thread (the threads
  * of --threads split the GEMMs, core/threads.h), and every reduction (the gradient of a
  * broadcast b) keeps a fixed summation order, so results are bit-identical. */
 #include "ops.h"
@@ -306,6 +306,60 @@ void op_pairmul_backward(struct tensor *out)
                     const float *restrict li = l->data + at + (size_t)i * E;
                     #pragma omp simd
                     for (int e = 0; e < E; e++) dr[e] += d[e] * li[e];
+                }
+            }
+    }
+}
+
+/* ---------------------------------------------------------------------------------
+ * pairdot: e (B,F,E) -> out (B,P), out[b, p(i,j)] = <e[b,i], e[b,j]> for i < j in
+ * row-major pair order (PNN's inner products, without the Gram matrix's lower half and
+ * diagonal, slices and concat).  Caches nothing.
+ * backward, pairs in order: de[b,i] += dout[b,p] e[b,j];  de[b,j] += dout[b,p] e[b,i]. */
+struct tensor *t_pairdot(struct graph *g, struct tensor *e)
+{
+    ops_check_operand("pairdot", e);
+    OPS_CHECK_SHAPE(e->ndim == 3 && e->shape[1] >= 2, "pairdot", e, NULL, "e must be (B,F,E) with F >= 2");
+    int B = e->shape[0], F = e->shape[1];
+    struct tensor *t = graph_node(g, OP_PAIRDOT, 2, (int[]){ B, F * (F - 1) / 2 }, 1, &e);
+    return graph_run(g, t);
+}
+
+void op_pairdot_forward(struct tensor *out)
+{
+    const struct tensor *e = out->src[0];
+    int B = e->shape[0], F = e->shape[1], E = e->shape[2], P = F * (F - 1) / 2;
+    for (int b = 0; b < B; b++) {
+        const float *eb = e->data + (size_t)b * F * E;
+        float *ob = out->data + (size_t)b * P;
+        for (int i = 0; i < F - 1; i++)
+            for (int j = i + 1; j < F; j++) {
+                const float *restrict ei = eb + (size_t)i * E, *restrict ej = eb + (size_t)j * E;
+                float acc = 0.0f;
+                #pragma omp simd reduction(+ : acc)
+                for (int k = 0; k < E; k++) acc += ei[k] * ej[k];
+                *ob++ = acc;
+            }
+    }
+}
+
+void op_pairdot_backward(struct tensor *out)
+{
+    struct tensor *e = out->src[0];
+    if (!e->grad) return;
+    int B = e->shape[0], F = e->shape[1], E = e->shape[2], P = F * (F - 1) / 2;
+    for (int b = 0; b < B; b++) {
+        const float *eb = e->data + (size_t)b * F * E, *dob = out->grad + (size_t)b * P;
+        float *gb = e->grad + (size_t)b * F * E;
+        for (int i = 0; i < F - 1; i++)
+            for (int j = i + 1; j < F; j++) {
+                float d = *dob++;
+                float *restrict gi = gb + (size_t)i * E, *restrict gj = gb + (size_t)j * E;
+                const float *restrict ei = eb + (size_t)i * E, *restrict ej = eb + (size_t)j * E;
+                #pragma omp simd
+                for (int k = 0; k < E; k++) {
+                    gi[k] += d * ej[k];
+                    gj[k] += d * ei[k];
                 }
             }
     }

@@ -210,6 +210,7 @@ static struct tensor *gc_build(struct gc *c, struct graph *g)
     case OP_ROWDOT: return t_rowdot(g, a, b);
     case OP_IDXMV: return t_idxmv(g, a, b, X(c, g, 2), c->ids);
     case OP_PAIRMUL: return t_pairmul(g, a, b);
+    case OP_PAIRDOT: return t_pairdot(g, a);
     case OP_BCE: return t_bce(g, a, c->labels);
     }
     fail_msg("gc_build: no graph for op %d", c->kind);
@@ -464,6 +465,18 @@ static void case_pairmul(void)
     P(&c, 3, 2, 4, 3); gc_alias(&c, 0); gc_run(&c);
 }
 
+/* pairdot: F = 2 (one pair), F = 5 with E = 3, and E = 1. */
+static void case_pairdot(void)
+{
+    struct gc c;
+    gc_begin(&c, "F 2", OP_PAIRDOT);
+    P(&c, 3, 2, 2, 3); gc_run(&c);
+    gc_begin(&c, "F 5", OP_PAIRDOT);
+    P(&c, 3, 3, 5, 3); gc_run(&c);
+    gc_begin(&c, "E 1", OP_PAIRDOT);
+    P(&c, 3, 2, 4, 1); gc_run(&c);
+}
+
 /* idxmv: A (D, N*M) dense and row-sparse, ids with repeats (rows of one id accumulate)
  * and an unused row, x a parameter and an input. */
 static void case_idxmv(void)
@@ -535,7 +548,7 @@ static void (*const gc_cases[OP_COUNT])(void) = {
     [OP_TANH] = case_tanh,       [OP_SUM] = case_sum,           [OP_MEAN] = case_mean,
     [OP_CONCAT] = case_concat,   [OP_SLICE] = case_slice,       [OP_RESHAPE] = case_reshape,
     [OP_TRANSPOSE] = case_transpose, [OP_GATHER] = case_gather, [OP_BAG] = case_bag,
-    [OP_SOFTMAX] = case_softmax, [OP_ROWMV] = case_rowmv, [OP_ROWMVP] = case_rowmvp, [OP_LRMV] = case_lrmv,       [OP_ROWDOT] = case_rowdot, [OP_IDXMV] = case_idxmv, [OP_PAIRMUL] = case_pairmul,
+    [OP_SOFTMAX] = case_softmax, [OP_ROWMV] = case_rowmv, [OP_ROWMVP] = case_rowmvp, [OP_LRMV] = case_lrmv,       [OP_ROWDOT] = case_rowdot, [OP_IDXMV] = case_idxmv, [OP_PAIRMUL] = case_pairmul, [OP_PAIRDOT] = case_pairdot,
     [OP_BCE] = case_bce,
 };
 
