@@ -112,22 +112,8 @@ static int autoint_init(void *state, const struct model_cfg *cfg, struct layer_c
 static struct tensor *autoint_layer(const struct autoint *s, const struct autoint_att *a,
                                     struct graph *g, struct tensor *x)
 {
-    int H = s->cfg.heads, d = s->d;
-    struct tensor *q = t_linear(g, x, a->wq, NULL);          /* (B,F,H*d) */
-    struct tensor *k = t_linear(g, x, a->wk, NULL);
-    struct tensor *v = t_linear(g, x, a->wv, NULL);
-    struct tensor *heads[AUTOINT_MAX_HEADS];
-    for (int h = 0; h < H; h++) {
-        struct tensor *qh = H > 1 ? t_slice(g, q, h * d, d) : q;   /* (B,F,d) */
-        struct tensor *kh = H > 1 ? t_slice(g, k, h * d, d) : k;
-        struct tensor *vh = H > 1 ? t_slice(g, v, h * d, d) : v;
-        struct tensor *sc = t_bmm(g, qh, kh, 0, 1);                /* (B,F,F) = Q_h K_h^T */
-        if (s->cfg.scaling) sc = t_scale(g, sc, 1.0f / sqrtf((float)d));
-        heads[h] = t_bmm(g, t_softmax(g, sc), vh, 0, 0);           /* (B,F,d) = alpha_h V_h */
-    }
-    struct tensor *o = H > 1 ? t_concat(g, H, heads) : heads[0];   /* (B,F,H*d) */
-    if (a->wres) o = t_add(g, o, t_linear(g, x, a->wres, NULL));
-    return t_relu(g, o);
+    float scale = s->cfg.scaling ? 1.0f / sqrtf((float)s->d) : 1.0f;
+    return attn_layer(g, x, a->wq, a->wk, a->wv, a->wres, s->cfg.heads, s->d, scale);
 }
 
 static struct tensor *autoint_forward(void *state, struct fwd_ctx *f)

@@ -97,22 +97,9 @@ static int difm_init(void *state, const struct model_cfg *cfg, struct layer_ctx 
 /* Vector-wise part: e (B,F,E) -> m_vec (B,F). */
 static struct tensor *difm_vector_wise(const struct difm *s, struct graph *g, struct tensor *e)
 {
-    int H = s->cfg.heads, d = s->d, B = e->shape[0];
-    struct tensor *q = t_linear(g, e, s->wq, NULL);            /* (B,F,H*d) */
-    struct tensor *k = t_linear(g, e, s->wk, NULL);
-    struct tensor *v = t_linear(g, e, s->wv, NULL);
-    struct tensor *heads[DIFM_MAX_HEADS];
-    for (int h = 0; h < H; h++) {
-        struct tensor *qh = H > 1 ? t_slice(g, q, h * d, d) : q;   /* (B,F,d) */
-        struct tensor *kh = H > 1 ? t_slice(g, k, h * d, d) : k;
-        struct tensor *vh = H > 1 ? t_slice(g, v, h * d, d) : v;
-        struct tensor *sc = t_bmm(g, qh, kh, 0, 1);                /* (B,F,F) */
-        if (s->cfg.scaling) sc = t_scale(g, sc, 1.0f / sqrtf((float)d));
-        heads[h] = t_bmm(g, t_softmax(g, sc), vh, 0, 0);           /* (B,F,d) */
-    }
-    struct tensor *o = H > 1 ? t_concat(g, H, heads) : heads[0];   /* (B,F,H*d) */
-    if (s->wres) o = t_add(g, o, t_linear(g, e, s->wres, NULL));
-    o = t_relu(g, o);
+    int B = e->shape[0];
+    float scale = s->cfg.scaling ? 1.0f / sqrtf((float)s->d) : 1.0f;
+    struct tensor *o = attn_layer(g, e, s->wq, s->wk, s->wv, s->wres, s->cfg.heads, s->d, scale);   /* (B,F,H*d) */
     return t_linear(g, t_reshape2(g, o, B, s->n_fields * s->hd), s->p_vec, NULL);   /* (B,F) */
 }
 

@@ -151,3 +151,14 @@ struct tensor *embed_lookup(struct graph *g, struct tensor *table, const struct 
     struct tensor *s = graph_input(g, b->scale, 2, (int[]){ R, 1 });
     return t_reshape3(g, t_mul(g, t_reshape2(g, e, R, E), s), b->n, b->n_fields, E);
 }
+
+struct tensor *attn_layer(struct graph *g, struct tensor *x, struct tensor *wq, struct tensor *wk,
+                          struct tensor *wv, struct tensor *wres, int heads, int d, float scale)
+{
+    int D = tensor_cols(x), hd = heads * d, n = wres ? 4 : 3;
+    struct tensor *w[4] = { wq, wk, wv, wres }, *flat[4];
+    for (int i = 0; i < n; i++) flat[i] = t_reshape2(g, w[i], 1, hd * D);
+    struct tensor *wall = t_reshape2(g, t_concat(g, n, flat), n * hd, D);      /* [W_Q; W_K; W_V; W_res] */
+    struct tensor *qkvr = t_linear(g, x, wall, NULL);                         /* (B,F,n*H*d) */
+    return t_mhsa(g, qkvr, heads, d, scale, wres != NULL);
+}

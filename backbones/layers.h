@@ -80,4 +80,10 @@ struct tensor *embed_lookup(struct graph *g, struct tensor *table, const struct 
 
 struct tensor *apply_act(struct graph *g, struct tensor *x, enum act act);
 
+/* An interacting layer (AutoInt, DIFM): x (B,F,D) -> ReLU(multi-head self-attention of x
+ * + x W_res^T) (B,F,H*d); W_Q, W_K, W_V, W_res (H*d, D), W_res NULL for none. The
+ * projections are one GEMM of x with the stacked weights, the rest one mhsa op. */
+struct tensor *attn_layer(struct graph *g, struct tensor *x, struct tensor *wq, struct tensor *wk,
+                          struct tensor *wv, struct tensor *wres, int heads, int d, float scale);
+
 #endif

@@ -15,8 +15,8 @@ void apg_gemm(int ta, int tb, int m, int n, int k, float alpha, const float *a, 
               float beta, float *c, int ldc, const struct gemm_epilogue *ep);
 
 /* core/gemm_narrow.c: C (m,n) = alpha op(A) B + beta C (B not transposed), then
- * c += bias[col] (bias NULL: none) and max(c, 0) when relu, by hand when n is 1 or 8
- * or the depth k is 16 or less; 1 when done (epilogue included), 0 when the shape is not
+ * c += bias[col] (bias NULL: none) and max(c, 0) when relu, by hand when n is 1, 8 or
+ * 16 or the depth k is 16 or less; 1 when done (epilogue included), 0 when the shape is not
  * one of those. */
 int gemm_narrow(int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
                 float beta, float *c, int ldc, const float *bias, int relu);

@@ -4,6 +4,8 @@
  * the wide ones. Row-major, C (m,n) = alpha op(A) op(B) + beta C (beta 0 ignores C):
  *   n8:     op(A) B with n = 8 (V x; U's backward dh = dy U; dU = dy^T h): 8 rows of C
  *           in 8 vector accumulators over the depth k;
+ *   n16:    the same with n = 16 (AutoInt's dx = dy W and dW = dy^T x at a width of one
+ *           embedding), 4 rows of C in 8 accumulators;
  *   n1:     A b, one column (a one-output layer's x w^T): a dot product per row;
  *   kshort: A B with a depth k <= KSHORT_MAX (h U^T, the forward through U): B's k rows
  *           stay in L1, 2 rows x 32 columns of C in 8 accumulators, the epilogue (bias,
@@ -84,6 +86,46 @@ AVX2 static void n8_avx2(int m, int k, float alpha, const float *a, size_t si, s
             acc = _mm256_fmadd_ps(_mm256_broadcast_ss(a + (size_t)i * si + (size_t)p * sp),
                                   _mm256_loadu_ps(b + (size_t)p * ldb), acc);
         n8_store(c + (size_t)i * ldc, acc, alpha, beta);
+    }
+}
+
+/* n = 16, the same strides: 4 rows of C at a time in 2 vectors each. */
+AVX2 static void n16_avx2(int m, int k, float alpha, const float *a, size_t si, size_t sp, const float *b, int ldb,
+                          float beta, float *c, int ldc)
+{
+    int i = 0;
+    for (; i + 4 <= m; i += 4) {
+        __m256 c0 = _mm256_setzero_ps(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+        const float *ai = a + (size_t)i * si;
+        for (int p = 0; p < k; p++) {
+            const float *bp = b + (size_t)p * ldb, *ap = ai + (size_t)p * sp;
+            __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8);
+            __m256 x0 = _mm256_broadcast_ss(ap), x1 = _mm256_broadcast_ss(ap + si);
+            __m256 x2 = _mm256_broadcast_ss(ap + 2 * si), x3 = _mm256_broadcast_ss(ap + 3 * si);
+            c0 = _mm256_fmadd_ps(x0, b0, c0); c1 = _mm256_fmadd_ps(x0, b1, c1);
+            c2 = _mm256_fmadd_ps(x1, b0, c2); c3 = _mm256_fmadd_ps(x1, b1, c3);
+            c4 = _mm256_fmadd_ps(x2, b0, c4); c5 = _mm256_fmadd_ps(x2, b1, c5);
+            c6 = _mm256_fmadd_ps(x3, b0, c6); c7 = _mm256_fmadd_ps(x3, b1, c7);
+        }
+        float *ci = c + (size_t)i * ldc;
+        n8_store(ci, c0, alpha, beta);
+        n8_store(ci + 8, c1, alpha, beta);
+        n8_store(ci + ldc, c2, alpha, beta);
+        n8_store(ci + ldc + 8, c3, alpha, beta);
+        n8_store(ci + 2 * (size_t)ldc, c4, alpha, beta);
+        n8_store(ci + 2 * (size_t)ldc + 8, c5, alpha, beta);
+        n8_store(ci + 3 * (size_t)ldc, c6, alpha, beta);
+        n8_store(ci + 3 * (size_t)ldc + 8, c7, alpha, beta);
+    }
+    for (; i < m; i++) {                          /* the last m % 4 rows */
+        __m256 c0 = _mm256_setzero_ps(), c1 = c0;
+        for (int p = 0; p < k; p++) {
+            __m256 x0 = _mm256_broadcast_ss(a + (size_t)i * si + (size_t)p * sp);
+            c0 = _mm256_fmadd_ps(x0, _mm256_loadu_ps(b + (size_t)p * ldb), c0);
+            c1 = _mm256_fmadd_ps(x0, _mm256_loadu_ps(b + (size_t)p * ldb + 8), c1);
+        }
+        n8_store(c + (size_t)i * ldc, c0, alpha, beta);
+        n8_store(c + (size_t)i * ldc + 8, c1, alpha, beta);
     }
 }
 
@@ -186,6 +228,17 @@ static int narrow_avx2(void)
 static int narrow_avx2(void) { return 0; }
 #endif
 
+/* The epilogue on C (m,n) after a kernel that has none: c += bias[j], max(c, 0). */
+static void narrow_epilogue(float *c, int ldc, int m, int n, const float *bias, int relu)
+{
+    for (int i = 0; (bias || relu) && i < m; i++)
+        for (int j = 0; j < n; j++) {
+            float *cij = c + (size_t)i * ldc + j;
+            if (bias) *cij += bias[j];
+            if (relu) *cij = *cij > 0.0f ? *cij : 0.0f;
+        }
+}
+
 /* n = 1 (a one-output layer, x w^T): a dot product per row of A (not transposed), B a
  * column at stride ldb; the epilogue after it. */
 static void n1_rows(int m, int k, float alpha, const float *a, int lda, const float *b, int ldb, float beta,
@@ -223,15 +276,16 @@ int gemm_narrow(int ta, int tb, int m, int n, int k, float alpha, const float *a
         else
 #endif
             n8_base(m, k, alpha, a, si, sp, b, ldb, beta, c, ldc);
-        for (int i = 0; (bias || relu) && i < m; i++)   /* the epilogue, after the block */
-            for (int j = 0; j < 8; j++) {
-                float *cij = c + (size_t)i * ldc + j;
-                if (bias) *cij += bias[j];
-                if (relu) *cij = *cij > 0.0f ? *cij : 0.0f;
-            }
+        narrow_epilogue(c, ldc, m, 8, bias, relu);
         return 1;
     }
 #if defined(__x86_64__) && defined(__GNUC__)
+    if (avx && n == 16 && k > KSHORT_MAX) {       /* an embedding-wide product (AutoInt's dx, dW) */
+        size_t si = ta ? 1 : (size_t)lda, sp = ta ? (size_t)lda : 1;
+        n16_avx2(m, k, alpha, a, si, sp, b, ldb, beta, c, ldc);
+        narrow_epilogue(c, ldc, m, 16, bias, relu);
+        return 1;
+    }
     if (avx && !ta && k <= KSHORT_MAX && n >= 8) {
         kshort_avx2(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, relu);
         return 1;

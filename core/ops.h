@@ -58,6 +58,10 @@ struct tensor *t_pairmul(struct graph *g, struct tensor *l, struct tensor *r);
 /* Their inner products: e (B,F,E) -> (B, P), pair p of (i, j) in the same order holding
  * <e_i, e_j> (PNN's quadratic signal). */
 struct tensor *t_pairdot(struct graph *g, struct tensor *e);
+/* Multi-head self-attention over a packed projection (AutoInt's and DIFM's interacting
+ * layer): qkvr (B,F,W) = [Q | K | V | R], each (B,F,H*d), R only when res (W = 4Hd, else
+ * 3Hd) -> (B,F,H*d), head h = ReLU(softmax(scale Q_h K_h^T) V_h + R_h). */
+struct tensor *t_mhsa(struct graph *g, struct tensor *qkvr, int heads, int d, float scale, int res);
 /* Row-indexed masked product (Star's domain FCN, Sheng et al. 2021): y_r = (A[ids_r] (*) W) x_r,
  * A (D, N*M) a table of per-domain weights (row-sparse grad), W (N,M) shared, x (R,M),
  * ids[R] in [0, D) -> y (R,N); no (R, N*M) product is materialised. */

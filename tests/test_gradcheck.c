@@ -211,6 +211,7 @@ static struct tensor *gc_build(struct gc *c, struct graph *g)
     case OP_IDXMV: return t_idxmv(g, a, b, X(c, g, 2), c->ids);
     case OP_PAIRMUL: return t_pairmul(g, a, b);
     case OP_PAIRDOT: return t_pairdot(g, a);
+    case OP_MHSA: return t_mhsa(g, a, k[0], k[1], c->farg, k[2]);
     case OP_BCE: return t_bce(g, a, c->labels);
     }
     fail_msg("gc_build: no graph for op %d", c->kind);
@@ -477,6 +478,26 @@ static void case_pairdot(void)
     P(&c, 3, 2, 4, 1); gc_run(&c);
 }
 
+/* mhsa: one head and two, with and without the residual block, logits scaled or not.
+ * Its ReLU puts outputs within the difference step of the kink at larger sizes; there
+ * the layers built on it are compared with PyTorch instead (the AutoInt and DIFM golden
+ * tests: logits, loss and every gradient). */
+static void case_mhsa(void)
+{
+    static const int cfg[4][5] = { /* B, F, H, d, res */ { 2, 3, 1, 2, 0 }, { 1, 2, 1, 2, 1 }, { 1, 3, 1, 2, 1 },
+                                   { 3, 2, 2, 1, 0 } };
+    for (int v = 0; v < 4; v++) {
+        struct gc c;
+        gc_begin(&c, cfg[v][4] ? "residual" : "no residual", OP_MHSA);
+        c.arg[0] = cfg[v][2];
+        c.arg[1] = cfg[v][3];
+        c.arg[2] = cfg[v][4];
+        c.farg = v == 2 ? 1.0f / sqrtf(2.0f) : 1.0f;
+        P(&c, 3, cfg[v][0], cfg[v][1], (cfg[v][4] ? 4 : 3) * cfg[v][2] * cfg[v][3]);
+        gc_run(&c);
+    }
+}
+
 /* idxmv: A (D, N*M) dense and row-sparse, ids with repeats (rows of one id accumulate)
  * and an unused row, x a parameter and an input. */
 static void case_idxmv(void)
@@ -548,7 +569,7 @@ static void (*const gc_cases[OP_COUNT])(void) = {
     [OP_TANH] = case_tanh,       [OP_SUM] = case_sum,           [OP_MEAN] = case_mean,
     [OP_CONCAT] = case_concat,   [OP_SLICE] = case_slice,       [OP_RESHAPE] = case_reshape,
     [OP_TRANSPOSE] = case_transpose, [OP_GATHER] = case_gather, [OP_BAG] = case_bag,
-    [OP_SOFTMAX] = case_softmax, [OP_ROWMV] = case_rowmv, [OP_ROWMVP] = case_rowmvp, [OP_LRMV] = case_lrmv,       [OP_ROWDOT] = case_rowdot, [OP_IDXMV] = case_idxmv, [OP_PAIRMUL] = case_pairmul, [OP_PAIRDOT] = case_pairdot,
+    [OP_SOFTMAX] = case_softmax, [OP_ROWMV] = case_rowmv, [OP_ROWMVP] = case_rowmvp, [OP_LRMV] = case_lrmv,       [OP_ROWDOT] = case_rowdot, [OP_IDXMV] = case_idxmv, [OP_PAIRMUL] = case_pairmul, [OP_PAIRDOT] = case_pairdot, [OP_MHSA] = case_mhsa,
     [OP_BCE] = case_bce,
 };
 

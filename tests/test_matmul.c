@@ -23,12 +23,13 @@
 /* m, k, n of op(A) (m,k) op(B) (k,n); the last ones take the BLIS path of bmm too; m <= 2
  * takes the small-m path of apg_gemm, n = 8 or a depth of 16 or less the narrow kernels
  * (core/gemm_narrow.c), n = 32 j + 8 (72, 40) BLIS for n - 8 columns and n8 for 8, n = 1
- * the dot-product rows. */
+ * the dot-product rows, n = 16 past a depth of 16 the n16 kernel. */
 static const int mm_shapes[][3] = {
     { 1, 1, 1 }, { 3, 5, 7 }, { 1, 64, 1 }, { 17, 33, 9 }, { 2, 1, 3 },
     { 64, 127, 31 }, { 40, 41, 39 }, { 129, 65, 257 }, { 1, 112, 256 }, { 2, 37, 40 },
     { 300, 112, 8 }, { 200, 8, 112 }, { 8, 300, 112 }, { 256, 1024, 8 }, { 70, 16, 16 }, { 6, 17, 3 },
     { 100, 50, 72 }, { 70, 9, 45 }, { 33, 12, 40 }, { 50, 30, 1 }, { 300, 64, 1 },
+    { 100, 40, 16 }, { 37, 300, 16 },
 };
 #define N_SHAPES ((int)(sizeof mm_shapes / sizeof mm_shapes[0]))
 
@@ -293,13 +294,14 @@ static float *linear_relu_on(int nt, int N, int K)
 
 /* A GEMM split over threads gives the single-threaded result bit for bit (the blocks
  * depend on the shape only): a plain width, one cut into BLIS + n8 columns (72), a
- * depth of 8 (the kshort kernel); the epilogue's bias and ReLU included. */
+ * depth of 8 (the kshort kernel), a width of 16 (n16); the epilogue's bias and ReLU
+ * included. */
 static void test_linear_threads_bit_identical(void **state)
 {
     (void)state;
-    static const int nk[3][2] = { { 256, 112 }, { 72, 112 }, { 256, 8 } };
+    static const int nk[4][2] = { { 256, 112 }, { 72, 112 }, { 256, 8 }, { 16, 112 } };
     int threads = apg_threads();
-    for (int s = 0; s < 3; s++) {
+    for (int s = 0; s < 4; s++) {
         float *one = linear_relu_on(1, nk[s][0], nk[s][1]), *two = linear_relu_on(2, nk[s][0], nk[s][1]);
         assert_memory_equal(one, two, sizeof(float) * 1024 * (size_t)nk[s][0]);
         free(one);
