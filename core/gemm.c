@@ -62,7 +62,7 @@ struct gemm_split {
 };
 
 /* The epilogue on rows [r0, r1), columns [j0, j1) of C: c += bias[j], then max(c, 0). */
-static void gemm_epilogue_run(const struct gemm_epilogue *ep, float *c, int ldc, int r0, int r1, int j0, int j1)
+void gemm_epilogue_run(const struct gemm_epilogue *ep, float *c, int ldc, int r0, int r1, int j0, int j1)
 {
     const float *restrict bd = ep->bias;
     for (int r = r0; r < r1; r++) {

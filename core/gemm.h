@@ -8,6 +8,9 @@
  * none), then c = max(c, 0) when relu. */
 struct gemm_epilogue { const float *bias; int relu; };
 
+/* The epilogue on rows [r0, r1), columns [j0, j1) of C (bias[j] for column j). */
+void gemm_epilogue_run(const struct gemm_epilogue *ep, float *c, int ldc, int r0, int r1, int j0, int j1);
+
 /* C (m,n) = alpha op(A) op(B) + beta C, op(A) (m,k), op(B) (k,n), then ep (may be NULL);
  * lda/ldb/ldc are the row strides of A, B, C as stored (A is (k,m) in memory when ta).
  * beta 0 ignores C. */

@@ -228,19 +228,15 @@ static int narrow_avx2(void)
 static int narrow_avx2(void) { return 0; }
 #endif
 
-/* The epilogue on C (m,n) after a kernel that has none: c += bias[j], max(c, 0). */
+/* The epilogue on C (m,n) after a kernel that has none (gemm_epilogue_run). */
 static void narrow_epilogue(float *c, int ldc, int m, int n, const float *bias, int relu)
 {
-    for (int i = 0; (bias || relu) && i < m; i++)
-        for (int j = 0; j < n; j++) {
-            float *cij = c + (size_t)i * ldc + j;
-            if (bias) *cij += bias[j];
-            if (relu) *cij = *cij > 0.0f ? *cij : 0.0f;
-        }
+    struct gemm_epilogue ep = { bias, relu };
+    if (bias || relu) gemm_epilogue_run(&ep, c, ldc, 0, m, 0, n);
 }
 
 /* n = 1 (a one-output layer, x w^T): a dot product per row of A (not transposed), B a
- * column at stride ldb; the epilogue after it. */
+ * column at stride ldb; then the epilogue. */
 static void n1_rows(int m, int k, float alpha, const float *a, int lda, const float *b, int ldb, float beta,
                     float *c, int ldc, const float *bias, int relu)
 {
@@ -253,11 +249,10 @@ static void n1_rows(int m, int k, float alpha, const float *a, int lda, const fl
         } else {
             for (int p = 0; p < k; p++) acc += ai[p] * b[(size_t)p * ldb];
         }
-        float *ci = c + (size_t)i * ldc, v = alpha * acc + (beta != 0.0f ? beta * *ci : 0.0f);
-        if (bias) v += bias[0];
-        if (relu) v = v > 0.0f ? v : 0.0f;
-        *ci = v;
+        float *ci = c + (size_t)i * ldc;
+        *ci = alpha * acc + (beta != 0.0f ? beta * *ci : 0.0f);
     }
+    narrow_epilogue(c, ldc, m, 1, bias, relu);
 }
 
 int gemm_narrow(int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
