@@ -173,6 +173,10 @@ void apg_gemm(int ta, int tb, int m, int n, int k, float alpha, const float *a, 
         if (ep) gemm_epilogue_run(ep, c, ldc, 0, m, 0, n);
         return;
     }
+    /* the hand kernels' shapes (gemm_one) stay with them; the rest packs its shared
+     * operand once (core/gemm_pack.c) */
+    int narrow = n == 1 || n == 8 || n == 16 || k <= 16 || (n > 32 && n % 32 == 8);
+    if (!narrow && gemm_packed(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep)) return;
     if (tb && m >= 64 && (size_t)n * (size_t)k <= LINALG_TB_MAX) {
         b = linalg_transpose_b(b, ldb, n, k);
         ldb = n;

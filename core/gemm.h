@@ -17,6 +17,13 @@ void gemm_epilogue_run(const struct gemm_epilogue *ep, float *c, int ldc, int r0
 void apg_gemm(int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
               float beta, float *c, int ldc, const struct gemm_epilogue *ep);
 
+/* core/gemm_pack.c: the same product on BLIS's micro-kernel, the operand that every
+ * block of C reads packed once per call and the blocks split over the task pool; 1 when
+ * done (epilogue included), 0 when the product is too small for it (or BLIS has no
+ * micro-kernel to give). The result depends on the shape alone, not the thread count. */
+int gemm_packed(int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
+                float beta, float *c, int ldc, const struct gemm_epilogue *ep);
+
 /* core/gemm_narrow.c: C (m,n) = alpha op(A) B + beta C (B not transposed), then
  * c += bias[col] (bias NULL: none) and max(c, 0) when relu, by hand when n is 1, 8 or
  * 16 or the depth k is 16 or less; 1 when done (epilogue included), 0 when the shape is not

@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <time.h>
+#include "gemm.h"
 #include "graph.h"
 #include "ops.h"
 #include "params.h"
@@ -310,6 +311,83 @@ static void test_linear_threads_bit_identical(void **state)
     apg_set_threads(threads);
 }
 
+/* gemm_packed (core/gemm_pack.c) called directly: every transpose pair, operands and C
+ * with padded row strides, alpha != 1, beta 0 over a NaN-filled C (C must not be read)
+ * and beta != 0, no epilogue, a bias, a bias and ReLU; shapes with edge panels on both
+ * sides, either side longer (either operand shared) and depths past one k block (384
+ * on SKX). Against a double triple loop; C's padding untouched; 2 threads equal to 1
+ * bit for bit. */
+static const int pk_shapes[][3] = {   /* m, n, k */
+    { 37, 45, 41 }, { 130, 50, 400 }, { 20, 300, 33 }, { 301, 33, 20 }, { 64, 129, 800 }, { 5, 1000, 30 },
+};
+
+static float *pk_run(int nt, int ta, int tb, int m, int n, int k, const float *a, int lda, const float *b, int ldb,
+                     float beta, const float *c0, int ldc, const struct gemm_epilogue *ep)
+{
+    apg_set_threads(nt);
+    float *c = malloc(sizeof(float) * (size_t)m * ldc);
+    memcpy(c, c0, sizeof(float) * (size_t)m * ldc);
+    assert_int_equal(gemm_packed(ta, tb, m, n, k, 0.75f, a, lda, b, ldb, beta, c, ldc, ep), 1);
+    return c;
+}
+
+static void test_gemm_packed_vs_naive(void **state)
+{
+    (void)state;
+    int threads = apg_threads();
+    struct rng rng;
+    rng_seed(&rng, 21);
+    for (int s = 0; s < (int)(sizeof pk_shapes / sizeof pk_shapes[0]); s++)
+        for (int v = 0; v < 12; v++) {
+            int m = pk_shapes[s][0], n = pk_shapes[s][1], k = pk_shapes[s][2];
+            int ta = v & 1, tb = (v >> 1) & 1, mode = v >> 2;      /* mode: 0 none, 1 bias, 2 bias + relu */
+            int lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 2, ldc = n + 5;
+            float beta = s % 2 ? 1.5f : 0.0f;
+            float *a = malloc(sizeof(float) * (size_t)(ta ? k : m) * lda);
+            float *b = malloc(sizeof(float) * (size_t)(tb ? n : k) * ldb);
+            float *c0 = malloc(sizeof(float) * (size_t)m * ldc), *bias = malloc(sizeof(float) * (size_t)n);
+            for (int i = 0; i < (ta ? k : m) * lda; i++) a[i] = rng_uniform(&rng, -1.0f, 1.0f);
+            for (int i = 0; i < (tb ? n : k) * ldb; i++) b[i] = rng_uniform(&rng, -1.0f, 1.0f);
+            for (int i = 0; i < m * ldc; i++) c0[i] = beta != 0.0f ? rng_uniform(&rng, -1.0f, 1.0f) : NAN;
+            for (int j = 0; j < n; j++) bias[j] = rng_uniform(&rng, -1.0f, 1.0f);
+            struct gemm_epilogue ep = { bias, mode == 2 };
+            const struct gemm_epilogue *epp = mode ? &ep : NULL;
+            float *one = pk_run(1, ta, tb, m, n, k, a, lda, b, ldb, beta, c0, ldc, epp);
+            float *two = pk_run(2, ta, tb, m, n, k, a, lda, b, ldb, beta, c0, ldc, epp);
+            assert_memory_equal(one, two, sizeof(float) * (size_t)m * ldc);
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double ref = 0, abs_sum = 0;
+                    for (int p = 0; p < k; p++) {
+                        double t = at(a, lda, ta, i, p) * at(b, ldb, tb, p, j);
+                        ref += t;
+                        abs_sum += fabs(t);
+                    }
+                    ref *= 0.75;
+                    if (beta != 0.0f) ref += beta * (double)c0[(size_t)i * ldc + j];
+                    if (mode) ref += bias[j];
+                    if (mode == 2 && ref < 0) ref = 0;
+                    double got = one[(size_t)i * ldc + j];
+                    if (!close_to(got, ref, abs_sum + 2.0)) {
+                        fprintf(stderr, "m %d n %d k %d ta %d tb %d mode %d: C[%d][%d] = %g, expected %g\n", m, n, k,
+                                ta, tb, mode, i, j, got, ref);
+                        fail();
+                    }
+                }
+                for (int j = n; j < ldc; j++)     /* the padding is not written */
+                    assert_memory_equal(&one[(size_t)i * ldc + j], &c0[(size_t)i * ldc + j], sizeof(float));
+            }
+            free(one);
+            free(two);
+            free(a);
+            free(b);
+            free(c0);
+            free(bias);
+        }
+    assert_int_equal(gemm_packed(0, 0, 4, 4, 4, 1.0f, NULL, 4, NULL, 4, 0.0f, NULL, 4, NULL), 0);   /* too small */
+    apg_set_threads(threads);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -319,6 +397,7 @@ int main(void)
         cmocka_unit_test(test_linear_deterministic),
         cmocka_unit_test(test_pool_runs_each_task_once),
         cmocka_unit_test(test_linear_threads_bit_identical),
+        cmocka_unit_test(test_gemm_packed_vs_naive),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,232 @@
+/* GEMM on BLIS's micro-kernel with our own packing and blocking (gemm.h, gemm_packed).
+ *
+ * bli_sgemm packs both operands on every call, so a product cut into row blocks for
+ * the threads packs the shared operand (a layer's weights, or the batch in dW = dy^T x)
+ * once per block: 10-13% of each block's time on the step's shapes. Here the shared
+ * operand is packed once per call and every block reads it; each block packs only its
+ * own part of the other operand. A strided operand (x W^T reads W as W^T) is packed
+ * straight from its storage, with no transposed copy first.
+ *
+ * In the micro-kernel's view the product is C' (m', n') = alpha P Q + beta C' with
+ * P (m', k) in panels of MR rows and Q (k, n') in panels of NR columns, k in blocks of
+ * KC. C' is C^T when the kernel prefers column-stored tiles (row-major C is then
+ * column-major C^T), else C. Each MR x NR tile of C' is one chain of kernel calls over
+ * the k blocks, whichever block or thread computes it, so the result depends on the
+ * shape alone: never on the thread count or the blocking of the tasks. */
+#include "gemm.h"
+#include "threads.h"
+#include "arena.h"
+#include <blis.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Products from this many multiply-adds take this path (smaller ones: bli_sgemm). */
+#define PACK_MIN_MACS (1L << 16)
+/* Tasks per thread: each product is cut into about this many tasks per thread of the
+ * pool (at least a panel each), so that a thread running late takes fewer. */
+#define PACK_TASKS_PER_THREAD 4
+
+static struct {
+    sgemm_ukr_ft ukr;
+    cntx_t *cntx;
+    int mr, nr, kc, cols;                  /* cols: the kernel prefers column-stored C */
+} uk;
+static pthread_once_t uk_once = PTHREAD_ONCE_INIT;
+
+static void uk_init(void)
+{
+    apg_blis_setup();
+    cntx_t *cx = bli_gks_query_cntx();
+    int mr = (int)bli_cntx_get_blksz_def_dt(BLIS_FLOAT, BLIS_MR, cx);
+    int nr = (int)bli_cntx_get_blksz_def_dt(BLIS_FLOAT, BLIS_NR, cx);
+    int kc = (int)bli_cntx_get_blksz_def_dt(BLIS_FLOAT, BLIS_KC, cx);
+    void_fp f = bli_cntx_get_l3_nat_ukr_dt(BLIS_FLOAT, BLIS_GEMM_UKR, cx);
+    if (!f || mr < 1 || nr < 1 || kc < 1 || mr > 64 || nr > 64) return;   /* uk.ukr stays NULL */
+    uk.cntx = cx;
+    uk.mr = mr;
+    uk.nr = nr;
+    uk.kc = kc;
+    uk.cols = bli_cntx_l3_nat_ukr_prefers_cols_dt(BLIS_FLOAT, BLIS_GEMM_UKR, cx) ? 1 : 0;
+    uk.ukr = (sgemm_ukr_ft)f;
+}
+
+/* Packing buffers: the shared operand (the caller's) and a task's own panels (each
+ * thread's), 64-byte aligned, only growing (the first steps). A pool worker's buffers
+ * are freed when it exits. */
+struct pack_buf { float *p; size_t cap; };
+static _Thread_local struct pack_buf buf_shared, buf_own;
+static pthread_key_t buf_key;
+static pthread_once_t buf_once = PTHREAD_ONCE_INIT;
+static void buf_free(void *v)
+{
+    (void)v;
+    free(buf_shared.p);
+    free(buf_own.p);
+}
+static void buf_key_init(void) { pthread_key_create(&buf_key, buf_free); }
+
+static float *pack_reserve(struct pack_buf *b, size_t floats)
+{
+    if (floats <= b->cap) return b->p;
+    size_t bytes = (floats * sizeof(float) + 63) & ~(size_t)63;
+    float *p = aligned_alloc(64, bytes);
+    if (!p) apg_oom("a packed GEMM operand", bytes);
+    free(b->p);
+    b->p = p;
+    b->cap = bytes / sizeof(float);
+    pthread_once(&buf_once, buf_key_init);
+    pthread_setspecific(buf_key, &buf_key);          /* non-NULL: run buf_free at exit */
+    return p;
+}
+
+/* A panel of w rows (or columns) of an operand, all k deep, stored l-major: out[l w + r]
+ * = X(r0 + r, l) = x[(r0 + r) rs + l ls] for r < rows, 0 past them. Its length is
+ * panel_len(w, k), a multiple of 16 floats so that every panel starts 64-byte aligned. */
+static size_t panel_len(int w, int k) { return ((size_t)w * (size_t)k + 15) & ~(size_t)15; }
+
+static void pack_panel(float *restrict out, int w, int rows, int k, const float *x, long rs, long ls)
+{
+    if (rs == 1) {                                   /* each l: rows contiguous floats */
+        for (int l = 0; l < k; l++) {
+            const float *restrict src = x + (size_t)l * (size_t)ls;
+            float *restrict o = out + (size_t)l * (size_t)w;
+            memcpy(o, src, sizeof(float) * (size_t)rows);
+            for (int r = rows; r < w; r++) o[r] = 0.0f;
+        }
+        return;
+    }
+    for (int r = 0; r < w; r++) {                    /* each row: k strided floats */
+        float *restrict o = out + r;
+        if (r >= rows) {
+            for (int l = 0; l < k; l++) o[(size_t)l * (size_t)w] = 0.0f;
+            continue;
+        }
+        const float *restrict src = x + (size_t)r * (size_t)rs;
+        for (int l = 0; l < k; l++) o[(size_t)l * (size_t)w] = src[(size_t)l * (size_t)ls];
+    }
+}
+
+/* One product in the kernel's view. */
+struct pk {
+    int m, n, k;                           /* C' (m, n), depth k */
+    const float *p; long p_rs, p_cs;       /* P (i, l) = p[i p_rs + l p_cs] */
+    const float *q; long q_rs, q_cs;       /* Q (l, j) = q[l q_rs + j q_cs] */
+    float *c; long c_rs, c_cs;             /* C' (i, j) = c[i c_rs + j c_cs] */
+    float alpha, beta;
+    int split_n;                           /* tasks take Q panels (P shared) or P panels */
+    float *shared;                         /* the packed shared operand, every panel */
+    int per_task;                          /* panels of the split operand per task */
+    int per_pack;                          /* panels of the shared operand per packing task */
+    /* the epilogue on C (row-major, ldc), and whether C' is C^T */
+    const struct gemm_epilogue *ep;
+    float *c0; int ldc, m_c, n_c, ct;
+};
+
+/* Tiles [i0, i1) x [j0, j1) of C' (in panels), from packed pp (P panels from i0) and
+ * qp (Q panels from j0), every k block. */
+static void pk_tiles(const struct pk *s, const float *pp, int i0, int i1, const float *qp, int j0, int j1)
+{
+    int mr = uk.mr, nr = uk.nr, kc = uk.kc;
+    size_t plen = panel_len(mr, s->k), qlen = panel_len(nr, s->k);
+    float one = 1.0f, alpha = s->alpha;
+    auxinfo_t aux;
+    memset(&aux, 0, sizeof aux);
+    for (int l0 = 0; l0 < s->k; l0 += kc) {
+        int kb = s->k - l0 < kc ? s->k - l0 : kc;
+        float *beta = l0 ? &one : (float *)&s->beta;
+        for (int jp = j0; jp < j1; jp++) {
+            const float *b = qp + (size_t)(jp - j0) * qlen + (size_t)l0 * (size_t)nr;
+            int nw = s->n - jp * nr < nr ? s->n - jp * nr : nr;
+            for (int ip = i0; ip < i1; ip++) {
+                const float *a = pp + (size_t)(ip - i0) * plen + (size_t)l0 * (size_t)mr;
+                int mw = s->m - ip * mr < mr ? s->m - ip * mr : mr;
+                const float *an = ip + 1 < i1 ? a + plen : pp + (size_t)l0 * (size_t)mr;
+                bli_auxinfo_set_next_a((float *)an, &aux);
+                bli_auxinfo_set_next_b((float *)(ip + 1 < i1 ? b : b + qlen), &aux);
+                float *c = s->c + (size_t)ip * mr * (size_t)s->c_rs + (size_t)jp * nr * (size_t)s->c_cs;
+                uk.ukr(mw, nw, kb, &alpha, (float *)a, (float *)b, beta, c, s->c_rs, s->c_cs, &aux, uk.cntx);
+            }
+        }
+    }
+}
+
+/* Panels [lo, hi) of Q (q_side) or P, packed into out (panel lo first). */
+static void pack_side(const struct pk *s, int q_side, int lo, int hi, float *out)
+{
+    int w = q_side ? uk.nr : uk.mr, len = q_side ? s->n : s->m;
+    const float *x = q_side ? s->q : s->p;
+    long rs = q_side ? s->q_cs : s->p_rs, ls = q_side ? s->q_rs : s->p_cs;   /* along the panel, along k */
+    size_t plen = panel_len(w, s->k);
+    for (int i = lo; i < hi; i++) {
+        int rows = len - i * w < w ? len - i * w : w;
+        pack_panel(out + (size_t)(i - lo) * plen, w, rows, s->k, x + (size_t)i * w * (size_t)rs, rs, ls);
+    }
+}
+
+static int panels(const struct pk *s, int q_side)
+{
+    return q_side ? (s->n + uk.nr - 1) / uk.nr : (s->m + uk.mr - 1) / uk.mr;
+}
+
+/* Packing task t: panels [t per_pack, (t + 1) per_pack) of the shared operand. */
+static void pk_pack_shared(void *ctx, int t)
+{
+    const struct pk *s = ctx;
+    int q_side = !s->split_n, lo = t * s->per_pack, hi = lo + s->per_pack, n = panels(s, q_side);
+    pack_side(s, q_side, lo, hi < n ? hi : n,
+              s->shared + (size_t)lo * panel_len(q_side ? uk.nr : uk.mr, s->k));
+}
+
+/* Task t: its panels of the split operand packed into this thread's buffer, then its
+ * tiles against every panel of the shared one, then the epilogue on its part of C. */
+static void pk_task(void *ctx, int t)
+{
+    const struct pk *s = ctx;
+    int q_side = s->split_n, n = panels(s, q_side), lo = t * s->per_task;
+    int hi = lo + s->per_task < n ? lo + s->per_task : n;
+    float *own = pack_reserve(&buf_own, panel_len(q_side ? uk.nr : uk.mr, s->k) * (size_t)(hi - lo));
+    pack_side(s, q_side, lo, hi, own);
+    if (q_side) pk_tiles(s, s->shared, 0, panels(s, 0), own, lo, hi);
+    else pk_tiles(s, own, lo, hi, s->shared, 0, panels(s, 1));
+    if (!s->ep) return;
+    /* this task's columns [r0, r1) of C' (split n') or rows (split m') */
+    int unit = q_side ? uk.nr : uk.mr, lim = q_side ? s->n : s->m;
+    int r0 = lo * unit, r1 = hi * unit < lim ? hi * unit : lim;
+    if (s->split_n == s->ct) gemm_epilogue_run(s->ep, s->c0, s->ldc, r0, r1, 0, s->n_c);   /* C's rows */
+    else gemm_epilogue_run(s->ep, s->c0, s->ldc, 0, s->m_c, r0, r1);
+}
+
+int gemm_packed(int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
+                float beta, float *c, int ldc, const struct gemm_epilogue *ep)
+{
+    if (m < 1 || n < 1 || k < 1 || (long)m * n * k < PACK_MIN_MACS) return 0;
+    pthread_once(&uk_once, uk_init);
+    if (!uk.ukr) return 0;
+    /* op(A) (i, l) = a[i ai + l al], op(B) (l, j) = b[l bl + j bj] */
+    long ai = ta ? 1 : lda, al = ta ? lda : 1, bl = tb ? 1 : ldb, bj = tb ? ldb : 1;
+    struct pk s = { .k = k, .alpha = alpha, .beta = beta, .ep = ep, .c0 = c, .ldc = ldc, .m_c = m, .n_c = n,
+                    .ct = uk.cols, .c = c };
+    if (uk.cols) {      /* C' = C^T = op(B)^T op(A)^T: P = op(B)^T (n, k), Q = op(A)^T (k, m) */
+        s.m = n; s.n = m;
+        s.p = b; s.p_rs = bj; s.p_cs = bl;
+        s.q = a; s.q_rs = al; s.q_cs = ai;
+        s.c_rs = 1; s.c_cs = ldc;
+    } else {            /* C' = C: P = op(A), Q = op(B) */
+        s.m = m; s.n = n;
+        s.p = a; s.p_rs = ai; s.p_cs = al;
+        s.q = b; s.q_rs = bl; s.q_cs = bj;
+        s.c_rs = ldc; s.c_cs = 1;
+    }
+    int mp = panels(&s, 0), np = panels(&s, 1);
+    /* split the side with more panels (more tasks to balance); the other is shared */
+    s.split_n = np >= mp;
+    int split = s.split_n ? np : mp, shared = s.split_n ? mp : np, width = apg_parallel_width();
+    s.per_task = (split + PACK_TASKS_PER_THREAD * width - 1) / (PACK_TASKS_PER_THREAD * width);
+    s.per_pack = (shared + 2 * width - 1) / (2 * width);
+    s.shared = pack_reserve(&buf_shared, panel_len(s.split_n ? uk.mr : uk.nr, k) * (size_t)shared);
+    apg_parallel((shared + s.per_pack - 1) / s.per_pack, pk_pack_shared, &s);
+    apg_parallel((split + s.per_task - 1) / s.per_task, pk_task, &s);
+    return 1;
+}
