@@ -86,26 +86,89 @@ static float *pack_reserve(struct pack_buf *b, size_t floats)
  * panel_len(w, k), a multiple of 16 floats so that every panel starts 64-byte aligned. */
 static size_t panel_len(int w, int k) { return ((size_t)w * (size_t)k + 15) & ~(size_t)15; }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define PACK_AVX __attribute__((target("avx")))
+/* Rows r0..r0+8 of the panel, l0..l0+8 deep: an 8 x 8 transpose (rows of x contiguous
+ * along l, out l-major with stride w). */
+PACK_AVX static void tr8x8(float *restrict out, int w, const float *x, long rs)
+{
+    __m256 r0 = _mm256_loadu_ps(x), r1 = _mm256_loadu_ps(x + rs), r2 = _mm256_loadu_ps(x + 2 * rs),
+           r3 = _mm256_loadu_ps(x + 3 * rs), r4 = _mm256_loadu_ps(x + 4 * rs), r5 = _mm256_loadu_ps(x + 5 * rs),
+           r6 = _mm256_loadu_ps(x + 6 * rs), r7 = _mm256_loadu_ps(x + 7 * rs);
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3),
+           t3 = _mm256_unpackhi_ps(r2, r3), t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5),
+           t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xee),
+           u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xee),
+           u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xee),
+           u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xee);
+    _mm256_storeu_ps(out + 0 * (size_t)w, _mm256_permute2f128_ps(u0, u4, 0x20));
+    _mm256_storeu_ps(out + 1 * (size_t)w, _mm256_permute2f128_ps(u1, u5, 0x20));
+    _mm256_storeu_ps(out + 2 * (size_t)w, _mm256_permute2f128_ps(u2, u6, 0x20));
+    _mm256_storeu_ps(out + 3 * (size_t)w, _mm256_permute2f128_ps(u3, u7, 0x20));
+    _mm256_storeu_ps(out + 4 * (size_t)w, _mm256_permute2f128_ps(u0, u4, 0x31));
+    _mm256_storeu_ps(out + 5 * (size_t)w, _mm256_permute2f128_ps(u1, u5, 0x31));
+    _mm256_storeu_ps(out + 6 * (size_t)w, _mm256_permute2f128_ps(u2, u6, 0x31));
+    _mm256_storeu_ps(out + 7 * (size_t)w, _mm256_permute2f128_ps(u3, u7, 0x31));
+}
+
+/* Rows r0..r0+4, l0..l0+4 deep: a 4 x 4 transpose. */
+PACK_AVX static void tr4x4(float *restrict out, int w, const float *x, long rs)
+{
+    __m128 r0 = _mm_loadu_ps(x), r1 = _mm_loadu_ps(x + rs), r2 = _mm_loadu_ps(x + 2 * rs), r3 = _mm_loadu_ps(x + 3 * rs);
+    _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+    _mm_storeu_ps(out, r0);
+    _mm_storeu_ps(out + (size_t)w, r1);
+    _mm_storeu_ps(out + 2 * (size_t)w, r2);
+    _mm_storeu_ps(out + 3 * (size_t)w, r3);
+}
+
+static int pack_avx(void)
+{
+    static int v = -1;
+    if (v < 0) v = __builtin_cpu_supports("avx");
+    return v;
+}
+#endif
+
+/* Rows [r0, r1) of a strided panel (x's rows contiguous along l): out[l w + r] = x[r rs + l]. */
+static void pack_rows(float *restrict out, int w, int r0, int r1, int k, const float *x, long rs)
+{
+    int r = r0;
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (pack_avx()) {                      /* 8 x 8 blocks, then 4 x 4; the depths past them below */
+        int k8 = k & ~7, k4 = k & ~3, r8;
+        for (; r + 8 <= r1; r += 8)
+            for (int l = 0; l < k8; l += 8) tr8x8(out + (size_t)l * w + r, w, x + (size_t)r * rs + l, rs);
+        r8 = r;
+        for (; r + 4 <= r1; r += 4)
+            for (int l = 0; l < k4; l += 4) tr4x4(out + (size_t)l * w + r, w, x + (size_t)r * rs + l, rs);
+        for (int q = r0; q < r; q++)
+            for (int l = q < r8 ? k8 : k4; l < k; l++) out[(size_t)l * w + q] = x[(size_t)q * rs + l];
+    }
+#endif
+    for (; r < r1; r++)
+        for (int l = 0; l < k; l++) out[(size_t)l * w + r] = x[(size_t)r * rs + l];
+}
+
 static void pack_panel(float *restrict out, int w, int rows, int k, const float *x, long rs, long ls)
 {
     if (rs == 1) {                                   /* each l: rows contiguous floats */
         for (int l = 0; l < k; l++) {
             const float *restrict src = x + (size_t)l * (size_t)ls;
             float *restrict o = out + (size_t)l * (size_t)w;
-            memcpy(o, src, sizeof(float) * (size_t)rows);
+            for (int r = 0; r < rows; r++) o[r] = src[r];
             for (int r = rows; r < w; r++) o[r] = 0.0f;
         }
         return;
     }
-    for (int r = 0; r < w; r++) {                    /* each row: k strided floats */
-        float *restrict o = out + r;
-        if (r >= rows) {
-            for (int l = 0; l < k; l++) o[(size_t)l * (size_t)w] = 0.0f;
-            continue;
-        }
-        const float *restrict src = x + (size_t)r * (size_t)rs;
-        for (int l = 0; l < k; l++) o[(size_t)l * (size_t)w] = src[(size_t)l * (size_t)ls];
-    }
+    if (ls == 1) pack_rows(out, w, 0, rows, k, x, rs);
+    else
+        for (int r = 0; r < rows; r++)
+            for (int l = 0; l < k; l++) out[(size_t)l * w + r] = x[(size_t)r * rs + (size_t)l * ls];
+    for (int l = 0; rows < w && l < k; l++)          /* the padding rows */
+        for (int r = rows; r < w; r++) out[(size_t)l * w + r] = 0.0f;
 }
 
 /* One product in the kernel's view. */
