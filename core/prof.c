@@ -48,7 +48,7 @@ void prof_report(FILE *f, long steps)
     if (steps < 1) return;
     int order[PROF_STEP], n = 0;
     for (int s = 1; s < PROF_STEP; s++)
-        if (prof_calls[s][0] + prof_calls[s][1]) order[n++] = s;
+        if (s != PROF_JOIN && prof_calls[s][0] + prof_calls[s][1]) order[n++] = s;
     qsort(order, (size_t)n, sizeof *order, prof_cmp);
     double step_ms = (double)prof_ns[PROF_STEP][0] / 1e6 / (double)steps, parts = 0;
     fprintf(f, "profile: %ld training steps, %.3f ms per step (wall time; parts on other threads add up)\n",
@@ -64,4 +64,11 @@ void prof_report(FILE *f, long steps)
     }
     fprintf(f, "%-18s %10s %12s %12.3f %7.1f%%\n", "(rest of the step)", "", "", step_ms - parts,
             step_ms > 0 ? 100.0 * (step_ms - parts) / step_ms : 0.0);
+    if (prof_calls[PROF_JOIN][0]) {
+        double jw = (double)prof_ns[PROF_JOIN][0] / 1e6 / (double)steps;
+        fprintf(f, "%-18s %10.1f %12.3f %12s %7.1f%%  (within the parts above: the calling thread waiting at the\n"
+                   "%-18s %10s %12s %12s %8s   end of a parallel op for tasks other threads hold)\n",
+                "(join waits)", (double)prof_calls[PROF_JOIN][0] / (double)steps, jw, "",
+                step_ms > 0 ? 100.0 * jw / step_ms : 0.0, "", "", "", "", "");
+    }
 }

@@ -9,7 +9,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-enum { PROF_ZERO = OP_COUNT, PROF_ADAM, PROF_BATCH, PROF_STEP, PROF_SLOTS };
+/* PROF_JOIN: the calling thread's waits at the end of apg_parallel for tasks that other
+ * threads hold (time inside the ops' own, reported apart). */
+enum { PROF_ZERO = OP_COUNT, PROF_ADAM, PROF_BATCH, PROF_JOIN, PROF_STEP, PROF_SLOTS };
 
 extern int prof_on;
 
@@ -18,7 +20,8 @@ uint64_t prof_now(void);                 /* monotonic nanoseconds */
 void prof_add(int slot, int backward, uint64_t ns);
 void prof_reset(void);
 /* The table: per step, each part's calls, forward and backward milliseconds and share
- * of the step (PROF_STEP's time), largest first, and what no part accounts for. */
+ * of the step (PROF_STEP's time), largest first, what no part accounts for, and the
+ * waits at joins. */
 void prof_report(FILE *f, long steps);
 
 #endif

@@ -1,4 +1,5 @@
 #include "threads.h"
+#include "prof.h"
 #include <blis.h>
 #include <pthread.h>
 #include <sched.h>
@@ -148,10 +149,13 @@ void apg_parallel(int n, void (*fn)(void *ctx, int i), void *ctx)
     in_task = 1;
     pool_work(gen);
     in_task = 0;
+    if (atomic_load(&n_done) == n) return;
+    uint64_t t0 = prof_on ? prof_now() : 0;
     for (long s = 0; atomic_load(&n_done) < n; s++) {
         if (s < POOL_SPIN) pool_pause();
         else sched_yield();   /* the worker holding the last task may need this core */
     }
+    if (prof_on) prof_add(PROF_JOIN, 0, prof_now() - t0);
 }
 
 void apg_blis_setup(void)

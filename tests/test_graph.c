@@ -21,6 +21,9 @@
 #include "ops.h"
 #include "params.h"
 #include "prof.h"
+#include "threads.h"
+#include <pthread.h>
+#include <time.h>
 #include "rng.h"
 
 #define GG_B 16
@@ -172,11 +175,68 @@ static void test_profiler_counts_ops(void **state)
     params_free(&c.ps);
 }
 
+/* The join waits: with 2 threads, a task that a worker holds for 5 ms while the calling
+ * thread has finished its own is waited for, and the report shows it in its own line;
+ * with 1 thread nothing is waited for. */
+static pthread_t jw_caller;
+static void jw_task(void *ctx, int i)
+{
+    (void)ctx;
+    (void)i;
+    if (!pthread_equal(pthread_self(), jw_caller)) nanosleep(&(struct timespec){ 0, 5000000 }, NULL);
+}
+
+static int jw_report_has_waits(void)
+{
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    prof_report(f, 1);
+    rewind(f);
+    char line[256];
+    int seen = 0;
+    while (fgets(line, sizeof line, f)) {
+        double calls, ms;
+        if (strncmp(line, "(join waits)", 12) == 0 && sscanf(line + 12, "%lf %lf", &calls, &ms) == 2) {
+            assert_true(calls >= 1.0 && ms >= 1.0);   /* at least one wait, most of a 5 ms task */
+            seen = 1;
+        }
+    }
+    fclose(f);
+    return seen;
+}
+
+static void test_profiler_join_waits(void **state)
+{
+    (void)state;
+    int threads = apg_threads();
+    jw_caller = pthread_self();
+    apg_set_threads(1);
+    prof_reset();
+    prof_on = 1;
+    apg_parallel(2, jw_task, NULL);
+    prof_add(PROF_STEP, 0, 1000000);
+    prof_on = 0;
+    assert_false(jw_report_has_waits());
+    apg_set_threads(2);
+    int waited = 0;
+    for (int tries = 0; tries < 200 && !waited; tries++) {   /* until the worker takes one */
+        prof_reset();
+        prof_on = 1;
+        apg_parallel(2, jw_task, NULL);
+        prof_add(PROF_STEP, 0, 10000000);
+        prof_on = 0;
+        waited = jw_report_has_waits();
+    }
+    assert_true(waited);
+    apg_set_threads(threads);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_first_writes_equal_zeroed_adds),
         cmocka_unit_test(test_profiler_counts_ops),
+        cmocka_unit_test(test_profiler_join_waits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
