@@ -392,7 +392,7 @@ void batch_build(struct batch *b, const struct dataset *d, const int64_t *base,
         b->ids = (int32_t *)p;
         p += data_align_up(nf * sizeof(int32_t));
         struct batch_job job = { b, d, base, rows, n };
-        if (nf >= 8192) apg_parallel(nfld, batch_field, &job);   /* a field a task */
+        if (nf >= 4096) apg_parallel(nfld, batch_field, &job);   /* a field a task */
         else for (int f = 0; f < nfld; f++) batch_field(&job, f);
     } else {
         b->offs = (int32_t *)p;
