@@ -158,10 +158,10 @@ static void gemm_small(int ta, int tb, int m, int n, int k, float alpha, const f
     }
 }
 
-void apg_gemm(int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
-              float beta, float *c, int ldc, const struct gemm_epilogue *ep)
+/* Every path but the packed one; ep's a_rowsum is not theirs (apg_gemm adds it). */
+static void gemm_unpacked(int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda, const float *b,
+                          int ldb, float beta, float *c, int ldc, const struct gemm_epilogue *ep)
 {
-    if (m == 0 || n == 0) return;
     if (k == 0) {
         if (beta == 0.0f)
             for (int i = 0; i < m; i++) memset(c + (size_t)i * ldc, 0, sizeof(float) * (size_t)n);
@@ -173,10 +173,6 @@ void apg_gemm(int ta, int tb, int m, int n, int k, float alpha, const float *a, 
         if (ep) gemm_epilogue_run(ep, c, ldc, 0, m, 0, n);
         return;
     }
-    /* the hand kernels' shapes (gemm_one) stay with them; the rest packs its shared
-     * operand once (core/gemm_pack.c) */
-    int narrow = n == 1 || n == 8 || n == 16 || k <= 16 || (n > 32 && n % 32 == 8);
-    if (!narrow && gemm_packed(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep)) return;
     if (tb && m >= 64 && (size_t)n * (size_t)k <= LINALG_TB_MAX) {
         b = linalg_transpose_b(b, ldb, n, k);
         ldb = n;
@@ -196,3 +192,41 @@ void apg_gemm(int ta, int tb, int m, int n, int k, float alpha, const float *a, 
     apg_parallel((len + blk - 1) / blk, gemm_block, &sp);
 }
 
+
+/* a_rowsum[i] += sum_l op(A)[i][l], l ascending from 0 (the order of the packed path). */
+static void gemm_a_rowsum(int ta, int m, int k, const float *a, int lda, float *rowsum)
+{
+    if (!ta) {
+        for (int i = 0; i < m; i++) {
+            const float *restrict ai = a + (size_t)i * lda;
+            float acc = 0.0f;
+            for (int l = 0; l < k; l++) acc += ai[l];
+            rowsum[i] += acc;
+        }
+        return;
+    }
+    for (int i0 = 0; i0 < m; i0 += 64) {           /* op(A) = A^T: rows of A are along l */
+        int w = m - i0 < 64 ? m - i0 : 64;
+        float acc[64] = { 0 };
+        for (int l = 0; l < k; l++) {
+            const float *restrict al = a + (size_t)l * lda + i0;
+            #pragma omp simd
+            for (int r = 0; r < w; r++) acc[r] += al[r];
+        }
+        for (int r = 0; r < w; r++) rowsum[i0 + r] += acc[r];
+    }
+}
+
+void apg_gemm(int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
+              float beta, float *c, int ldc, const struct gemm_epilogue *ep)
+{
+    if (m == 0 || n == 0) return;
+    /* the hand kernels' shapes (gemm_one) and a few rows (gemm_small) stay with them; the
+     * rest packs its shared operand once (core/gemm_pack.c) */
+    int narrow = n == 1 || n == 8 || n == 16 || k <= 16 || (n > 32 && n % 32 == 8);
+    if (!narrow && m > GEMM_SMALL_M && gemm_packed(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep)) return;
+    struct gemm_epilogue on_c = ep ? *ep : (struct gemm_epilogue){ 0 };
+    on_c.a_rowsum = NULL;
+    gemm_unpacked(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, on_c.bias || on_c.relu ? &on_c : NULL);
+    if (ep && ep->a_rowsum) gemm_a_rowsum(ta, m, k, a, lda, ep->a_rowsum);
+}

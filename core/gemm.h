@@ -6,7 +6,13 @@
 
 /* Applied to each block of C right after it is computed: c += bias[col] (bias NULL:
  * none), then c = max(c, 0) when relu. */
-struct gemm_epilogue { const float *bias; int relu; };
+struct gemm_epilogue {
+    const float *bias;
+    int relu;
+    /* not NULL: a_rowsum[i] += sum over l of op(A)[i][l], l ascending from 0 (a linear
+     * layer's bias gradient read while dW = dy^T x packs dy) */
+    float *a_rowsum;
+};
 
 /* The epilogue on rows [r0, r1), columns [j0, j1) of C (bias[j] for column j). */
 void gemm_epilogue_run(const struct gemm_epilogue *ep, float *c, int ldc, int r0, int r1, int j0, int j1);

@@ -231,7 +231,7 @@ static int narrow_avx2(void) { return 0; }
 /* The epilogue on C (m,n) after a kernel that has none (gemm_epilogue_run). */
 static void narrow_epilogue(float *c, int ldc, int m, int n, const float *bias, int relu)
 {
-    struct gemm_epilogue ep = { bias, relu };
+    struct gemm_epilogue ep = { .bias = bias, .relu = relu };
     if (bias || relu) gemm_epilogue_run(&ep, c, ldc, 0, m, 0, n);
 }
 

@@ -215,6 +215,19 @@ static void pk_tiles(const struct pk *s, const float *pp, int i0, int i1, const 
     }
 }
 
+/* sum[r] += sum over l of panel row r (l ascending), r < rows: the row sums of op(A)
+ * read from its packed panel while it is in cache. */
+static void panel_rowsum(const float *restrict panel, int w, int rows, int k, float *restrict sum)
+{
+    float acc[64] = { 0 };                           /* w <= 64 (uk_init) */
+    for (int l = 0; l < k; l++) {
+        const float *restrict pl = panel + (size_t)l * w;
+        #pragma omp simd
+        for (int r = 0; r < w; r++) acc[r] += pl[r];
+    }
+    for (int r = 0; r < rows; r++) sum[r] += acc[r];
+}
+
 /* Panels [lo, hi) of Q (q_side) or P, packed into out (panel lo first). */
 static void pack_side(const struct pk *s, int q_side, int lo, int hi, float *out)
 {
@@ -222,9 +235,12 @@ static void pack_side(const struct pk *s, int q_side, int lo, int hi, float *out
     const float *x = q_side ? s->q : s->p;
     long rs = q_side ? s->q_cs : s->p_rs, ls = q_side ? s->q_rs : s->p_cs;   /* along the panel, along k */
     size_t plen = panel_len(w, s->k);
+    int sums = s->ep && s->ep->a_rowsum && q_side == s->ct;   /* this side is op(A) */
     for (int i = lo; i < hi; i++) {
         int rows = len - i * w < w ? len - i * w : w;
-        pack_panel(out + (size_t)(i - lo) * plen, w, rows, s->k, x + (size_t)i * w * (size_t)rs, rs, ls);
+        float *o = out + (size_t)(i - lo) * plen;
+        pack_panel(o, w, rows, s->k, x + (size_t)i * w * (size_t)rs, rs, ls);
+        if (sums) panel_rowsum(o, w, rows, s->k, s->ep->a_rowsum + (size_t)i * w);
     }
 }
 
@@ -253,7 +269,7 @@ static void pk_task(void *ctx, int t)
     pack_side(s, q_side, lo, hi, own);
     if (q_side) pk_tiles(s, s->shared, 0, panels(s, 0), own, lo, hi);
     else pk_tiles(s, own, lo, hi, s->shared, 0, panels(s, 1));
-    if (!s->ep) return;
+    if (!s->ep || (!s->ep->bias && !s->ep->relu)) return;
     /* this task's columns [r0, r1) of C' (split n') or rows (split m') */
     int unit = q_side ? uk.nr : uk.mr, lim = q_side ? s->n : s->m;
     int r0 = lo * unit, r1 = hi * unit < lim ? hi * unit : lim;

@@ -42,7 +42,7 @@ static void linear_forward(struct tensor *out, int relu)
 {
     const struct tensor *x = out->src[0], *w = out->src[1], *b = out->src[2];
     int R = tensor_rows(x), M = tensor_cols(x), N = w->shape[0];
-    struct gemm_epilogue ep = { b ? b->data : NULL, relu };
+    struct gemm_epilogue ep = { .bias = b ? b->data : NULL, .relu = relu };
     apg_gemm(0, 1, R, N, M, 1.0f, x->data, M, w->data, M, 0.0f, out->data, N, b || relu ? &ep : NULL);
 }
 
@@ -92,8 +92,13 @@ static void linear_backward(struct tensor *out, int sum_db)
     const float *dy = out->grad;
     if (x->grad)   /* stored (beta 0) when this is the first write into an unzeroed dx */
         apg_gemm(0, 0, R, M, N, 1.0f, dy, N, w->data, M, grad_first_write(x) ? 0.0f : 1.0f, x->grad, M, NULL);
-    if (w->grad) apg_gemm(1, 0, N, M, R, 1.0f, dy, N, x->data, M, 1.0f, w->grad, M, NULL);
-    if (sum_db && b && b->grad) {
+    int db_here = sum_db && b && b->grad;
+    if (w->grad) {   /* dW = dy^T x; with db = the row sums of dy^T, read while it is packed */
+        struct gemm_epilogue ep = { .a_rowsum = db_here ? b->grad : NULL };
+        apg_gemm(1, 0, N, M, R, 1.0f, dy, N, x->data, M, 1.0f, w->grad, M, db_here ? &ep : NULL);
+        db_here = 0;
+    }
+    if (db_here) {
         /* Column blocks, each column summed over rows in order (deterministic), the
          * blocks tasks of the pool. Wide blocks: a generator's output (N = 32768) is
          * read as long contiguous row pieces, not 256-byte strips one row apart. */

@@ -350,7 +350,7 @@ static void test_gemm_packed_vs_naive(void **state)
             for (int i = 0; i < (tb ? n : k) * ldb; i++) b[i] = rng_uniform(&rng, -1.0f, 1.0f);
             for (int i = 0; i < m * ldc; i++) c0[i] = beta != 0.0f ? rng_uniform(&rng, -1.0f, 1.0f) : NAN;
             for (int j = 0; j < n; j++) bias[j] = rng_uniform(&rng, -1.0f, 1.0f);
-            struct gemm_epilogue ep = { bias, mode == 2 };
+            struct gemm_epilogue ep = { .bias = bias, .relu = mode == 2 };
             const struct gemm_epilogue *epp = mode ? &ep : NULL;
             float *one = pk_run(1, ta, tb, m, n, k, a, lda, b, ldb, beta, c0, ldc, epp);
             float *two = pk_run(2, ta, tb, m, n, k, a, lda, b, ldb, beta, c0, ldc, epp);
@@ -388,6 +388,43 @@ static void test_gemm_packed_vs_naive(void **state)
     apg_set_threads(threads);
 }
 
+/* The epilogue's a_rowsum (a linear layer's db from its dW product): the row sums of
+ * op(A) added into it, on the packed path (read from the packed panels) and on the
+ * others (n = 8: a hand kernel; m = 2: the small-m path), for both transposes of A. */
+static void test_gemm_a_rowsum(void **state)
+{
+    (void)state;
+    static const int sh[][3] = { { 72, 112, 1024 }, { 200, 8, 300 }, { 2, 40, 50 } };
+    struct rng rng;
+    rng_seed(&rng, 23);
+    for (int s = 0; s < 3; s++)
+        for (int ta = 0; ta < 2; ta++) {
+            int m = sh[s][0], n = sh[s][1], k = sh[s][2], lda = ta ? m : k;
+            float *a = malloc(sizeof(float) * (size_t)m * k), *b = malloc(sizeof(float) * (size_t)k * n);
+            float *c = malloc(sizeof(float) * (size_t)m * n), *sum = malloc(sizeof(float) * (size_t)m);
+            for (int i = 0; i < m * k; i++) a[i] = rng_uniform(&rng, -1.0f, 1.0f);
+            for (int i = 0; i < k * n; i++) b[i] = rng_uniform(&rng, -1.0f, 1.0f);
+            for (int i = 0; i < m; i++) sum[i] = 0.5f;
+            struct gemm_epilogue ep = { .a_rowsum = sum };
+            apg_gemm(ta, 0, m, n, k, 1.0f, a, lda, b, n, 0.0f, c, n, &ep);
+            for (int i = 0; i < m; i++) {
+                double ref = 0.5, abs_sum = 0.5;
+                for (int l = 0; l < k; l++) {
+                    ref += at(a, lda, ta, i, l);
+                    abs_sum += fabs(at(a, lda, ta, i, l));
+                }
+                assert_true(close_to(sum[i], ref, abs_sum));
+                double c0 = 0;                       /* C is still the product */
+                for (int l = 0; l < k; l++) c0 += at(a, lda, ta, i, l) * b[(size_t)l * n];
+                assert_true(close_to(c[(size_t)i * n], c0, (double)k));
+            }
+            free(a);
+            free(b);
+            free(c);
+            free(sum);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -398,6 +435,7 @@ int main(void)
         cmocka_unit_test(test_pool_runs_each_task_once),
         cmocka_unit_test(test_linear_threads_bit_identical),
         cmocka_unit_test(test_gemm_packed_vs_naive),
+        cmocka_unit_test(test_gemm_a_rowsum),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
