@@ -23,6 +23,7 @@
 #include "prof.h"
 #include "threads.h"
 #include <pthread.h>
+#include <stdatomic.h>
 #include <time.h>
 #include "rng.h"
 
@@ -179,11 +180,19 @@ static void test_profiler_counts_ops(void **state)
  * thread has finished its own is waited for, and the report shows it in its own line;
  * with 1 thread nothing is waited for. */
 static pthread_t jw_caller;
+static _Atomic int jw_worker_in;
+/* On a worker: 5 ms. On the calling thread: return once a worker holds the other task
+ * (or after 50 ms, when none came), so that the caller reaches the join first. */
 static void jw_task(void *ctx, int i)
 {
     (void)ctx;
     (void)i;
-    if (!pthread_equal(pthread_self(), jw_caller)) nanosleep(&(struct timespec){ 0, 5000000 }, NULL);
+    if (!pthread_equal(pthread_self(), jw_caller)) {
+        atomic_store(&jw_worker_in, 1);
+        nanosleep(&(struct timespec){ 0, 5000000 }, NULL);
+        return;
+    }
+    for (int t = 0; t < 500 && !atomic_load(&jw_worker_in); t++) nanosleep(&(struct timespec){ 0, 100000 }, NULL);
 }
 
 static int jw_report_has_waits(void)
@@ -219,8 +228,9 @@ static void test_profiler_join_waits(void **state)
     assert_false(jw_report_has_waits());
     apg_set_threads(2);
     int waited = 0;
-    for (int tries = 0; tries < 200 && !waited; tries++) {   /* until the worker takes one */
+    for (int tries = 0; tries < 20 && !waited; tries++) {   /* until the worker takes one */
         prof_reset();
+        atomic_store(&jw_worker_in, 0);
         prof_on = 1;
         apg_parallel(2, jw_task, NULL);
         prof_add(PROF_STEP, 0, 10000000);
