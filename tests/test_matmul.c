@@ -46,6 +46,20 @@ static double at(const float *m, int ld, int t, int i, int j)
     return t ? m[(size_t)j * ld + i] : m[(size_t)i * ld + j];
 }
 
+/* (op(A) op(B))_ij over depth k in double, and the sum of its terms' magnitudes. */
+static double naive_ij(const float *a, int lda, int ta, const float *b, int ldb, int tb, int i, int j, int k,
+                       double *abs_sum)
+{
+    double s = 0, s_abs = 0;
+    for (int p = 0; p < k; p++) {
+        double v = at(a, lda, ta, i, p) * at(b, ldb, tb, p, j);
+        s += v;
+        s_abs += fabs(v);
+    }
+    *abs_sum = s_abs;
+    return s;
+}
+
 struct mm_case {
     struct param_store ps;
     struct graph g;
@@ -91,12 +105,7 @@ static int mm_check(const float *A, const float *B, const float *C, const float 
     int lda = ta ? m : k, ldb = tb ? k : n, bad = 0;
     for (int i = 0; i < m; i++)
         for (int j = 0; j < n; j++) {
-            double s = 0, s_abs = 0;
-            for (int p = 0; p < k; p++) {
-                double v = at(A, lda, ta, i, p) * at(B, ldb, tb, p, j);
-                s += v;
-                s_abs += fabs(v);
-            }
+            double s_abs, s = naive_ij(A, lda, ta, B, ldb, tb, i, j, k, &s_abs);
             bad += !close_to(C[(size_t)i * n + j], s, s_abs);
         }
     for (int i = 0; i < m; i++)   /* d op(A)_ip = sum_j W_ij op(B)_pj */
@@ -357,13 +366,7 @@ static void test_gemm_packed_vs_naive(void **state)
             assert_memory_equal(one, two, sizeof(float) * (size_t)m * ldc);
             for (int i = 0; i < m; i++) {
                 for (int j = 0; j < n; j++) {
-                    double ref = 0, abs_sum = 0;
-                    for (int p = 0; p < k; p++) {
-                        double t = at(a, lda, ta, i, p) * at(b, ldb, tb, p, j);
-                        ref += t;
-                        abs_sum += fabs(t);
-                    }
-                    ref *= 0.75;
+                    double abs_sum, ref = 0.75 * naive_ij(a, lda, ta, b, ldb, tb, i, j, k, &abs_sum);
                     if (beta != 0.0f) ref += beta * (double)c0[(size_t)i * ldc + j];
                     if (mode) ref += bias[j];
                     if (mode == 2 && ref < 0) ref = 0;
