@@ -49,6 +49,14 @@ if g=$(python3 experiments/bench_gemm.py "$blis_dir" 1024 $((F * 16)) 256 128 64
     ach=$(awk -v s="$(m tr1)" -v mac="$macs" 'BEGIN{printf "%.1f", 2 * mac / 1024 * s / 1e9}')
     echo "BLIS on the step's shapes: $blis_gf GFLOP/s, a GEMM-only step would train $lim samples/s"
     echo "base WDL, 1 thread: $ach GFLOP/s of GEMM work = $(ratio "$ach" "$blis_gf") of the GEMM limit (target >= 0.80)"
+    # BLIS's own threading on the same shapes, alternating with 1 thread: how far two
+    # threads can scale these products on this machine (the ceiling of the 2 / 1 ratio)
+    for rep in $(seq "$REPS"); do
+        for t in 1 2; do
+            collect "bg$t" blis "$(python3 experiments/bench_gemm.py -t "$t" "$blis_dir" 1024 $((F * 16)) 256 128 64 | awk '{print "{\"blis\": " $6 "}"}')"
+        done
+    done
+    echo "BLIS's own 2 threads on these shapes: $(m bg2) GFLOP/s = $(ratio "$(m bg2)" "$(m bg1)") x its 1 thread ($(m bg1)): the machine's ceiling for the 2 / 1 thread ratio"
 else
     echo "(python3 or $blis_dir/libblis.so.4 missing: GEMM limit not measured)"
 fi

@@ -1,20 +1,27 @@
 #!/usr/bin/env python3
 """GEMM limit of an MLP training step: times BLIS sgemm (the library apg links, through
-ctypes, one thread, the kernel set apg selects) on the three products of each layer of
+ctypes, one thread unless -t, the kernel set apg selects) on the three products of each layer of
 a step -- y = x W^T, dx = dy W, dW = dy^T x -- for batch B and widths D0 -> D1 -> ...,
 and prints the step's multiply-adds, the summed GEMM time, the GFLOP/s BLIS reaches and
-the samples/s a step made of nothing but these GEMMs would reach.
+the samples/s a step made of nothing but these GEMMs would reach. With -t T, BLIS runs
+each product on T threads of its own (its OpenMP threading): the scaling that the
+machine allows these shapes, the ceiling for apg's own threads.
 
-usage: bench_gemm.py BLIS_LIB_DIR B D0 D1 [D2 ...]"""
+usage: bench_gemm.py [-t THREADS] BLIS_LIB_DIR B D0 D1 [D2 ...]"""
 import ctypes, os, sys, time
 
 def main():
-    libdir, B, dims = sys.argv[1], int(sys.argv[2]), [int(d) for d in sys.argv[3:]]
+    args, threads = sys.argv[1:], 1
+    if args[:1] == ["-t"]:
+        threads, args = int(args[1]), args[2:]
+    if len(args) < 4 or threads < 1:
+        sys.exit(__doc__)
+    libdir, B, dims = args[0], int(args[1]), [int(d) for d in args[2:]]
     flags = open("/proc/cpuinfo").read()
     if "BLIS_ARCH_TYPE" not in os.environ and " avx512f" in flags:
         os.environ["BLIS_ARCH_TYPE"] = "0"          # SKX, as core/threads.c selects
     blis = ctypes.CDLL(os.path.join(libdir, "libblis.so.4"))
-    blis.bli_thread_set_num_threads(ctypes.c_long(1))
+    blis.bli_thread_set_num_threads(ctypes.c_long(threads))
     NT, T = 0, 8                                     # BLIS_NO_TRANSPOSE, BLIS_TRANSPOSE
     one = ctypes.c_float(1.0)
     L = ctypes.c_long
