@@ -18,9 +18,16 @@ PKG_CFLAGS := $(shell pkg-config --cflags sqlite3 cmocka 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs sqlite3 2>/dev/null)
 TEST_LIBS  := $(shell pkg-config --libs cmocka 2>/dev/null)
 
+# Open MPI (Debian's libopenmpi-dev): linked when installed, so `mpirun -np N ./apg` can
+# shard a grid or a training run; core/dist.c is the only file that includes mpi.h, and
+# a process that mpirun did not launch never starts MPI.
+MPI_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags ompi-c 2>/dev/null))
+MPI_LIBS   := $(shell pkg-config --libs ompi-c 2>/dev/null)
+MPI_DEF    := $(if $(MPI_LIBS),-DAPG_MPI)
+
 WARN     := -std=c11 -Wall -Wextra -Wshadow -Wno-unused-parameter -D_POSIX_C_SOURCE=200809L
 ALL_CFLAGS = $(WARN) $(CFLAGS) -fopenmp -I. $(MODULES:%=-I%) -isystem $(BLIS_INC) $(PKG_CFLAGS) -MMD -MP
-LDLIBS_ALL = -L$(BLIS_LIB) -Wl,-rpath,$(BLIS_LIB) -lblis -lcsv $(PKG_LIBS) -fopenmp -lm
+LDLIBS_ALL = -L$(BLIS_LIB) -Wl,-rpath,$(BLIS_LIB) -lblis -lcsv $(PKG_LIBS) $(MPI_LIBS) -fopenmp -lm
 
 
 LIB_SRC  := $(filter-out experiments/main.c,$(foreach d,$(MODULES),$(wildcard $(d)/*.c)))
@@ -45,6 +52,8 @@ apg: $(B)/.deps-ok $(B)/libapg.a $(B)/experiments/main.o
 $(B)/libapg.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
+
+$(B)/core/dist.o: ALL_CFLAGS += $(MPI_DEF) $(MPI_CFLAGS)
 
 # The run rows record the flags the binary was built with.
 $(B)/results/env.o: ALL_CFLAGS += -DAPG_BUILD_CFLAGS='"$(CC) $(CFLAGS)"'

@@ -3,6 +3,7 @@
  * through `apg reproduce` (the same runner, the same run keys). */
 #include "commands.h"
 #include "cli.h"
+#include "dist.h"
 #include "plot.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,9 +62,11 @@ static int run_missing(const struct plot_cli *a, const char *fig)
     if (a->full) argv[n++] = "--full";
     if (a->retry_failed) argv[n++] = "--retry-failed";
     argv[n] = NULL;
-    printf("apg plot: training what %s lacks for %s: apg reproduce", a->db, fig);
-    for (int i = 0; i < n; i++) printf(" %s", argv[i]);
-    printf("\n");
+    if (dist_rank() == 0) {
+        printf("apg plot: training what %s lacks for %s: apg reproduce", a->db, fig);
+        for (int i = 0; i < n; i++) printf(" %s", argv[i]);
+        printf("\n");
+    }
     fflush(stdout);
     return cmd_reproduce(n, argv);
 }
@@ -112,6 +115,13 @@ int cmd_plot(int argc, char **argv)
             return usage_error(err);
         }
         if (n_figs < 16) figs[n_figs++] = f->name;
+    }
+    if (dist_rank() > 0) {              /* an MPI job's other ranks: train, never open the DB */
+        for (int i = 0; i < n_figs && a.run_missing; i++) {
+            int r = run_missing(&a, figs[i]);
+            if (r == 130) return r;
+        }
+        return 0;
     }
     struct plot_opts po = { .out_dir = a.out, .gnuplot = a.gnuplot, .db_path = a.db, .log = stderr };
     if (plot_check_gnuplot(&po, err, sizeof err)) {

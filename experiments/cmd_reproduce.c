@@ -1,7 +1,9 @@
 /* apg reproduce TABLE.. : runs what the results DB does not hold yet for the paper's
  * tables (experiments/spec_*.c), then prints each table beside the paper's numbers. */
 #include "commands.h"
+#include "dist.h"
 #include "env.h"
+#include "grid_dist.h"
 #include "runner.h"
 #include "table.h"
 #include <stdio.h>
@@ -95,6 +97,16 @@ static int usage_error(const char *msg)
     return 2;
 }
 
+/* A failure before the runs are handed out: in an MPI job the other ranks would wait
+ * for them, so the whole job ends here. */
+static int setup_failed(int rc)
+{
+    if (dist_size() == 1) return rc;
+    fprintf(stderr, "apg reproduce: rank %d of %d: ending the MPI job\n", dist_rank(), dist_size());
+    fflush(NULL);
+    dist_abort(rc);
+}
+
 int cmd_reproduce(int argc, char **argv)
 {
     struct repro_cli a = { .db = "out/results.db", .data_dir = "data", .cache_dir = "out/cache", .format = "text",
@@ -143,10 +155,15 @@ int cmd_reproduce(int argc, char **argv)
                                 .patience = a.patience ? a.patience : a.full ? 2 : 1,
                                 .batch = 1024, .lr = 0.005f, .l2 = 0 };
 
+    /* Rank 0 (or the only process) owns the DB; the other ranks of an MPI job never
+     * open it: they load the same datasets, resolve the same runs and train what rank 0
+     * hands them (experiments/grid_dist.h). */
+    int worker = dist_rank() > 0;
     struct store st;
-    if (store_open(&st, a.db, 0, err, sizeof err)) {
+    memset(&st, 0, sizeof st);
+    if (!worker && store_open(&st, a.db, 0, err, sizeof err)) {
         fprintf(stderr, "apg reproduce: %s\n", err);
-        return 1;
+        return setup_failed(1);
     }
     /* Datasets: each (column, stand-in size) the tables use, resolved and loaded once. */
     static struct run_data data[POOL_MAX];
@@ -163,11 +180,12 @@ int cmd_reproduce(int argc, char **argv)
                 rc = 1;
                 break;
             }
-            printf("%-9s %s: %d rows (train %d, val %d, test %d), %s\n", spec_data_name(rd->which), rd->d.name,
-                   rd->d.n_rows, rd->s.n_train, rd->s.n_val, rd->s.n_test, rd->kind);
+            if (!worker)
+                printf("%-9s %s: %d rows (train %d, val %d, test %d), %s\n", spec_data_name(rd->which), rd->d.name,
+                       rd->d.n_rows, rd->s.n_train, rd->s.n_val, rd->s.n_test, rd->kind);
             if (rd->note[0]) n_fallback++;
         }
-    if (n_fallback) {
+    if (n_fallback && !worker) {
         printf("**************************************************************************\n");
         for (int d = 0; d < n_data; d++)
             if (data[d].note[0]) printf("WARNING: %s\n", data[d].note);
@@ -212,7 +230,7 @@ int cmd_reproduce(int argc, char **argv)
     struct host_env he;
     host_env_read(&he);
     struct run_env env = { .host = he.host, .git_rev = he.git_rev };
-    for (int i = 0; rc == 0 && !a.dry_run && i < n_specs; i++) {
+    for (int i = 0; rc == 0 && !a.dry_run && !worker && i < n_specs; i++) {
         grids[i] = store_grid_begin(&st, specs[i]->name, a.full ? "full" : "quick", cmdline, seeds, &env, err, sizeof err);
         if (grids[i] < 0 || runner_schedule(&st, grids[i], runs + spec_begin[i], spec_begin[i + 1] - spec_begin[i],
                                             err, sizeof err)) {
@@ -228,7 +246,11 @@ int cmd_reproduce(int argc, char **argv)
         for (int j = 0; j < nu && !dup; j++) dup = strcmp(uniq[j].key, runs[i].key) == 0;
         if (!dup) uniq[nu++] = runs[i];
     }
-    if (rc == 0) {
+    if (rc) rc = setup_failed(rc);
+    if (rc == 0 && worker) {
+        int wr = grid_worker(uniq, nu, a.jobs, a.threads);
+        rc = wr < 0 ? 1 : wr == 1 ? 130 : 0;
+    } else if (rc == 0) {
         struct runner_opts ro = { .jobs = a.jobs, .threads = a.threads, .retry_failed = a.retry_failed,
                                   .dry_run = a.dry_run, .stale_s = 600 };
         struct runner_stats rs;
@@ -262,6 +284,6 @@ int cmd_reproduce(int argc, char **argv)
     free(runs);
     free(spec_begin);
     for (int d = 0; d < n_data; d++) run_data_free(&data[d]);
-    store_close(&st);
+    if (!worker) store_close(&st);
     return rc;
 }

@@ -1,5 +1,6 @@
 /* apg: the command-line entry point. Dispatches to the commands of commands.def. */
 #include "commands.h"
+#include "dist.h"
 #include "threads.h"
 #include <stdio.h>
 #include <string.h>
@@ -20,9 +21,35 @@ static void usage(FILE *f)
     fprintf(f, "\nexample: apg train --dataset synthetic --rows 200000 --backbone wdl --epochs 1\n");
 }
 
+/* Under mpirun with several ranks: the commands that share their work among them. */
+static int runs_sharded(const char *name) { return !strcmp(name, "reproduce") || !strcmp(name, "plot"); }
+
+/* Runs a command; in an MPI job every rank does, and a failing rank ends the job (the
+ * others could wait on it forever). */
+static int run_command(const struct command *c, int argc, char **argv)
+{
+    if (dist_size() > 1 && !runs_sharded(c->name)) {
+        if (dist_rank() == 0)
+            fprintf(stderr, "apg %s: does not run as %d MPI ranks (apg reproduce and apg plot --run-missing "
+                    "share their runs among the ranks); run it without mpirun\n", c->name, dist_size());
+        dist_finalize();
+        return 2;
+    }
+    int rc = c->fn(argc, argv);
+    fflush(NULL);
+    if (rc != 0 && dist_size() > 1) dist_abort(rc);
+    dist_finalize();
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     apg_blis_setup();
+    char err[256];
+    if (dist_init(&argc, &argv, err, sizeof err)) {
+        fprintf(stderr, "apg: %s\n", err);
+        return 2;
+    }
     if (argc < 2) {
         usage(stderr);
         return 2;
@@ -32,7 +59,7 @@ int main(int argc, char **argv)
         return 0;
     }
     for (int i = 0; i < N_COMMANDS; i++)
-        if (strcmp(argv[1], commands[i].name) == 0) return commands[i].fn(argc - 2, argv + 2);
+        if (strcmp(argv[1], commands[i].name) == 0) return run_command(&commands[i], argc - 2, argv + 2);
     fprintf(stderr, "apg: unknown command '%s' (valid:", argv[1]);
     for (int i = 0; i < N_COMMANDS; i++) fprintf(stderr, " %s", commands[i].name);
     fprintf(stderr, ")\n");

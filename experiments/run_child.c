@@ -4,6 +4,7 @@
 #include "run_child.h"
 #include "checkpoint.h"
 #include "progress.h"
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -220,6 +221,63 @@ _Noreturn void run_child_main(int fd, const struct run_cfg *rc, int threads)
                             write_all(fd, c.spec_data, sizeof(float) * (size_t)h.spec_floats)));
     close(fd);
     _exit(bad ? 4 : 0);
+}
+
+int run_child_spawn(const struct run_cfg *rc, int threads, const int *close_fds, int n_close, int *pid, int *fd,
+                    char *err, size_t errlen)
+{
+    int fds[2];
+    if (pipe(fds)) {
+        snprintf(err, errlen, "pipe: %s", strerror(errno));
+        return -1;
+    }
+    fflush(stdout);
+    fflush(stderr);
+    pid_t p = fork();
+    if (p < 0) {
+        snprintf(err, errlen, "fork: %s", strerror(errno));
+        close(fds[0]);
+        close(fds[1]);
+        return -1;
+    }
+    if (p == 0) {
+        close(fds[0]);
+        for (int k = 0; k < n_close; k++) close(close_fds[k]);
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        run_child_main(fds[1], rc, threads);
+    }
+    close(fds[1]);
+    *pid = (int)p;
+    *fd = fds[0];
+    return 0;
+}
+
+int child_pipe_read(int fd, char **buf, size_t *len, size_t *cap, int *eof)
+{
+    if (*len + 65536 > *cap) {
+        size_t c = *cap ? 2 * *cap : 1 << 20;
+        while (c < *len + 65536) c *= 2;
+        char *b = realloc(*buf, c);
+        if (!b) return -1;
+        *buf = b;
+        *cap = c;
+    }
+    ssize_t r = read(fd, *buf + *len, *cap - *len);
+    if (r > 0) *len += (size_t)r;
+    else if (r == 0 || (errno != EINTR && errno != EAGAIN)) *eof = 1;
+    return 0;
+}
+
+char *child_failure_message(const char *why, size_t *len)
+{
+    struct child_head *h = calloc(1, sizeof *h);
+    if (!h) return NULL;
+    memcpy(h->magic, CHILD_MAGIC, sizeof h->magic);
+    h->rc = -1;
+    snprintf(h->err, sizeof h->err, "%s", why);
+    *len = sizeof *h;
+    return (char *)h;
 }
 
 int child_result_parse(struct child_result *cr, const char *buf, size_t len, int64_t n_test)

@@ -38,6 +38,17 @@ struct child_result {
 
 /* Trains rc with threads threads, writes the message to fd, exits the process. */
 _Noreturn void run_child_main(int fd, const struct run_cfg *rc, int threads);
+/* Forks a child that trains rc (run_child_main): *pid, and *fd the read end of its
+ * message pipe. The child closes close_fds[0..n_close) (the other children's pipes)
+ * and takes the default SIGINT/SIGTERM. 0, or -1 with err (pipe or fork failed). */
+int  run_child_spawn(const struct run_cfg *rc, int threads, const int *close_fds, int n_close, int *pid, int *fd,
+                     char *err, size_t errlen);
+/* Reads what the pipe fd holds of a child's message onto buf[0..len) (grown as needed,
+ * capacity cap); *eof = 1 at its end or on a read error. 0, or -1 on OOM. */
+int  child_pipe_read(int fd, char **buf, size_t *len, size_t *cap, int *eof);
+/* A complete message of a run that failed before training, with why as its error:
+ * malloc'd, its length in *len; NULL on OOM. */
+char *child_failure_message(const char *why, size_t *len);
 /* Parses a complete message of buf[0..len) for a split of n_test test rows: 0, or -1
  * when truncated or malformed (pointers into buf). */
 int  child_result_parse(struct child_result *cr, const char *buf, size_t len, int64_t n_test);

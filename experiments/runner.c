@@ -5,6 +5,8 @@
 #define _GNU_SOURCE
 #include "runner.h"
 #include "checkpoint.h"
+#include "dist.h"
+#include "grid_dist.h"
 #include "env.h"
 #include "metrics.h"
 #include "progress.h"
@@ -17,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define RUNNER_GROUPS 10
@@ -135,22 +138,7 @@ struct slot {
     int   eof;
 };
 
-static int slot_read(struct slot *sl)
-{
-    if (sl->len + 65536 > sl->cap) {
-        size_t cap = sl->cap ? 2 * sl->cap : 1 << 20;
-        while (cap < sl->len + 65536) cap *= 2;
-        char *b = realloc(sl->buf, cap);
-        if (!b) return -1;
-        sl->buf = b;
-        sl->cap = cap;
-    }
-    ssize_t r = read(sl->fd, sl->buf + sl->len, sl->cap - sl->len);
-    if (r > 0) sl->len += (size_t)r;
-    else if (r == 0) sl->eof = 1;
-    else if (errno != EINTR && errno != EAGAIN) sl->eof = 1;
-    return 0;
-}
+static int slot_read(struct slot *sl) { return child_pipe_read(sl->fd, &sl->buf, &sl->len, &sl->cap, &sl->eof); }
 
 static void fmt_duration(char *out, size_t n, double s)
 {
@@ -241,6 +229,190 @@ static int settle(struct store *st, struct run_cfg *rc, struct slot *sl, int wst
     return RUN_DONE;
 }
 
+/* User groups (Fig 8) per dataset, computed once each. */
+struct group_cache { const struct run_data *rd[SPEC_N_DATA * 4]; int32_t *g[SPEC_N_DATA * 4]; int n; };
+static int32_t *groups_for(struct group_cache *gc, const struct run_data *rd)
+{
+    for (int k = 0; k < gc->n; k++)
+        if (gc->rd[k] == rd) return gc->g[k];
+    if (gc->n == (int)(sizeof gc->rd / sizeof gc->rd[0])) return NULL;
+    gc->rd[gc->n] = rd;
+    return gc->g[gc->n++] = runner_user_groups(&rd->d, &rd->s, RUNNER_GROUPS);
+}
+
+/* A training process killed by a signal while the runner itself goes on (kill -9, the
+ * OOM killer, a worker rank's child) is trained again, at most this many times. */
+#define RUNNER_REISSUE 2
+
+/* The queue of one runner_execute: the run indices to train, in order, growing when a
+ * killed run is reissued. */
+struct queue { int *todo, n, next, *tries; };
+
+/* The training side of the remote ranks of an MPI job (rank 0 only). */
+struct remote { int rank, run; double t0; };
+struct ranks {
+    int size;                    /* the job's ranks; 1: no remote side */
+    int *credit;                 /* free slots each rank has reported */
+    int *hello;                  /* 1 when the rank's hello arrived */
+    struct gd_hello *env;        /* each rank's host and --jobs */
+    struct remote *run;          /* runs out on the ranks */
+    int n_run, cap;
+};
+
+static void ranks_free(struct ranks *rk)
+{
+    free(rk->credit);
+    free(rk->hello);
+    free(rk->env);
+    free(rk->run);
+}
+
+static int ranks_init(struct ranks *rk)
+{
+    memset(rk, 0, sizeof *rk);
+    rk->size = dist_size();
+    if (rk->size == 1) return 0;
+    rk->credit = calloc((size_t)rk->size, sizeof *rk->credit);
+    rk->hello = calloc((size_t)rk->size, sizeof *rk->hello);
+    rk->env = calloc((size_t)rk->size, sizeof *rk->env);
+    return rk->credit && rk->hello && rk->env ? 0 : -1;
+}
+
+/* Settles a finished run (settle) and reissues it when it was killed under a runner
+ * that goes on. Returns the run's status, or -1 on a DB error. */
+static int finish_run(struct store *st, struct run_cfg *runs, struct queue *q, int run, struct slot *sl, int ws,
+                      struct group_cache *gc, double wall, int idx, int total, const struct runner_opts *ro,
+                      struct runner_stats *stats, char *err, size_t errlen)
+{
+    struct run_cfg *r = &runs[run];
+    int st_run = settle(st, r, sl, ws, groups_for(gc, r->data), wall, idx, total, ro, err, errlen);
+    if (st_run < 0) return -1;
+    if (st_run == RUN_DONE) stats->ran_ok++;
+    else if (st_run == RUN_KILLED && !stop_signal && q->tries[run] <= RUNNER_REISSUE) {
+        q->todo[q->n++] = run;
+        stats->reissued++;
+        if (!ro->quiet) printf("      reissued (try %d of %d)\n", q->tries[run] + 1, RUNNER_REISSUE + 1);
+    } else if (st_run == RUN_KILLED) stats->killed++;
+    else stats->ran_failed++;
+    return st_run;
+}
+
+/* Claims the next run of the queue that is still claimable: its index, or -1 when the
+ * queue is empty, -2 on a DB error. */
+static int claim_next(struct store *st, struct run_cfg *runs, struct queue *q, const struct run_env *env,
+                      const struct runner_opts *ro, struct runner_stats *stats, char *err, size_t errlen)
+{
+    while (q->next < q->n) {
+        int run = q->todo[q->next++];
+        int c = store_claim(st, runs[run].key, env, ro->retry_failed, err, errlen);
+        if (c < 0) return -2;
+        if (c > 0) {
+            q->tries[run]++;
+            return run;
+        }
+        stats->elsewhere++;     /* taken (or finished) by another runner meanwhile */
+    }
+    return -1;
+}
+
+/* Rank 0: takes the ranks' messages (hellos, results) and hands queued runs to ranks
+ * with free slots. 0, or -1 with err. */
+static int serve_ranks(struct ranks *rk, struct store *st, struct run_cfg *runs, struct queue *q,
+                       const struct run_env *env0, struct group_cache *gc, int *finished, int total,
+                       const struct runner_opts *ro, struct runner_stats *stats, char *err, size_t errlen)
+{
+    struct gd_msg m;
+    int got;
+    while ((got = gd_next(&m, err, errlen)) > 0) {
+        if (m.from <= 0 || m.from >= rk->size) {
+            free(m.buf);
+            continue;
+        }
+        if (m.tag == GD_READY) {
+            rk->credit[m.from]++;
+            if (!rk->hello[m.from]) rk->env[m.from] = m.hello;
+            rk->hello[m.from] = 1;
+            continue;
+        }
+        int k = 0;                                   /* GD_RESULT */
+        while (k < rk->n_run && !(rk->run[k].rank == m.from && rk->run[k].run == m.run)) k++;
+        if (k == rk->n_run) {
+            free(m.buf);
+            snprintf(err, errlen, "rank %d sent the result of run %d, which it was not given", m.from, m.run);
+            return -1;
+        }
+        struct slot sl = { .buf = m.buf, .len = m.len };
+        (*finished)++;
+        int sr = finish_run(st, runs, q, m.run, &sl, m.wstatus, gc, now_seconds() - rk->run[k].t0,
+                            stats->done_before + *finished, total + stats->reissued, ro, stats, err, errlen);
+        free(m.buf);
+        rk->run[k] = rk->run[--rk->n_run];
+        if (sr < 0) return -1;
+        fflush(stdout);
+    }
+    if (got < 0) return -1;
+    for (int r = 1; r < rk->size; r++)
+        while (rk->credit[r] > 0 && !stop_signal) {
+            char worker[192];
+            struct host_env *he = &rk->env[r].env;
+            snprintf(worker, sizeof worker, "rank %d of %d on %s", r, rk->size, he->host);
+            struct run_env e = { env0->host, he->cpu_model, he->compiler, he->cflags, he->blis_arch, he->git_rev,
+                                 he->git_dirty, rk->env[r].threads, env0->pid, worker };
+            int run = claim_next(st, runs, q, &e, ro, stats, err, errlen);
+            if (run == -2) return -1;
+            if (run < 0) break;
+            if (rk->n_run == rk->cap) {
+                int cap = rk->cap ? 2 * rk->cap : 16;
+                struct remote *nr = realloc(rk->run, sizeof *nr * (size_t)cap);
+                if (!nr) {
+                    snprintf(err, errlen, "out of memory");
+                    return -1;
+                }
+                rk->run = nr;
+                rk->cap = cap;
+            }
+            if (gd_send_run(r, run, &runs[run])) {
+                snprintf(err, errlen, "sending run %d to rank %d failed (MPI)", run, r);
+                store_fail(st, runs[run].key, RUN_KILLED, "the runner could not send it to its rank", err, errlen);
+                return -1;
+            }
+            rk->run[rk->n_run++] = (struct remote){ r, run, now_seconds() };
+            rk->credit[r]--;
+        }
+    return 0;
+}
+
+/* Rank 0, at the end: waits until every rank has said hello and has every slot free
+ * (no message of theirs left unreceived), then tells each to leave. */
+static int release_ranks(struct ranks *rk, char *err, size_t errlen)
+{
+    for (int r = 1; r < rk->size; r++) {
+        while (!stop_signal && !(rk->hello[r] && rk->credit[r] == rk->env[r].jobs)) {
+            struct gd_msg m;
+            int got = gd_next(&m, err, errlen);
+            if (got < 0) return -1;
+            if (got == 0) {
+                struct timespec t = { 0, 2 * 1000 * 1000 };
+                nanosleep(&t, NULL);
+                continue;
+            }
+            free(m.buf);
+            if (m.tag != GD_READY) {
+                snprintf(err, errlen, "rank %d sent a result after the last run", m.from);
+                return -1;
+            }
+            if (!rk->hello[m.from]) rk->env[m.from] = m.hello;
+            rk->hello[m.from] = 1;
+            rk->credit[m.from]++;
+        }
+        if (gd_send_stop(r)) {
+            snprintf(err, errlen, "telling rank %d to stop failed (MPI)", r);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int runner_execute(struct store *st, struct run_cfg *runs, int n, const struct runner_opts *ro,
                    struct runner_stats *stats, char *err, size_t errlen)
 {
@@ -249,19 +421,22 @@ int runner_execute(struct store *st, struct run_cfg *runs, int n, const struct r
     struct host_env he;
     host_env_read(&he);
     struct run_env env = { he.host, he.cpu_model, he.compiler, he.cflags, he.blis_arch, he.git_rev,
-                           he.git_dirty, ro->threads, (int)getpid() };
+                           he.git_dirty, ro->threads, (int)getpid(), NULL };
     int reaped = store_reap(st, he.host, ro->stale_s, err, errlen);
     if (reaped < 0) return -1;
     if (reaped > 0) printf("marked %d stale running run%s killed (their runner is gone); they are redone\n",
                            reaped, reaped == 1 ? "" : "s");
 
-    /* What is to do. */
-    int *todo = malloc(sizeof *todo * (size_t)(n ? n : 1));
-    if (!todo) {
+    /* What is to do: room for every run and its reissues. */
+    struct queue q = { .todo = malloc(sizeof *q.todo * (size_t)(n * (RUNNER_REISSUE + 1) + 1)),
+                       .tries = calloc((size_t)n + 1, sizeof *q.tries) };
+    struct ranks rk;
+    if (!q.todo || !q.tries || ranks_init(&rk)) {
+        free(q.todo);
+        free(q.tries);
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    int n_todo = 0;
     double est = 0;
     for (int i = 0; i < n; i++) {
         int s = store_run_status(st, runs[i].key);
@@ -269,31 +444,36 @@ int runner_execute(struct store *st, struct run_cfg *runs, int n, const struct r
         else if (s == RUN_FAILED && !ro->retry_failed) stats->skipped_failed++;
         else if (s == RUN_RUNNING) stats->elsewhere++;
         else {
-            todo[n_todo++] = i;
+            q.todo[q.n++] = i;
             est += estimate_seconds(st, &runs[i]);
         }
     }
+    int n_todo = q.n;
     stats->to_run = n_todo;
     char eta[48];
-    fmt_duration(eta, sizeof eta, est / (ro->jobs > 0 ? ro->jobs : 1));
+    int width = ro->jobs > 0 ? ro->jobs : 1;         /* runs at once, every rank (same --jobs) */
+    width *= rk.size;
+    fmt_duration(eta, sizeof eta, est / width);
     printf("%d runs: %d to train, %d already stored, %d failed before (%s), %d running elsewhere; "
-           "estimated %s with %d job%s x %d thread%s\n", n, n_todo, stats->done_before, stats->skipped_failed,
+           "estimated %s with %d job%s x %d thread%s", n, n_todo, stats->done_before, stats->skipped_failed,
            ro->retry_failed ? "retried" : "kept; --retry-failed reruns them", stats->elsewhere, eta, ro->jobs,
            ro->jobs == 1 ? "" : "s", ro->threads, ro->threads == 1 ? "" : "s");
+    if (rk.size > 1) printf(" on each of %d MPI ranks", rk.size);
+    printf("\n");
     if (ro->dry_run) {
         for (int i = 0; i < n; i++) {
             int s = store_run_status(st, runs[i].key);
             printf("  %.16s  %-9s  %s %s | %s seed %d K %d P %d\n", runs[i].key, s < 0 ? "new" : run_status_name(s),
                    runs[i].spec->name, runs[i].cell->row, runs[i].cell->col, runs[i].seed, runs[i].K, runs[i].P);
         }
-        free(todo);
-        return 0;
+        int rr = release_ranks(&rk, err, errlen);
+        ranks_free(&rk);
+        free(q.todo);
+        free(q.tries);
+        return rr;
     }
 
-    /* User groups per dataset (Fig 8), computed once. */
-    struct { const struct run_data *rd; int32_t *g; } groups[SPEC_N_DATA * 4];
-    int n_gr = 0;
-
+    struct group_cache gc = { .n = 0 };
     struct sigaction sa = { 0 }, old_int, old_term;
     sa.sa_handler = on_stop;
     sigemptyset(&sa.sa_mask);
@@ -303,59 +483,41 @@ int runner_execute(struct store *st, struct run_cfg *runs, int n, const struct r
 
     int jobs = ro->jobs > 0 ? ro->jobs : 1;
     struct slot *slots = calloc((size_t)jobs, sizeof *slots);
-    int next = 0, active = 0, finished = 0, rc = 0;
+    int *fds = calloc((size_t)jobs, sizeof *fds);
+    int active = 0, finished = 0, rc = 0;
     double last_hb = now_seconds(), busy = 0;
-    if (!slots) {
+    if (!slots || !fds) {
         snprintf(err, errlen, "out of memory");
         rc = -1;
     }
     fflush(stdout);
-    while (rc == 0 && (next < n_todo || active > 0)) {
+    while (rc == 0 && (q.next < q.n || active > 0 || rk.n_run > 0)) {
         if (stop_signal) break;
         /* Fill free slots. */
-        for (int j = 0; j < jobs && next < n_todo && !stop_signal; j++) {
+        for (int j = 0; j < jobs && q.next < q.n && !stop_signal; j++) {
             if (slots[j].pid) continue;
-            struct run_cfg *r = &runs[todo[next]];
-            int c = store_claim(st, r->key, &env, ro->retry_failed, err, errlen);
-            if (c < 0) { rc = -1; break; }
-            next++;
-            if (c == 0) {   /* taken (or finished) by another runner meanwhile */
-                stats->elsewhere++;
-                continue;
-            }
-            int fds[2];
-            if (pipe(fds)) {
-                snprintf(err, errlen, "pipe: %s", strerror(errno));
-                store_fail(st, r->key, RUN_KILLED, "the runner could not start it (pipe)", err, errlen);
+            int run = claim_next(st, runs, &q, &env, ro, stats, err, errlen);
+            if (run == -2) rc = -1;
+            if (run < 0) break;
+            int k = 0;
+            for (int o = 0; o < jobs; o++)
+                if (slots[o].pid) fds[k++] = slots[o].fd;
+            int pid, fd;
+            if (run_child_spawn(&runs[run], ro->threads, fds, k, &pid, &fd, err, errlen)) {
+                char e2[256];
+                store_fail(st, runs[run].key, RUN_KILLED, "the runner could not start it (pipe or fork)", e2, sizeof e2);
                 rc = -1;
                 break;
             }
-            fflush(stdout);
-            fflush(stderr);
-            pid_t pid = fork();
-            if (pid < 0) {
-                snprintf(err, errlen, "fork: %s", strerror(errno));
-                close(fds[0]);
-                close(fds[1]);
-                store_fail(st, r->key, RUN_KILLED, "the runner could not start it (fork)", err, errlen);
-                rc = -1;
-                break;
-            }
-            if (pid == 0) {
-                close(fds[0]);
-                for (int k = 0; k < jobs; k++)
-                    if (slots[k].pid) close(slots[k].fd);
-                signal(SIGINT, SIG_DFL);
-                signal(SIGTERM, SIG_DFL);
-                run_child_main(fds[1], r, ro->threads);   /* never returns */
-            }
-            close(fds[1]);
-            slots[j] = (struct slot){ .pid = pid, .fd = fds[0], .run = todo[next - 1], .t0 = now_seconds() };
+            slots[j] = (struct slot){ .pid = pid, .fd = fd, .run = run, .t0 = now_seconds() };
             active++;
         }
+        if (rc == 0 && rk.size > 1 &&
+            serve_ranks(&rk, st, runs, &q, &env, &gc, &finished, n, ro, stats, err, errlen))
+            rc = -1;
         if (rc) break;
-        if (active == 0) continue;
-        /* Wait for output or exits. */
+        if (active == 0 && rk.size == 1) continue;
+        /* Wait for output or exits (and, in an MPI job, no longer than the ranks' turn). */
         struct pollfd pf[64];
         int map[64], np = 0;
         for (int j = 0; j < jobs && np < 64; j++)
@@ -363,7 +525,7 @@ int runner_execute(struct store *st, struct run_cfg *runs, int n, const struct r
                 pf[np] = (struct pollfd){ .fd = slots[j].fd, .events = POLLIN };
                 map[np++] = j;
             }
-        int pr = np ? poll(pf, (nfds_t)np, 1000) : 0;
+        int pr = np || rk.size > 1 ? poll(pf, (nfds_t)np, rk.size > 1 ? 10 : 1000) : 0;
         for (int k = 0; pr > 0 && k < np; k++)
             if (pf[k].revents & (POLLIN | POLLHUP | POLLERR)) slot_read(&slots[map[k]]);
         double now = now_seconds();
@@ -377,51 +539,47 @@ int runner_execute(struct store *st, struct run_cfg *runs, int n, const struct r
             int ws;
             if (waitpid(sl->pid, &ws, 0) < 0) ws = 0;
             close(sl->fd);
-            struct run_cfg *r = &runs[sl->run];
-            int32_t *g = NULL;
-            for (int k = 0; k < n_gr; k++)
-                if (groups[k].rd == r->data) g = groups[k].g;
-            if (!g && n_gr < (int)(sizeof groups / sizeof groups[0])) {
-                g = runner_user_groups(&r->data->d, &r->data->s, RUNNER_GROUPS);
-                groups[n_gr].rd = r->data;
-                groups[n_gr++].g = g;
-            }
             double wall = now - sl->t0;
             busy += wall;
             finished++;
-            int st_run = settle(st, r, sl, ws, g, wall, stats->done_before + finished, n, ro, err, errlen);
-            if (st_run < 0) rc = -1;
-            else if (st_run == RUN_DONE) stats->ran_ok++;
-            else if (st_run == RUN_KILLED) stats->killed++;
-            else stats->ran_failed++;
+            if (finish_run(st, runs, &q, sl->run, sl, ws, &gc, wall, stats->done_before + finished,
+                           n + stats->reissued, ro, stats, err, errlen) < 0)
+                rc = -1;
             free(sl->buf);
             *sl = (struct slot){ 0 };
             active--;
-            if (!ro->quiet && next < n_todo) {
-                double left = busy / finished * (n_todo - finished) / jobs;
+            if (!ro->quiet && q.next < q.n) {
+                double left = busy / finished * (q.n - finished) / width;
                 fmt_duration(eta, sizeof eta, left);
-                printf("      %d of %d to train left, ETA %s\n", n_todo - finished, n_todo, eta);
+                printf("      %d of %d to train left, ETA %s\n", q.n - q.next + active + rk.n_run, n_todo, eta);
             }
             fflush(stdout);
         }
     }
     int interrupted = stop_signal != 0;
+    if (rc == 0 && !interrupted && release_ranks(&rk, err, errlen)) rc = -1;
     /* Stop what still runs (interrupt or DB error) and mark it killed. */
+    char why[96], e2[256];
+    snprintf(why, sizeof why, "killed: the runner was interrupted (%s)", interrupted ? strsignal(stop_signal) : "error");
     for (int j = 0; slots && j < jobs; j++) {
         if (!slots[j].pid) continue;
         kill(slots[j].pid, SIGKILL);
         waitpid(slots[j].pid, NULL, 0);
         close(slots[j].fd);
         free(slots[j].buf);
-        char why[96], e2[256];
-        snprintf(why, sizeof why, "killed: the runner was interrupted (%s)",
-                 interrupted ? strsignal(stop_signal) : "error");
         store_fail(st, runs[slots[j].run].key, RUN_KILLED, why, e2, sizeof e2);
         stats->killed++;
     }
+    for (int k = 0; k < rk.n_run; k++) {          /* out on other ranks: the job ends with them */
+        store_fail(st, runs[rk.run[k].run].key, RUN_KILLED, why, e2, sizeof e2);
+        stats->killed++;
+    }
     free(slots);
-    for (int k = 0; k < n_gr; k++) free(groups[k].g);
-    free(todo);
+    free(fds);
+    for (int k = 0; k < gc.n; k++) free(gc.g[k]);
+    ranks_free(&rk);
+    free(q.todo);
+    free(q.tries);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     if (interrupted) {

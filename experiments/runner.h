@@ -15,10 +15,14 @@ struct runner_opts {
     double stale_s;         /* heartbeat age after which a running row is taken as dead */
 };
 
-struct runner_stats { int total, done_before, to_run, ran_ok, ran_failed, killed, elsewhere, skipped_failed; };
+/* reissued: runs whose training process was killed and that were trained again. */
+struct runner_stats { int total, done_before, to_run, ran_ok, ran_failed, killed, elsewhere, skipped_failed, reissued; };
 
 /* Runs runs[0..n) of grid (already scheduled and linked by the caller, see
- * runner_schedule). Returns 0 when every run is done or failed, 1 when interrupted
+ * runner_schedule). In an MPI job (rank 0; experiments/grid_dist.h) the other ranks
+ * train runs of the same queue beside this process's own --jobs children. A run whose
+ * training process is killed by a signal while the runner goes on is trained again, up
+ * to twice. Returns 0 when every run is done or failed, 1 when interrupted
  * (SIGINT/SIGTERM: running children are stopped and their runs marked killed), -1 on
  * a DB error (err). */
 int runner_execute(struct store *st, struct run_cfg *runs, int n, const struct runner_opts *ro,

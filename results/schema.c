@@ -68,6 +68,10 @@ static const char *const steps[STORE_SCHEMA_VERSION] = {
      * without a user field. */
     "ALTER TABLE runs ADD COLUMN gauc_users INTEGER;\n"
     "ALTER TABLE runs ADD COLUMN gauc_impressions INTEGER;\n",
+
+    /* 3 -> 4: where an MPI grid trained a run ("rank R of N on HOST"; NULL: a child of
+     * the runner itself). host and pid stay the runner's, which holds the claim. */
+    "ALTER TABLE runs ADD COLUMN worker TEXT;\n",
 };
 
 const char *schema_step(int i)

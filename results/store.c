@@ -262,7 +262,7 @@ int store_claim(struct store *st, const char *key, const struct run_env *e, int 
     sqlite3_stmt *s = prep(st,
         "UPDATE runs SET status = 'running', host = ?2, pid = ?3, cpu_model = ?4, compiler = ?5, "
         "cflags = ?6, blis_arch = ?7, git_rev = ?8, git_dirty = ?9, threads = ?10, started_at = ?11, "
-        "heartbeat = ?11, attempts = attempts + 1, error = NULL "
+        "heartbeat = ?11, attempts = attempts + 1, error = NULL, worker = ?13 "
         "WHERE key = ?1 AND (status IN ('scheduled', 'killed') OR (?12 AND status = 'failed'))");
     if (!s) return fail_db(st, "claim", err, errlen);
     sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
@@ -277,6 +277,8 @@ int store_claim(struct store *st, const char *key, const struct run_env *e, int 
     sqlite3_bind_int(s, 10, e->threads);
     sqlite3_bind_double(s, 11, wall_now());
     sqlite3_bind_int(s, 12, retry_failed);
+    if (e->worker) sqlite3_bind_text(s, 13, e->worker, -1, SQLITE_STATIC);
+    else sqlite3_bind_null(s, 13);
     if (exec_done(s)) return fail_db(st, "claim", err, errlen);
     return sqlite3_changes(st->db) == 1;
 }

@@ -11,7 +11,7 @@
 
 struct sqlite3;
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 struct store {
     struct sqlite3 *db;
@@ -59,10 +59,13 @@ struct run_plan {
 /* Inserts the run as scheduled unless its key is already stored. 0, or -1 with err. */
 int  store_schedule(struct store *st, const struct run_plan *p, char *err, size_t errlen);
 
-/* The host facts a running row carries. */
+/* The host facts a running row carries: host and pid of the runner that claims it (its
+ * heartbeat keeps the claim alive); the others, of the machine that trains it. worker:
+ * NULL, or the MPI rank that trains it ("rank 1 of 4 on node7"). */
 struct run_env {
     const char *host, *cpu_model, *compiler, *cflags, *blis_arch, *git_rev;
     int git_dirty, threads, pid;
+    const char *worker;
 };
 /* Atomically moves the run to running for this process when it is scheduled or killed
  * (or failed, with retry_failed). 1 claimed, 0 not claimable (done, running elsewhere,

@@ -2,9 +2,11 @@
 # Installs the Debian packages APG-C builds and runs with. Idempotent: does nothing
 # when every package is already installed.
 set -euo pipefail
-# clang, libclang-rt-dev and libomp-dev: `make fuzz` (libFuzzer) only.
+# clang, libclang-rt-dev and libomp-dev: `make fuzz` (libFuzzer) only. openmpi-bin and
+# libopenmpi-dev: `mpirun -np N ./apg ...` (sharded grids, data-parallel training) and
+# its tests; apg builds and runs without them as one process.
 PKGS=(build-essential pkg-config libblis-dev libcsv-dev libsqlite3-dev libcmocka-dev gnuplot-nox sqlite3
-      clang libclang-rt-dev libomp-dev)
+      clang libclang-rt-dev libomp-dev openmpi-bin libopenmpi-dev)
 
 missing=()
 for p in "${PKGS[@]}"; do
