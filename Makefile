@@ -42,7 +42,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
 TEST_OBJ := $(TEST_SUPPORT:%.c=$(B)/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 
-.PHONY: all test test-asan valgrind bench bench-scale bench-torch clean deps golden reproduce-all
+.PHONY: all test test-asan valgrind bench bench-scale bench-torch bench-mpi clean deps golden reproduce-all
 .SECONDARY:
 all: apg
 
@@ -115,6 +115,10 @@ valgrind: apg
 # needs Debian's python3-torch) on the same exported data files.
 bench-torch: apg
 	@bash experiments/bench_torch.sh
+
+# Data-parallel training over 2 MPI ranks against 1, bytes per step, projected scaling.
+bench-mpi: apg
+	@bash experiments/bench_mpi.sh
 
 # Fuzzing: every target of tests/fuzz/targets.def (each loader, the cache reader, the
 # checkpoint reader) under libFuzzer with ASan + UBSan, FUZZ_SECONDS each (default 60),

@@ -32,6 +32,7 @@ static const char *prof_name(int s)
     case PROF_ZERO: return "(grad zeroing)";
     case PROF_ADAM: return "(adam)";
     case PROF_BATCH: return "(batch build)";
+    case PROF_DIST: return "(rank exchange)";
     default: return op_table[s].name;
     }
 }

@@ -11,7 +11,9 @@
 
 /* PROF_JOIN: the calling thread's waits at the end of apg_parallel for tasks that other
  * threads hold (time inside the ops' own, reported apart). */
-enum { PROF_ZERO = OP_COUNT, PROF_ADAM, PROF_BATCH, PROF_JOIN, PROF_STEP, PROF_SLOTS };
+/* PROF_DIST: a data-parallel step's gradient exchange between MPI ranks (with the wait
+ * for the slowest rank). */
+enum { PROF_ZERO = OP_COUNT, PROF_ADAM, PROF_BATCH, PROF_DIST, PROF_JOIN, PROF_STEP, PROF_SLOTS };
 
 extern int prof_on;
 

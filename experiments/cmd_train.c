@@ -4,6 +4,9 @@
 #include "commands.h"
 #include "stale_tmp.h"
 #include "dataset.h"
+#include "dist.h"
+#include "runcfg.h"
+#include "train_dist.h"
 #include "model_opts.h"
 #include "train.h"
 #include <math.h>
@@ -31,6 +34,9 @@ static const struct opt train_opts[] = {
     { "micro-batches", OPT_INT, O(t.micro), "M", "cut each minibatch into M parts that the threads train in "
       "parallel, gradients summed in part order (results depend on M, not on --threads); 1: the threads split "
       "each op instead", 1, 64 },
+    { "dist", OPT_FLAG, O(t.dist), NULL, "under mpirun: data-parallel training over the ranks, each a disjoint "
+      "part of every minibatch (--batch stays the global batch), gradients summed over the ranks; rank 0 "
+      "evaluates, prints and saves", 0, 0 },
     { "profile", OPT_FLAG, O(t.profile), NULL, "time every op's forward and backward, the gradient zeroing, Adam and "
       "batch building over the training steps, and print the table on stderr", 0, 0 },
     { "json", OPT_FLAG, O(json), NULL, "print one JSON object with the results as the last line", 0, 0 },
@@ -67,6 +73,8 @@ static void print_json(const struct train_cli *a, const struct data_opts *o, con
     json_num(stdout, "sec_per_epoch", r->sec_per_epoch, 4, ",");
     json_num(stdout, "train_samples_per_s", r->train_samples_per_s, 1, ",");
     json_num(stdout, "infer_samples_per_s", r->infer_samples_per_s, 1, ",");
+    printf("\"dist_ranks\":%d,\"dist_bytes_per_step\":%.0f,\"dist_dense_bytes\":%.0f,\"dist_sparse_bytes\":%.0f,",
+           r->dist_ranks > 1 ? r->dist_ranks : 1, r->dist_bytes_per_step, r->dist_dense_bytes, r->dist_sparse_bytes);
     printf("\"param_bytes\":%zu,\"peak_rss_bytes\":%ld,\"synthetic_fallback\":%s}\n", r->param_bytes,
            r->peak_rss_bytes, d->synthetic_fallback ? "true" : "false");
     (void)o;
@@ -152,8 +160,21 @@ int cmd_train(int argc, char **argv)
         fprintf(stderr, "apg train: --save %s\n", err);
         return 2;
     }
-    a.t.progress = isatty(STDOUT_FILENO);
-    a.t.verbose = 1;
+    int rank0 = dist_rank() == 0;
+    if (dist_size() > 1 && !a.t.dist) {
+        if (rank0) fprintf(stderr, "apg train: under mpirun with %d ranks, add --dist (data-parallel training); "
+                           "without it every rank would train the same model\n", dist_size());
+        return 2;
+    }
+    if (a.t.dist && a.t.micro > 1) {
+        fprintf(stderr, "apg train: --dist and --micro-batches exclude each other\n");
+        return 2;
+    }
+    if (a.t.dist && dist_size() == 1)
+        fprintf(stderr, "apg train: --dist: not launched by mpirun with several ranks: one process trains\n");
+    if (!rank0) a.save = NULL;                /* the other ranks only train */
+    a.t.progress = rank0 && isatty(STDOUT_FILENO);
+    a.t.verbose = rank0;
 
     struct dataset d;
     stale_tmp_sweep_cache(o.cache_dir);   /* cache writes of runs killed meanwhile */
@@ -173,9 +194,31 @@ int cmd_train(int argc, char **argv)
         dataset_free(&d);
         return 2;
     }
+    if (a.t.dist && dist_size() > 1) {       /* every rank must hold the same rows */
+        char sha[65];
+        data_checksum(sha, &d, &s);
+        if (dtrain_check_data(sha, err, sizeof err)) {
+            fprintf(stderr, "apg train: %s\n", err);
+            split_free(&s);
+            dataset_free(&d);
+            return 1;
+        }
+    }
+    if (!rank0) {
+        struct train_result r;
+        int rc = train_run(&a.t, &d, &s, &r, err, sizeof err);
+        if (rc) fprintf(stderr, "apg train: rank %d: %s\n", dist_rank(), err);
+        split_free(&s);
+        dataset_free(&d);
+        return rc == -2 ? 2 : rc ? 1 : 0;
+    }
     printf("dataset %s: %d rows (train %d, val %d, test %d), %d fields, positive rate %.4f\n", d.name,
            d.n_rows, s.n_train, s.n_val, s.n_test, d.n_fields, dataset_pos_rate(&d));
     printf("split: %s\n", how);
+    if (a.t.dist && dist_size() > 1)
+        printf("data-parallel: %d MPI ranks x %d thread%s, each %d of every %d-row minibatch (%s)\n", dist_size(),
+               a.t.threads, a.t.threads == 1 ? "" : "s", (a.t.batch + dist_size() - 1) / dist_size(), a.t.batch,
+               dist_library());
     for (int f = 0; f < d.n_fields; f++)
         if (d.fields[f].num) {
             char fit[200];
@@ -202,6 +245,10 @@ int cmd_train(int argc, char **argv)
         printf("\nbest epoch %d of %d, %.3f s/epoch, train %.0f samples/s, inference %.0f samples/s,"
                " %zu parameter bytes, peak RSS %.1f MB\n", r.best_epoch, r.epochs_run, r.sec_per_epoch,
                r.train_samples_per_s, r.infer_samples_per_s, r.param_bytes, (double)r.peak_rss_bytes / 1048576.0);
+        if (r.dist_ranks > 1)
+            printf("data-parallel: %.1f KB sent per rank per step (allreduce of %.1f KB of dense gradients, "
+                   "%.1f KB of embedding rows to each other rank)\n", r.dist_bytes_per_step / 1024.0,
+                   r.dist_dense_bytes / 1024.0, r.dist_sparse_bytes / 1024.0);
         if (a.json) print_json(&a, &o, &d, &r);
     }
     split_free(&s);

@@ -22,7 +22,10 @@ static void usage(FILE *f)
 }
 
 /* Under mpirun with several ranks: the commands that share their work among them. */
-static int runs_sharded(const char *name) { return !strcmp(name, "reproduce") || !strcmp(name, "plot"); }
+static int runs_sharded(const char *name)
+{
+    return !strcmp(name, "reproduce") || !strcmp(name, "plot") || !strcmp(name, "train");
+}
 
 /* Runs a command; in an MPI job every rank does, and a failing rank ends the job (the
  * others could wait on it forever). */
@@ -31,7 +34,7 @@ static int run_command(const struct command *c, int argc, char **argv)
     if (dist_size() > 1 && !runs_sharded(c->name)) {
         if (dist_rank() == 0)
             fprintf(stderr, "apg %s: does not run as %d MPI ranks (apg reproduce and apg plot --run-missing "
-                    "share their runs among the ranks); run it without mpirun\n", c->name, dist_size());
+                    "share their runs among the ranks, apg train --dist its minibatches); run it without mpirun\n", c->name, dist_size());
         dist_finalize();
         return 2;
     }

@@ -77,20 +77,8 @@ static int context_field(const struct dataset *d)
     return -1;
 }
 
-int run_data_load(struct run_data *rd, char *err, size_t errlen)
+void data_checksum(char out[65], const struct dataset *d, const struct split *s)
 {
-    char why[512];
-    if (dataset_load(&rd->d, &rd->o, why, sizeof why)) {
-        snprintf(err, errlen, "%s: %s", spec_data_name(rd->which), why);
-        return -1;
-    }
-    if (dataset_split(&rd->s, &rd->d, &rd->o, why, sizeof why)) {
-        snprintf(err, errlen, "%s: %s", spec_data_name(rd->which), why);
-        dataset_free(&rd->d);
-        return -1;
-    }
-    rd->loaded = 1;
-    const struct dataset *d = &rd->d;
     struct sha256_ctx c;
     sha256_init(&c);
     sha256_update(&c, d->name, strlen(d->name) + 1);
@@ -109,7 +97,6 @@ int run_data_load(struct run_data *rd, char *err, size_t errlen)
         }
     }
     sha256_update(&c, d->label, sizeof *d->label * (size_t)d->n_rows);
-    const struct split *s = &rd->s;
     hash_i64(&c, s->n_train);
     sha256_update(&c, s->train, sizeof *s->train * (size_t)s->n_train);
     hash_i64(&c, s->n_val);
@@ -118,7 +105,26 @@ int run_data_load(struct run_data *rd, char *err, size_t errlen)
     sha256_update(&c, s->test, sizeof *s->test * (size_t)s->n_test);
     uint8_t dg[32];
     sha256_final(&c, dg);
-    hex(rd->checksum, dg);
+    hex(out, dg);
+}
+
+int run_data_load(struct run_data *rd, char *err, size_t errlen)
+{
+    char why[512];
+    if (dataset_load(&rd->d, &rd->o, why, sizeof why)) {
+        snprintf(err, errlen, "%s: %s", spec_data_name(rd->which), why);
+        return -1;
+    }
+    if (dataset_split(&rd->s, &rd->d, &rd->o, why, sizeof why)) {
+        snprintf(err, errlen, "%s: %s", spec_data_name(rd->which), why);
+        dataset_free(&rd->d);
+        return -1;
+    }
+    rd->loaded = 1;
+    const struct dataset *d = &rd->d;
+    data_checksum(rd->checksum, d, &rd->s);
+    uint8_t dg[32];
+    const struct split *s = &rd->s;
     sha256(s->test, sizeof *s->test * (size_t)s->n_test, dg);
     hex(rd->test_hash, dg);
 

@@ -50,6 +50,9 @@ void run_data_resolve(struct run_data *rd, enum spec_data which, const char *dat
                       int64_t stand_in_rows, uint64_t data_seed);
 /* Loads and splits rd, computes its checksum and placeholder fields. 0, or -1 with err. */
 int  run_data_load(struct run_data *rd, char *err, size_t errlen);
+/* SHA-256 hex of a loaded dataset (name, rows, every field's ids, the labels) and its
+ * split: the identity runs and ranks compare. */
+void data_checksum(char out[65], const struct dataset *d, const struct split *s);
 void run_data_free(struct run_data *rd);
 
 /* Builds rc for cell x seed x (K, P) (K = P = 0: the cell's own). 0, or -1 with err

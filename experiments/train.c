@@ -5,7 +5,9 @@
 #include "prof.h"
 #include "progress.h"
 #include "threads.h"
+#include "dist.h"
 #include "train_mb.h"
+#include "train_dist.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,6 +176,24 @@ int train_run(const struct train_cfg *c, const struct dataset *d, const struct s
     struct adam opt;
     adam_init(&opt, c->lr);
     opt.l2 = c->l2;
+    struct dist_train dtv, *dt = NULL;        /* data-parallel: only with more than one rank */
+    if (c->dist && dist_size() > 1) {
+        if (mb) {
+            snprintf(err, errlen, "--dist and --micro-batches exclude each other");
+            mb_free(mb);
+            free(mb);
+            graph_free(&g);
+            model_free(&m);
+            return -1;
+        }
+        if (dtrain_init(&dtv, &m.ps, err, errlen)) {
+            graph_free(&g);
+            model_free(&m);
+            return -1;
+        }
+        dt = &dtv;
+    }
+    int rank0 = !dt || dt->rank == 0;
 
     int n_eval = s->n_val > s->n_test ? s->n_val : s->n_test;
     int32_t *order = malloc(sizeof *order * (size_t)s->n_train);
@@ -183,6 +203,7 @@ int train_run(const struct train_cfg *c, const struct dataset *d, const struct s
     if (!order || !scores || !labels || !best) {
         snprintf(err, errlen, "out of memory");
         free(order); free(scores); free(labels); free(best);
+        if (dt) dtrain_free(dt);
         if (mb) mb_free(mb);
         free(mb);
         graph_free(&g);
@@ -195,8 +216,8 @@ int train_run(const struct train_cfg *c, const struct dataset *d, const struct s
     double best_val = -1, train_time = 0, infer_time = 0;
     long infer_rows = 0, steps = 0, prof_steps = 0;
     if (c->profile) prof_reset();
-    int since_best = 0;
-    for (int ep = 1; ep <= c->epochs; ep++) {
+    int since_best = 0, rc_dist = 0;
+    for (int ep = 1; ep <= c->epochs && rc_dist == 0; ep++) {
         if (c->shuffle) rng_shuffle_i32(&shuf_rng, order, s->n_train);
         struct progress pb;
         char label[32];
@@ -214,13 +235,25 @@ int train_run(const struct train_cfg *c, const struct dataset *d, const struct s
             } else {
                 struct batch b;
                 graph_reset(&g);
-                uint64_t tb = prof_on ? prof_now() : 0;
-                step_batch(&g, &b, d, m.base, order + i, bn);
-                if (prof_on) prof_add(PROF_BATCH, 0, prof_now() - tb);
-                struct tensor *logit = model_forward(&m, &g, &b);
-                struct tensor *loss = t_bce(&g, logit, b.label);
-                graph_backward(&g, loss);
-                step_loss = loss->data[0];
+                int i0 = 0, i1 = bn;                 /* this rank's rows of the batch */
+                if (dt) dtrain_part(dt, bn, &i0, &i1);
+                step_loss = 0;
+                if (i1 > i0) {
+                    uint64_t tb = prof_on ? prof_now() : 0;
+                    step_batch(&g, &b, d, m.base, order + i + i0, i1 - i0);
+                    if (prof_on) prof_add(PROF_BATCH, 0, prof_now() - tb);
+                    struct tensor *logit = model_forward(&m, &g, &b);
+                    struct tensor *loss = t_bce(&g, logit, b.label);
+                    if (dt) loss = t_scale(&g, loss, (float)(i1 - i0) / (float)bn);
+                    graph_backward(&g, loss);
+                    step_loss = loss->data[0];
+                }
+                uint64_t tx = prof_on && dt ? prof_now() : 0;
+                if (dt && dtrain_reduce(dt, &m.ps, &step_loss, err, errlen)) {
+                    rc_dist = -1;
+                    break;
+                }
+                if (tx) prof_add(PROF_DIST, 0, prof_now() - tx);
             }
             uint64_t ta = prof_on ? prof_now() : 0;
             adam_step(&opt, &m.ps);
@@ -236,18 +269,23 @@ int train_run(const struct train_cfg *c, const struct dataset *d, const struct s
             if (c->on_step) c->on_step(c->on_step_ctx, ++steps);
         }
         prof_on = 0;
+        if (dt && rc_dist == 0 && dtrain_check(dt, &m.ps, ep, err, errlen)) rc_dist = -1;
+        if (rc_dist) break;
         double ep_time = now_seconds() - t0;
         progress_end(&pb);
         train_time += ep_time;
         r->last_train_loss = loss_sum / (double)loss_n;
         r->epochs_run = ep;
 
-        double t1 = now_seconds();
-        model_predict(&m, &g, d, s->val, s->n_val, c->batch, scores);
-        infer_time += now_seconds() - t1;
-        infer_rows += s->n_val;
-        gather_labels(d, s->val, s->n_val, labels);
-        double val_auc = metrics_auc(scores, labels, s->n_val);
+        double t1 = now_seconds(), val_auc = 0;
+        if (rank0) {                          /* rank 0 evaluates; every rank stops alike */
+            model_predict(&m, &g, d, s->val, s->n_val, c->batch, scores);
+            infer_time += now_seconds() - t1;
+            infer_rows += s->n_val;
+            gather_labels(d, s->val, s->n_val, labels);
+            val_auc = metrics_auc(scores, labels, s->n_val);
+        }
+        if (dt) val_auc = dtrain_bcast(val_auc);
         if (c->on_epoch) c->on_epoch(c->on_epoch_ctx, ep, r->last_train_loss, val_auc, ep_time);
         if (c->verbose)
             printf("epoch %d: train loss %.5f  val auc %.5f  (%.2f s, %.0f samples/s)\n", ep,
@@ -262,7 +300,31 @@ int train_run(const struct train_cfg *c, const struct dataset *d, const struct s
             break;
         }
     }
+    if (rc_dist) {
+        free(order); free(scores); free(labels); free(best);
+        dtrain_free(dt);
+        graph_free(&g);
+        model_free(&m);
+        return -1;
+    }
     if (r->best_epoch != r->epochs_run) memcpy(m.ps.data, best, sizeof *best * m.ps.n_floats);
+    if (dt) {
+        r->dist_ranks = dt->size;
+        r->dist_bytes_per_step = dtrain_traffic(dt, &r->dist_dense_bytes, &r->dist_sparse_bytes);
+        dtrain_free(dt);
+    }
+    r->val_auc = best_val;
+    if (c->profile && rank0) prof_report(stderr, prof_steps);
+    r->train_seconds = train_time;
+    r->sec_per_epoch = train_time / r->epochs_run;
+    r->train_samples_per_s = (double)s->n_train * r->epochs_run / train_time;
+    r->test_auc = r->test_logloss = NAN;
+    if (!rank0) {                             /* the other ranks of a data-parallel run */
+        free(order); free(scores); free(labels); free(best);
+        graph_free(&g);
+        model_free(&m);
+        return 0;
+    }
 
     double t2 = now_seconds();
     model_predict(&m, &g, d, s->test, s->n_test, c->batch, scores);
@@ -270,9 +332,7 @@ int train_run(const struct train_cfg *c, const struct dataset *d, const struct s
     infer_rows += s->n_test;
     gather_labels(d, s->test, s->n_test, labels);
     if (c->test_scores) memcpy(c->test_scores, scores, sizeof *scores * (size_t)s->n_test);
-    r->val_auc = best_val;
     r->test_auc = metrics_auc(scores, labels, s->n_test);
-    if (c->profile) prof_report(stderr, prof_steps);
     r->test_logloss = metrics_logloss(scores, labels, s->n_test);
     if (d->user_field >= 0 && !d->fields[d->user_field].multi) {
         int32_t *users = malloc(sizeof *users * (size_t)s->n_test);
@@ -286,9 +346,6 @@ int train_run(const struct train_cfg *c, const struct dataset *d, const struct s
         for (int i = 0; i < s->n_test; i++) scores[i] = d->prob[s->test[i]];
         r->oracle_auc = metrics_auc(scores, labels, s->n_test);
     }
-    r->train_seconds = train_time;
-    r->sec_per_epoch = train_time / r->epochs_run;
-    r->train_samples_per_s = (double)s->n_train * r->epochs_run / train_time;
     r->infer_samples_per_s = infer_time > 0 ? (double)infer_rows / infer_time : 0;
     r->peak_rss_bytes = peak_rss_bytes();
     int rc = 0;

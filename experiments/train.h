@@ -24,6 +24,9 @@ struct train_cfg {
     int      threads;
     int      micro;        /* --micro-batches M: 1, or each minibatch cut into M parts
                               trained in parallel (experiments/train_mb.h) */
+    int      dist;         /* --dist: data-parallel over the MPI job's ranks
+                              (experiments/train_dist.h); only rank 0 evaluates the test
+                              split and calls on_trained */
     int      progress;     /* draw a progress bar on stderr */
     int      verbose;      /* per-epoch lines on stdout */
     int      profile;      /* time each part of the training steps (core/prof.h) and
@@ -56,6 +59,9 @@ struct train_result {
     double last_train_loss;
     size_t param_bytes;
     long   peak_rss_bytes;
+    int    dist_ranks;             /* --dist: the ranks (0: not data-parallel) */
+    double dist_bytes_per_step;    /* --dist: bytes each rank sent per step (train_dist.h) */
+    double dist_dense_bytes, dist_sparse_bytes;   /* its allreduce buffer, its embedding rows */
 };
 
 void train_cfg_default(struct train_cfg *c);

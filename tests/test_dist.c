@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <dirent.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <signal.h>
 #include <stdio.h>
@@ -45,9 +46,9 @@ static void sleep_ms(int ms)
     nanosleep(&t, NULL);
 }
 
-/* Starts `mpirun -np 2 self --rank dir reproduce ARGS` (args NULL-terminated; a ":" in
- * them starts rank 1's own command line, MPMD) with its output in dir/name.log. */
-static pid_t mpi_start(const char *name, const char *const *args)
+/* Starts `mpirun -np NP self --rank dir CMD ARGS` (args NULL-terminated; a ":" in them
+ * starts rank 1's own command line, MPMD) with its output in dir/name.log. */
+static pid_t mpi_start_cmd(const char *np, const char *cmd, const char *name, const char *const *args)
 {
     char log[128];
     snprintf(log, sizeof log, "%s/%s.log", dir, name);
@@ -58,14 +59,14 @@ static pid_t mpi_start(const char *name, const char *const *args)
     argv[n++] = "--allow-run-as-root";
     argv[n++] = "--oversubscribe";
     argv[n++] = "-np";
-    argv[n++] = ranks == 1 ? "2" : "1";
+    argv[n++] = ranks == 1 ? np : "1";
     argv[n++] = self;
     argv[n++] = "--rank";
     argv[n++] = dir;
-    argv[n++] = "reproduce";
+    argv[n++] = cmd;
     for (int i = 0; args[i] && n < 90; i++) {
         if (strcmp(args[i], ":") == 0) {
-            const char *more[] = { ":", "-np", "1", self, "--rank", dir, "reproduce" };
+            const char *more[] = { ":", "-np", "1", self, "--rank", dir, cmd };
             for (int k = 0; k < 7; k++) argv[n++] = more[k];
             continue;
         }
@@ -90,6 +91,8 @@ static pid_t mpi_start(const char *name, const char *const *args)
     }
     return pid;
 }
+
+static pid_t mpi_start(const char *name, const char *const *args) { return mpi_start_cmd("2", "reproduce", name, args); }
 
 static int mpi_wait(pid_t pid, const char *name)
 {
@@ -253,6 +256,100 @@ static void test_dataset_mismatch_refused(void **state)
     assert_int_equal(q_int(db, "SELECT count(*) FROM runs WHERE worker IS NOT NULL AND status = 'done'"), 0);
 }
 
+/* test_auc of the last JSON line of dir/name.log; NAN when absent. */
+static double log_test_auc(const char *name)
+{
+    char path[128], line[4096];
+    snprintf(path, sizeof path, "%s/%s.log", dir, name);
+    FILE *f = fopen(path, "r");
+    double auc = NAN;
+    while (f && fgets(line, sizeof line, f)) {
+        const char *p = strstr(line, "\"test_auc\":");
+        if (line[0] == '{' && p) auc = strtod(p + 11, NULL);
+    }
+    if (f) fclose(f);
+    return auc;
+}
+
+static const char *train_args[] = { "--dataset", "synthetic", "--rows", "30000", "--epochs", "1", "--threads", "1",
+                                    "--json", NULL };
+
+/* In-process apg train with train_args and extra (NULL-terminated), stdout to
+ * dir/name.log: its test AUC. */
+static double train_here(const char *name, const char *const *extra)
+{
+    const char *argv[32];
+    int n = 0;
+    for (int i = 0; train_args[i]; i++) argv[n++] = train_args[i];
+    for (int i = 0; extra && extra[i]; i++) argv[n++] = extra[i];
+    argv[n] = NULL;
+    char path[128];
+    snprintf(path, sizeof path, "%s/%s.log", dir, name);
+    fflush(stdout);
+    int so = dup(1);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    dup2(fileno(f), 1);
+    int rc = cmd_train(n, (char **)argv);
+    fflush(stdout);
+    dup2(so, 1);
+    close(so);
+    fclose(f);
+    assert_int_equal(rc, 0);
+    return log_test_auc(name);
+}
+
+/* 2 ranks x 1 thread with --dist: each rank half of every minibatch, gradients summed
+ * over the ranks. Equal bit for bit to --micro-batches 2 in one process (the same
+ * parts, the same sums), within 1e-4 of plain training; at 1 rank, plain training. */
+static void test_data_parallel_equals_single_process(void **state)
+{
+    (void)state;
+    if (!mpi_usable()) return;
+    const char *micro[] = { "--micro-batches", "2", NULL };
+    double plain = train_here("plain", NULL), parts = train_here("micro2", micro);
+    const char *argv1[32];
+    int n = 0;
+    for (int i = 0; train_args[i]; i++) argv1[n++] = train_args[i];
+    argv1[n++] = "--dist";
+    argv1[n] = NULL;
+    assert_int_equal(mpi_wait(mpi_start_cmd("2", "train", "dist2", argv1), "dist2"), 0);
+    assert_int_equal(mpi_wait(mpi_start_cmd("1", "train", "dist1", argv1), "dist1"), 0);
+    double two = log_test_auc("dist2"), one = log_test_auc("dist1");
+    printf("test AUC: plain %.6f, --micro-batches 2 %.6f, 2 ranks %.6f, 1 rank %.6f\n", plain, parts, two, one);
+    assert_true(two == parts);
+    assert_true(one == plain);
+    assert_true(fabs(two - plain) <= 1e-4);
+    char cmd[320];
+    snprintf(cmd, sizeof cmd, "grep -q 'data-parallel: 2 MPI ranks' %s/dist2.log && grep -q 'sent per rank per step' "
+             "%s/dist2.log", dir, dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* Rank 1 starts from other initial values (--seed 2; the same data): the ranks apply
+ * the same summed gradients to different parameters, and the check after epoch 1 stops
+ * the run on every rank, naming the rank and the epoch. */
+static void test_parameter_drift_stops_the_run(void **state)
+{
+    (void)state;
+    if (!mpi_usable()) return;
+    const char *argv1[48];
+    int n = 0;
+    for (int r = 0; r < 2; r++) {
+        if (r) argv1[n++] = ":";
+        for (int i = 0; train_args[i]; i++) argv1[n++] = train_args[i];
+        argv1[n++] = "--dist";
+        argv1[n++] = "--seed";
+        argv1[n++] = r ? "2" : "1";
+    }
+    argv1[n] = NULL;
+    assert_int_not_equal(mpi_wait(mpi_start_cmd("2", "train", "drift", argv1), "drift"), 0);
+    char cmd[320];
+    snprintf(cmd, sizeof cmd, "grep -q 'after epoch 1 the parameters of rank 1 (checksum [0-9a-f]*) differ from rank "
+             "0.s' %s/drift.log", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 /* This binary as one rank of the MPI job: apg's main for `reproduce` (dist_init, the
  * command, then the job ends together), writing its pid to DIR/rank<R>.pid. */
 static int as_rank(int argc, char **argv)
@@ -269,7 +366,7 @@ static int as_rank(int argc, char **argv)
         fprintf(f, "%d\n", (int)getpid());
         fclose(f);
     }
-    int rc = cmd_reproduce(argc - 4, argv + 4);
+    int rc = strcmp(argv[3], "train") == 0 ? cmd_train(argc - 4, argv + 4) : cmd_reproduce(argc - 4, argv + 4);
     fflush(NULL);
     if (rc != 0 && dist_size() > 1) dist_abort(rc);
     dist_finalize();
@@ -294,11 +391,13 @@ static int teardown(void **state)
 
 int main(int argc, char **argv)
 {
-    if (argc >= 4 && strcmp(argv[1], "--rank") == 0 && strcmp(argv[3], "reproduce") == 0) return as_rank(argc, argv);
+    if (argc >= 4 && strcmp(argv[1], "--rank") == 0) return as_rank(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sharded_grid_equals_single_process),
         cmocka_unit_test(test_killed_worker_run_reissued),
         cmocka_unit_test(test_dataset_mismatch_refused),
+        cmocka_unit_test(test_data_parallel_equals_single_process),
+        cmocka_unit_test(test_parameter_drift_stops_the_run),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

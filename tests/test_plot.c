@@ -211,7 +211,7 @@ static void fixture_run(struct store *st, int64_t grid, const char *spec, const 
     snprintf(p.key, sizeof p.key, "%s-%s-%s-%d", spec, row, col, seed);
     assert_int_equal(store_schedule(st, &p, err, sizeof err), 0);
     assert_int_equal(store_grid_link(st, grid, row, col, seed, 0, 0, p.key, err, sizeof err), 0);
-    struct run_env env = { "h", "c", "cc", "", "", "r", 0, 1, (int)getpid() };
+    struct run_env env = { "h", "c", "cc", "", "", "r", 0, 1, (int)getpid(), NULL };
     assert_int_equal(store_claim(st, p.key, &env, 0, err, sizeof err), 1);
     struct run_result r = { .test_auc = auc, .val_auc = auc, .serving_form = "v3", .n_groups = groups ? 10 : 0,
                             .groups = groups };

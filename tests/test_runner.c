@@ -357,7 +357,7 @@ static void fixture_run_at(struct store *st, int64_t grid, const char *row, cons
     snprintf(p.key, sizeof p.key, "%s-%s-%d-%d-%d", row, col, seed, K, P);
     assert_int_equal(store_schedule(st, &p, err, sizeof err), 0);
     assert_int_equal(store_grid_link(st, grid, row, col, seed, K, P, p.key, err, sizeof err), 0);
-    struct run_env env = { "h", "c", "cc", "", "", "r", 0, 1, (int)getpid() };
+    struct run_env env = { "h", "c", "cc", "", "", "r", 0, 1, (int)getpid(), NULL };
     assert_int_equal(store_claim(st, p.key, &env, 0, err, sizeof err), 1);
     /* 200 test rows: "good" scores separate the classes, the others are noise */
     float sc[200], lb[200];
