@@ -15,10 +15,35 @@ void model_cfg_default(struct model_cfg *c)
     apg_cfg_default(&c->apg);
 }
 
+/* The sharded table's INIT_FN: draws the whole table's normals in embed_table's order
+ * (row-major, std emb_init) and keeps this shard's rows, so every value and the rng's
+ * state after it equal the unsharded table's. */
+static void shard_init(struct tensor *t, struct rng *rng, const void *ctx)
+{
+    const struct model *m = ctx;
+    int E = t->shape[1];
+    float std = m->cfg.emb_init;
+    for (int64_t g = 0; g < m->n_ids; g++) {
+        float *row = g % m->emb_shards == m->emb_shard ? t->data + (size_t)(g / m->emb_shards) * (size_t)E : NULL;
+        for (int e = 0; e < E; e++) {
+            float v = std * (float)rng_normal(rng);
+            if (row) row[e] = v;
+        }
+    }
+}
+
 int model_init(struct model *m, const char *backbone, const struct model_cfg *cfg,
                const struct dataset *d, struct rng *rng, char *err, size_t errlen)
 {
+    return model_init_sharded(m, backbone, cfg, d, rng, 0, 1, err, errlen);
+}
+
+int model_init_sharded(struct model *m, const char *backbone, const struct model_cfg *cfg,
+                       const struct dataset *d, struct rng *rng, int shard, int shards, char *err, size_t errlen)
+{
     memset(m, 0, sizeof *m);
+    m->emb_shard = shard;
+    m->emb_shards = shards > 1 ? shards : 1;
     m->bb = backbone_find(backbone);
     if (!m->bb) {
         snprintf(err, errlen, "unknown backbone '%s' (valid: %s)", backbone, backbone_names());
@@ -43,7 +68,12 @@ int model_init(struct model *m, const char *backbone, const struct model_cfg *cf
         .n_ids = m->n_ids, .emb_init = cfg->emb_init,
         .apg = &m->cfg.apg, .data = d, .dense = m->dense,
     };
-    m->emb = embed_table(&c, "emb", cfg->emb_dim, cfg->emb_init);
+    if (m->emb_shards > 1)
+        m->emb = param_new_fn_sparse(&m->ps, "emb", 2, (int[]){ (int)((m->n_ids - m->emb_shard + m->emb_shards - 1) /
+                                                                       m->emb_shards), cfg->emb_dim },
+                                     shard_init, m);
+    else
+        m->emb = embed_table(&c, "emb", cfg->emb_dim, cfg->emb_init);
     int rc = m->bb->init(m->state, &m->cfg, &c, err, errlen);
     m->n_dense = c.n_dense;
     if (rc) return -1;
@@ -64,8 +94,14 @@ void model_free(struct model *m)
     memset(m, 0, sizeof *m);
 }
 
+struct tensor *model_forward_table(struct model *m, struct graph *g, const struct batch *b, const struct batch *lookup,
+                                   struct tensor *table)
+{
+    struct fwd_ctx f = { .g = g, .batch = b, .emb = embed_lookup(g, table, lookup) };
+    return m->bb->forward(m->state, &f);
+}
+
 struct tensor *model_forward(struct model *m, struct graph *g, const struct batch *b)
 {
-    struct fwd_ctx f = { .g = g, .batch = b, .emb = embed_lookup(g, m->emb, b) };
-    return m->bb->forward(m->state, &f);
+    return model_forward_table(m, g, b, b, m->emb);
 }

@@ -163,6 +163,26 @@ int dist_barrier(void)
     return check(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier");
 }
 
+int dist_alltoall_int(const int *send, int *recv)
+{
+    if (!up || size == 1) {
+        recv[0] = send[0];
+        return 0;
+    }
+    return check(MPI_Alltoall(send, 1, MPI_INT, recv, 1, MPI_INT, MPI_COMM_WORLD), "MPI_Alltoall");
+}
+
+int dist_alltoallv(const void *send, const int *scount, const int *sdispl, void *recv, const int *rcount,
+                   const int *rdispl)
+{
+    if (!up || size == 1) {
+        if (scount[0]) memmove((char *)recv + rdispl[0], (const char *)send + sdispl[0], (size_t)scount[0]);
+        return 0;
+    }
+    return check(MPI_Alltoallv(send, scount, sdispl, MPI_BYTE, recv, rcount, rdispl, MPI_BYTE, MPI_COMM_WORLD),
+                 "MPI_Alltoallv");
+}
+
 #else /* one process */
 
 int dist_init(int *argc, char ***argv, char *err, size_t errlen)
@@ -219,5 +239,17 @@ int dist_allgatherv(const void *mine, size_t len, void *all, const size_t *lens)
     return 0;
 }
 int dist_barrier(void) { return 0; }
+int dist_alltoall_int(const int *send, int *recv)
+{
+    recv[0] = send[0];
+    return 0;
+}
+int dist_alltoallv(const void *send, const int *scount, const int *sdispl, void *recv, const int *rcount,
+                   const int *rdispl)
+{
+    (void)rcount;
+    if (scount[0]) memmove((char *)recv + rdispl[0], (const char *)send + sdispl[0], (size_t)scount[0]);
+    return 0;
+}
 
 #endif

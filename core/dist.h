@@ -39,5 +39,11 @@ int  dist_bcast(void *buf, size_t len, int root);
 int  dist_allgather_lens(size_t len, size_t *lens);
 int  dist_allgatherv(const void *mine, size_t len, void *all, const size_t *lens);
 int  dist_barrier(void);
+/* All-to-all: send[r] ints to rank r, recv[r] from it (one each). */
+int  dist_alltoall_int(const int *send, int *recv);
+/* All-to-all of bytes: rank r gets scount[r] bytes from send + sdispl[r], and this rank
+ * receives rcount[r] bytes from rank r at recv + rdispl[r]. */
+int  dist_alltoallv(const void *send, const int *scount, const int *sdispl, void *recv, const int *rcount,
+                    const int *rdispl);
 
 #endif

@@ -82,13 +82,25 @@ struct tensor *param_new(struct param_store *ps, const char *name, int ndim, con
     return t;
 }
 
-struct tensor *param_new_fn(struct param_store *ps, const char *name, int ndim, const int *shape,
-                            param_init_fn fn, const void *ctx)
+static struct tensor *param_with_fn(struct param_store *ps, const char *name, int ndim, const int *shape,
+                                    param_init_fn fn, const void *ctx, int sparse)
 {
-    struct tensor *t = param_new(ps, name, ndim, shape, INIT_FN, 0.0f, 0);
+    struct tensor *t = param_new(ps, name, ndim, shape, INIT_FN, 0.0f, sparse);
     ps->init_fn[ps->n - 1] = fn;
     ps->init_ctx[ps->n - 1] = ctx;
     return t;
+}
+
+struct tensor *param_new_fn(struct param_store *ps, const char *name, int ndim, const int *shape,
+                            param_init_fn fn, const void *ctx)
+{
+    return param_with_fn(ps, name, ndim, shape, fn, ctx, 0);
+}
+
+struct tensor *param_new_fn_sparse(struct param_store *ps, const char *name, int ndim, const int *shape,
+                                   param_init_fn fn, const void *ctx)
+{
+    return param_with_fn(ps, name, ndim, shape, fn, ctx, 1);
 }
 
 /* Each tensor starts at a 16-float (64-byte) boundary of the slab. */

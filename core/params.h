@@ -42,6 +42,9 @@ struct tensor *param_new(struct param_store *ps, const char *name, int ndim, con
 /* Declare a parameter initialised by fn(t, rng, ctx); ctx must outlive params_alloc. */
 struct tensor *param_new_fn(struct param_store *ps, const char *name, int ndim, const int *shape,
                             param_init_fn fn, const void *ctx);
+/* The same, a row-sparse table (param_new's sparse = 1). */
+struct tensor *param_new_fn_sparse(struct param_store *ps, const char *name, int ndim, const int *shape,
+                                   param_init_fn fn, const void *ctx);
 /* Allocate the slabs and initialise every parameter from rng (in declaration order). */
 void params_alloc(struct param_store *ps, struct rng *rng);
 size_t params_bytes(const struct param_store *ps);   /* 4 * n_floats */

@@ -31,13 +31,27 @@ for rep in $(seq "$REPS"); do
         collect "bytes$f" dist_bytes_per_step "$j"; collect "dense$f" dist_dense_bytes "$j"
         collect "sparse$f" dist_sparse_bytes "$j"
     done
+    j=$(run "${MPIRUN[@]}" ./apg train --dist --shard-embeddings --backbone wdl)
+    collect twoshard train_samples_per_s "$j"; collect auc2shard test_auc "$j"; collect bytesshard dist_bytes_per_step "$j"
 done
 printf "%-6s %16s %16s %8s %18s %12s %12s\n" model "1 rank samp/s" "2 ranks samp/s" ratio "KB/step per rank" "auc 1 rank" "auc 2 ranks"
 for f in none v6; do
     printf "%-6s %16.0f %16.0f %8s %18.1f %12.5f %12.5f\n" "$f" "$(m one$f)" "$(m two$f)" "$(ratio "$(m two$f)" "$(m one$f)")" \
         "$(awk -v b="$(m bytes$f)" 'BEGIN{print b / 1024}')" "$(m auc1$f)" "$(m auc2$f)"
 done
+printf "%-6s %16.0f %16.0f %8s %18.1f %12.5f %12.5f\n" "shard" "$(m onenone)" "$(m twoshard)" \
+    "$(ratio "$(m twoshard)" "$(m onenone)")" "$(awk -v b="$(m bytesshard)" 'BEGIN{print b / 1024}')" "$(m auc1none)" "$(m auc2shard)"
+echo "(shard: base with --shard-embeddings, each rank holding half the table's rows)"
 echo "(target: 2 ranks x 1 thread >= 1.70 x 1 rank, for base and v6)"
+
+echo
+echo "== per-rank memory of row-sharded embedding tables (--shard-embeddings), the paper's Alibaba scale:"
+echo "   100M users + 80M items, emb 16, Adam; a row here is 16 floats of value, gradient and two"
+echo "   moments (256 B) + 9 B of bookkeeping (touched-row list, mark, L2 step count)"
+for n in 1 8 32 128; do
+    awk -v n="$n" 'BEGIN{ rows = 180e6; b = rows * (16 * 4 * 4 + 9) / n;
+        printf "   N = %3d: %8.2f GB per rank\n", n, b / 1e9 }'
+done
 
 echo
 echo "== projected efficiency on N machines, 25 Gbit/s, by a model on paper (not measured):"

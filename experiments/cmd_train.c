@@ -37,6 +37,8 @@ static const struct opt train_opts[] = {
     { "dist", OPT_FLAG, O(t.dist), NULL, "under mpirun: data-parallel training over the ranks, each a disjoint "
       "part of every minibatch (--batch stays the global batch), gradients summed over the ranks; rank 0 "
       "evaluates, prints and saves", 0, 0 },
+    { "shard-embeddings", OPT_FLAG, O(t.shard_emb), NULL, "with --dist: split the embedding rows over the ranks "
+      "(row g on rank g mod N, with its Adam moments), the rows a minibatch reads fetched from their ranks", 0, 0 },
     { "profile", OPT_FLAG, O(t.profile), NULL, "time every op's forward and backward, the gradient zeroing, Adam and "
       "batch building over the training steps, and print the table on stderr", 0, 0 },
     { "json", OPT_FLAG, O(json), NULL, "print one JSON object with the results as the last line", 0, 0 },
@@ -73,6 +75,7 @@ static void print_json(const struct train_cli *a, const struct data_opts *o, con
     json_num(stdout, "sec_per_epoch", r->sec_per_epoch, 4, ",");
     json_num(stdout, "train_samples_per_s", r->train_samples_per_s, 1, ",");
     json_num(stdout, "infer_samples_per_s", r->infer_samples_per_s, 1, ",");
+    printf("\"emb_bytes_here\":%.0f,", r->emb_bytes_here);
     printf("\"dist_ranks\":%d,\"dist_bytes_per_step\":%.0f,\"dist_dense_bytes\":%.0f,\"dist_sparse_bytes\":%.0f,",
            r->dist_ranks > 1 ? r->dist_ranks : 1, r->dist_bytes_per_step, r->dist_dense_bytes, r->dist_sparse_bytes);
     printf("\"param_bytes\":%zu,\"peak_rss_bytes\":%ld,\"synthetic_fallback\":%s}\n", r->param_bytes,
@@ -166,6 +169,15 @@ int cmd_train(int argc, char **argv)
                            "without it every rank would train the same model\n", dist_size());
         return 2;
     }
+    if (a.t.shard_emb && !a.t.dist) {
+        fprintf(stderr, "apg train: --shard-embeddings needs --dist (under mpirun)\n");
+        return 2;
+    }
+    if (a.t.shard_emb && a.save) {
+        fprintf(stderr, "apg train: --save with --shard-embeddings: no rank holds the whole table to write; "
+                "train without --shard-embeddings to save a checkpoint\n");
+        return 2;
+    }
     if (a.t.dist && a.t.micro > 1) {
         fprintf(stderr, "apg train: --dist and --micro-batches exclude each other\n");
         return 2;
@@ -245,6 +257,9 @@ int cmd_train(int argc, char **argv)
         printf("\nbest epoch %d of %d, %.3f s/epoch, train %.0f samples/s, inference %.0f samples/s,"
                " %zu parameter bytes, peak RSS %.1f MB\n", r.best_epoch, r.epochs_run, r.sec_per_epoch,
                r.train_samples_per_s, r.infer_samples_per_s, r.param_bytes, (double)r.peak_rss_bytes / 1048576.0);
+        if (r.emb_bytes_here > 0)
+            printf("embedding rows sharded over %d ranks: rank 0 holds %.1f MB of the table with its gradient and "
+                   "Adam moments\n", r.dist_ranks, r.emb_bytes_here / 1048576.0);
         if (r.dist_ranks > 1)
             printf("data-parallel: %.1f KB sent per rank per step (allreduce of %.1f KB of dense gradients, "
                    "%.1f KB of embedding rows to each other rank)\n", r.dist_bytes_per_step / 1024.0,

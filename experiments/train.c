@@ -8,6 +8,7 @@
 #include "dist.h"
 #include "train_mb.h"
 #include "train_dist.h"
+#include "emb_shard.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,7 +146,9 @@ int train_run(const struct train_cfg *c, const struct dataset *d, const struct s
     rng_fork(&shuf_rng, &root, 2);
 
     struct model m;
-    if (model_init(&m, c->backbone, &c->model, d, &init_rng, err, errlen)) {
+    int shard = c->dist && c->shard_emb && dist_size() > 1;   /* embedding rows over the ranks */
+    if (model_init_sharded(&m, c->backbone, &c->model, d, &init_rng, shard ? dist_rank() : 0, shard ? dist_size() : 1,
+                           err, errlen)) {
         model_free(&m);
         return -2;   /* the configuration does not fit the dataset */
     }
@@ -186,12 +189,22 @@ int train_run(const struct train_cfg *c, const struct dataset *d, const struct s
             model_free(&m);
             return -1;
         }
-        if (dtrain_init(&dtv, &m.ps, err, errlen)) {
+        if (dtrain_init(&dtv, &m.ps, shard ? m.emb : NULL, err, errlen)) {
             graph_free(&g);
             model_free(&m);
             return -1;
         }
         dt = &dtv;
+    }
+    struct emb_shard esv, *es = NULL;
+    if (shard) {
+        if (es_init(&esv, &m, err, errlen)) {
+            dtrain_free(dt);
+            graph_free(&g);
+            model_free(&m);
+            return -1;
+        }
+        es = &esv;
     }
     int rank0 = !dt || dt->rank == 0;
 
@@ -204,6 +217,7 @@ int train_run(const struct train_cfg *c, const struct dataset *d, const struct s
         snprintf(err, errlen, "out of memory");
         free(order); free(scores); free(labels); free(best);
         if (dt) dtrain_free(dt);
+        if (es) es_free(es);
         if (mb) mb_free(mb);
         free(mb);
         graph_free(&g);
@@ -238,15 +252,37 @@ int train_run(const struct train_cfg *c, const struct dataset *d, const struct s
                 int i0 = 0, i1 = bn;                 /* this rank's rows of the batch */
                 if (dt) dtrain_part(dt, bn, &i0, &i1);
                 step_loss = 0;
+                struct tensor *table = m.emb;
+                struct batch look;                   /* b with its ids renumbered into table */
+                memset(&b, 0, sizeof b);
                 if (i1 > i0) {
                     uint64_t tb = prof_on ? prof_now() : 0;
                     step_batch(&g, &b, d, m.base, order + i + i0, i1 - i0);
                     if (prof_on) prof_add(PROF_BATCH, 0, prof_now() - tb);
-                    struct tensor *logit = model_forward(&m, &g, &b);
+                }
+                look = b;
+                if (es) {                            /* the rows this part reads, from their ranks */
+                    uint64_t tx = prof_on ? prof_now() : 0;
+                    if (!(table = es_fetch(es, &b, &look, err, errlen))) {
+                        rc_dist = -1;
+                        break;
+                    }
+                    if (tx) prof_add(PROF_DIST, 0, prof_now() - tx);
+                }
+                if (i1 > i0) {
+                    struct tensor *logit = model_forward_table(&m, &g, &b, &look, table);
                     struct tensor *loss = t_bce(&g, logit, b.label);
                     if (dt) loss = t_scale(&g, loss, (float)(i1 - i0) / (float)bn);
                     graph_backward(&g, loss);
                     step_loss = loss->data[0];
+                }
+                if (es) {
+                    uint64_t tx = prof_on ? prof_now() : 0;
+                    if (es_push_grads(es, err, errlen)) {
+                        rc_dist = -1;
+                        break;
+                    }
+                    if (tx) prof_add(PROF_DIST, 0, prof_now() - tx);
                 }
                 uint64_t tx = prof_on && dt ? prof_now() : 0;
                 if (dt && dtrain_reduce(dt, &m.ps, &step_loss, err, errlen)) {
@@ -278,8 +314,12 @@ int train_run(const struct train_cfg *c, const struct dataset *d, const struct s
         r->epochs_run = ep;
 
         double t1 = now_seconds(), val_auc = 0;
+        if (es && es_predict(es, &g, d, s->val, s->n_val, c->batch, scores, err, errlen)) {
+            rc_dist = -1;
+            break;
+        }
         if (rank0) {                          /* rank 0 evaluates; every rank stops alike */
-            model_predict(&m, &g, d, s->val, s->n_val, c->batch, scores);
+            if (!es) model_predict(&m, &g, d, s->val, s->n_val, c->batch, scores);
             infer_time += now_seconds() - t1;
             infer_rows += s->n_val;
             gather_labels(d, s->val, s->n_val, labels);
@@ -302,6 +342,7 @@ int train_run(const struct train_cfg *c, const struct dataset *d, const struct s
     }
     if (rc_dist) {
         free(order); free(scores); free(labels); free(best);
+        if (es) es_free(es);
         dtrain_free(dt);
         graph_free(&g);
         model_free(&m);
@@ -319,15 +360,21 @@ int train_run(const struct train_cfg *c, const struct dataset *d, const struct s
     r->sec_per_epoch = train_time / r->epochs_run;
     r->train_samples_per_s = (double)s->n_train * r->epochs_run / train_time;
     r->test_auc = r->test_logloss = NAN;
-    if (!rank0) {                             /* the other ranks of a data-parallel run */
+    double t2 = now_seconds();
+    int rc_es = es ? es_predict(es, &g, d, s->test, s->n_test, c->batch, scores, err, errlen) : 0;
+    if (es) {
+        r->dist_sparse_bytes = es->steps ? es->bytes / (double)es->steps : 0;
+        r->dist_bytes_per_step += r->dist_sparse_bytes;
+        r->emb_bytes_here = (double)m.emb->size * 4.0 * sizeof(float);
+        es_free(es);
+    }
+    if (!rank0 || rc_es) {                    /* the other ranks of a data-parallel run */
         free(order); free(scores); free(labels); free(best);
         graph_free(&g);
         model_free(&m);
-        return 0;
+        return rc_es ? -1 : 0;
     }
-
-    double t2 = now_seconds();
-    model_predict(&m, &g, d, s->test, s->n_test, c->batch, scores);
+    if (!es) model_predict(&m, &g, d, s->test, s->n_test, c->batch, scores);
     infer_time += now_seconds() - t2;
     infer_rows += s->n_test;
     gather_labels(d, s->test, s->n_test, labels);

@@ -24,6 +24,8 @@ struct train_cfg {
     int      threads;
     int      micro;        /* --micro-batches M: 1, or each minibatch cut into M parts
                               trained in parallel (experiments/train_mb.h) */
+    int      shard_emb;    /* --shard-embeddings (with dist): the embedding rows split over
+                              the ranks (experiments/emb_shard.h) */
     int      dist;         /* --dist: data-parallel over the MPI job's ranks
                               (experiments/train_dist.h); only rank 0 evaluates the test
                               split and calls on_trained */
@@ -62,6 +64,7 @@ struct train_result {
     int    dist_ranks;             /* --dist: the ranks (0: not data-parallel) */
     double dist_bytes_per_step;    /* --dist: bytes each rank sent per step (train_dist.h) */
     double dist_dense_bytes, dist_sparse_bytes;   /* its allreduce buffer, its embedding rows */
+    double emb_bytes_here;         /* --shard-embeddings: this rank's table with its gradient and moments */
 };
 
 void train_cfg_default(struct train_cfg *c);

@@ -5,9 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-int dtrain_init(struct dist_train *dt, const struct param_store *ps, char *err, size_t errlen)
+int dtrain_init(struct dist_train *dt, const struct param_store *ps, const struct tensor *sharded, char *err,
+                size_t errlen)
 {
     memset(dt, 0, sizeof *dt);
+    dt->sharded = sharded;
     dt->rank = dist_rank();
     dt->size = dist_size();
     for (int i = 0; i < ps->n; i++)
@@ -56,14 +58,14 @@ static int pack_sparse(struct dist_train *dt, struct param_store *ps, size_t *le
     size_t need = 0;
     for (int i = 0; i < ps->n; i++) {
         const struct tensor *t = ps->list[i];
-        if (t->sparse) need += 4 + (size_t)t->sparse->n * 4 * (1 + (size_t)tensor_cols(t));
+        if (t->sparse && t != dt->sharded) need += 4 + (size_t)t->sparse->n * 4 * (1 + (size_t)tensor_cols(t));
     }
     if (grow(&dt->mine, &dt->mine_cap, need ? need : 1)) return -1;
     char *p = dt->mine;
     for (int i = 0; i < ps->n; i++) {
         struct tensor *t = ps->list[i];
         struct sparse_rows *sr = t->sparse;
-        if (!sr) continue;
+        if (!sr || t == dt->sharded) continue;
         int32_t n = sr->n;
         size_t cols = (size_t)tensor_cols(t);
         memcpy(p, &n, 4);
@@ -83,13 +85,14 @@ static int pack_sparse(struct dist_train *dt, struct param_store *ps, size_t *le
 }
 
 /* Adds one rank's sparse message msg[0..len) into ps's gradients, marking its rows. */
-static int add_sparse(struct param_store *ps, const char *msg, size_t len, int from, char *err, size_t errlen)
+static int add_sparse(const struct dist_train *dt, struct param_store *ps, const char *msg, size_t len, int from,
+                      char *err, size_t errlen)
 {
     const char *p = msg, *end = msg + len;
     for (int i = 0; i < ps->n; i++) {
         struct tensor *t = ps->list[i];
         struct sparse_rows *sr = t->sparse;
-        if (!sr) continue;
+        if (!sr || t == dt->sharded) continue;
         int32_t n;
         size_t cols = (size_t)tensor_cols(t);
         int rows_max = tensor_rows(t);
@@ -142,7 +145,8 @@ int dtrain_reduce(struct dist_train *dt, struct param_store *ps, double *loss, c
         o += (size_t)t->size;
     }
     *loss = dt->dense[o];
-    /* sparse: every rank's rows to every rank, added in rank order */
+    /* sparse: every rank's rows to every rank, added in rank order (the sharded table's
+     * went to their owners) */
     size_t len, total = 0;
     if (pack_sparse(dt, ps, &len)) goto oom;
     if (dist_allgather_lens(len, dt->lens)) goto mpi;
@@ -151,7 +155,7 @@ int dtrain_reduce(struct dist_train *dt, struct param_store *ps, double *loss, c
     if (dist_allgatherv(dt->mine, len, dt->all, dt->lens)) goto mpi;
     size_t off = 0;
     for (int r = 0; r < dt->size; r++) {
-        if (add_sparse(ps, dt->all + off, dt->lens[r], r, err, errlen)) return -1;
+        if (add_sparse(dt, ps, dt->all + off, dt->lens[r], r, err, errlen)) return -1;
         off += dt->lens[r];
     }
     dt->sparse_sent += (double)len;
@@ -189,7 +193,14 @@ int dtrain_check(struct dist_train *dt, const struct param_store *ps, int epoch,
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    int rc = gather_u64(dt, fnv1a(ps->data, sizeof(float) * ps->n_floats), all);
+    uint64_t h = fnv1a(ps->data, sizeof(float) * ps->n_floats);
+    if (dt->sharded) {                   /* each rank holds its own rows of the tables */
+        h = 1469598103934665603ull;
+        for (int i = 0; i < ps->n; i++)
+            if (ps->list[i] != dt->sharded)
+                h ^= fnv1a(ps->list[i]->data, sizeof(float) * (size_t)ps->list[i]->size) + (uint64_t)i;
+    }
+    int rc = gather_u64(dt, h, all);
     if (rc) snprintf(err, errlen, "comparing the parameters across ranks: an MPI exchange failed");
     for (int r = 1; r < dt->size && rc == 0; r++)
         if (all[r] != all[0]) {

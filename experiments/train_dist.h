@@ -19,6 +19,7 @@
 
 struct dist_train {
     int rank, size;
+    const struct tensor *sharded;     /* the row-sharded table, or NULL */
     float *dense;                     /* every dense gradient, then the loss */
     size_t n_dense;
     char *mine, *all;                 /* sparse rows: this rank's message, everyone's */
@@ -27,8 +28,11 @@ struct dist_train {
     double sparse_sent, steps;        /* this rank's sparse message bytes, summed over the steps */
 };
 
-/* For the store ps (allocated). 0, or -1 with err (OOM). */
-int  dtrain_init(struct dist_train *dt, const struct param_store *ps, char *err, size_t errlen);
+/* For the store ps (allocated). sharded: NULL, or its row-sharded embedding table
+ * (emb_shard.h), whose gradient rows go to their owners instead: dtrain_reduce leaves it
+ * out and dtrain_check compares every other parameter. 0, or -1 with err (OOM). */
+int  dtrain_init(struct dist_train *dt, const struct param_store *ps, const struct tensor *sharded, char *err,
+                 size_t errlen);
 void dtrain_free(struct dist_train *dt);
 /* This rank's rows [*i0, *i1) of a global minibatch of n rows. */
 void dtrain_part(const struct dist_train *dt, int n, int *i0, int *i1);

@@ -326,6 +326,57 @@ static void test_data_parallel_equals_single_process(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* A number field of the last JSON line of dir/name.log; NAN when absent. */
+static double log_field(const char *name, const char *key)
+{
+    char path[128], line[4096], pat[64];
+    snprintf(path, sizeof path, "%s/%s.log", dir, name);
+    snprintf(pat, sizeof pat, "\"%s\":", key);
+    FILE *f = fopen(path, "r");
+    double v = NAN;
+    while (f && fgets(line, sizeof line, f)) {
+        const char *p = strstr(line, pat);
+        if (line[0] == '{' && p) v = strtod(p + strlen(pat), NULL);
+    }
+    if (f) fclose(f);
+    return v;
+}
+
+/* --shard-embeddings at 2 ranks: each rank holds half the table's rows and fetches the
+ * rest; the trained model's test logits (AUC and logloss, to the last bit) equal the
+ * unsharded data-parallel run's, for WDL (one table and a wide one) and DeepFM (its
+ * first-order table stays whole). */
+static void test_sharded_embeddings_equal_unsharded(void **state)
+{
+    (void)state;
+    if (!mpi_usable()) return;
+    const char *bbs[] = { "wdl", "deepfm" };
+    for (int k = 0; k < 2; k++) {
+        const char *argv1[40];
+        int n = 0;
+        for (int i = 0; train_args[i]; i++) argv1[n++] = train_args[i];
+        argv1[n++] = "--backbone";
+        argv1[n++] = bbs[k];
+        argv1[n++] = "--dist";
+        argv1[n] = NULL;
+        char whole[32], shard[32];
+        snprintf(whole, sizeof whole, "whole_%s", bbs[k]);
+        snprintf(shard, sizeof shard, "shard_%s", bbs[k]);
+        assert_int_equal(mpi_wait(mpi_start_cmd("2", "train", whole, argv1), whole), 0);
+        argv1[n++] = "--shard-embeddings";
+        argv1[n] = NULL;
+        assert_int_equal(mpi_wait(mpi_start_cmd("2", "train", shard, argv1), shard), 0);
+        double a = log_field(whole, "test_auc"), b = log_field(shard, "test_auc");
+        double la = log_field(whole, "test_logloss"), lb = log_field(shard, "test_logloss");
+        printf("%s: test AUC %.6f / %.6f, logloss %.6f / %.6f (whole / sharded)\n", bbs[k], a, b, la, lb);
+        assert_false(isnan(a));
+        assert_true(a == b && la == lb);
+        /* rank 0 holds about half the rows: under 0.6 of the whole table's bytes */
+        double here = log_field(shard, "emb_bytes_here"), params = log_field(whole, "param_bytes");
+        assert_true(here > 0 && here < 0.6 * 4 * params);
+    }
+}
+
 /* Rank 1 starts from other initial values (--seed 2; the same data): the ranks apply
  * the same summed gradients to different parameters, and the check after epoch 1 stops
  * the run on every rank, naming the rank and the epoch. */
@@ -398,6 +449,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_dataset_mismatch_refused),
         cmocka_unit_test(test_data_parallel_equals_single_process),
         cmocka_unit_test(test_parameter_drift_stops_the_run),
+        cmocka_unit_test(test_sharded_embeddings_equal_unsharded),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
