@@ -121,7 +121,8 @@ int cmd_reproduce(int argc, char **argv)
                "SHA-256 of their complete configuration and dataset), then prints each table in the paper's\n"
                "layout: ours (mean +- std over seeds) beside the paper's number, with significance tests.\n"
                "An interrupted grid resumes where it stopped. Missing real data falls back to synthetic\n"
-               "stand-ins, announced and stored with every run.\n");
+               "stand-ins, announced and stored with every run. Under `mpirun -np N` the runs are shared\n"
+               "among the ranks, rank 0 alone writing the DB (README: Running on a cluster).\n");
         cli_help(stdout, &g, 1);
         return 0;
     }
