@@ -86,8 +86,9 @@ void gemm_epilogue_run(const struct gemm_epilogue *ep, float *c, int ldc, int r0
 
 /* One block of C, single-threaded: the narrow kernels when the shape is theirs, else
  * BLIS, then the epilogue. A width n = 32 j + 8 (a self-wise APG layer's [S | V x],
- * K^2 + K = 72 at K = 8) is cut into n - 8 columns for BLIS and 8 for the n8 kernel:
- * BLIS runs x W^T at n = 72 at 60-66 GFLOP/s here against 80-87 at n = 64. */
+ * K^2 + K = 72 at K = 8, when it is too small for the packed path) is cut into n - 8
+ * columns for BLIS and 8 for the n8 kernel: BLIS runs x W^T at n = 72 at 60-66 GFLOP/s
+ * here against 80-87 at n = 64. */
 static void gemm_one(trans_t ta, trans_t tb, int m, int n, int k, float alpha, const float *a, int lda,
                      const float *b, int ldb, float beta, float *c, int ldc, const struct gemm_epilogue *ep, int j0)
 {
@@ -222,8 +223,12 @@ void apg_gemm(int ta, int tb, int m, int n, int k, float alpha, const float *a, 
 {
     if (m == 0 || n == 0) return;
     /* the hand kernels' shapes (gemm_one) and a few rows (gemm_small) stay with them; the
-     * rest packs its shared operand once (core/gemm_pack.c) */
-    int narrow = n == 1 || n == 8 || n == 16 || k <= 16 || (n > 32 && n % 32 == 8);
+     * rest packs its shared operand once (core/gemm_pack.c). A self-wise layer's
+     * [S | V x] (n = 72 at K = 8) runs there too, although BLIS on 64 columns beside the
+     * n8 kernel was up to 10% faster on its forward product: BLIS fills per-thread pools
+     * at a thread's first GEMMs, so its calls inside tasks allocated whenever a thread
+     * took a kind of task for the first time, steps later on a busy machine. */
+    int narrow = n == 1 || n == 8 || n == 16 || k <= 16;
     if (!narrow && m > GEMM_SMALL_M && gemm_packed(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep)) return;
     struct gemm_epilogue on_c = ep ? *ep : (struct gemm_epilogue){ 0 };
     on_c.a_rowsum = NULL;

@@ -52,20 +52,30 @@ static void uk_init(void)
     uk.ukr = (sgemm_ukr_ft)f;
 }
 
-/* Packing buffers: the shared operand (the caller's) and a task's own panels (each
- * thread's), 64-byte aligned, only growing (the first steps). A pool worker's buffers
- * are freed when it exits. */
+/* Packing buffers, 64-byte aligned, only growing (the first steps): the shared operand,
+ * the calling thread's (freed when a worker thread exits), and each thread's own panels,
+ * by the thread's place in the pool (apg_thread_index). The caller of a product grows
+ * every own buffer its tasks may use before they run, to the largest task: which thread
+ * takes which task varies from step to step (a busy machine), and no task allocates. */
 struct pack_buf { float *p; size_t cap; };
-static _Thread_local struct pack_buf buf_shared, buf_own;
+static _Thread_local struct pack_buf buf_shared;
+static struct pack_buf buf_own[APG_POOL_MAX + 1];
 static pthread_key_t buf_key;
 static pthread_once_t buf_once = PTHREAD_ONCE_INIT;
 static void buf_free(void *v)
 {
     (void)v;
     free(buf_shared.p);
-    free(buf_own.p);
 }
-static void buf_key_init(void) { pthread_key_create(&buf_key, buf_free); }
+static void own_free(void)
+{
+    for (int i = 0; i <= APG_POOL_MAX; i++) free(buf_own[i].p);
+}
+static void buf_key_init(void)
+{
+    pthread_key_create(&buf_key, buf_free);
+    atexit(own_free);
+}
 
 static float *pack_reserve(struct pack_buf *b, size_t floats)
 {
@@ -77,7 +87,7 @@ static float *pack_reserve(struct pack_buf *b, size_t floats)
     b->p = p;
     b->cap = bytes / sizeof(float);
     pthread_once(&buf_once, buf_key_init);
-    pthread_setspecific(buf_key, &buf_key);          /* non-NULL: run buf_free at exit */
+    if (b == &buf_shared) pthread_setspecific(buf_key, &buf_key);   /* non-NULL: run buf_free at exit */
     return p;
 }
 
@@ -265,7 +275,7 @@ static void pk_task(void *ctx, int t)
     const struct pk *s = ctx;
     int q_side = s->split_n, n = panels(s, q_side), lo = t * s->per_task;
     int hi = lo + s->per_task < n ? lo + s->per_task : n;
-    float *own = pack_reserve(&buf_own, panel_len(q_side ? uk.nr : uk.mr, s->k) * (size_t)(hi - lo));
+    float *own = buf_own[apg_thread_index()].p;          /* grown by gemm_packed */
     pack_side(s, q_side, lo, hi, own);
     if (q_side) pk_tiles(s, s->shared, 0, panels(s, 0), own, lo, hi);
     else pk_tiles(s, own, lo, hi, s->shared, 0, panels(s, 1));
@@ -306,6 +316,12 @@ int gemm_packed(int ta, int tb, int m, int n, int k, float alpha, const float *a
     s.per_pack = (shared + 2 * width - 1) / (2 * width);
     s.shared = pack_reserve(&buf_shared, panel_len(s.split_n ? uk.mr : uk.nr, k) * (size_t)shared);
     apg_parallel((shared + s.per_pack - 1) / s.per_pack, pk_pack_shared, &s);
+    /* every own buffer the tasks may use, to the largest task (the first) */
+    size_t own = panel_len(s.split_n ? uk.nr : uk.mr, k) * (size_t)(s.per_task < split ? s.per_task : split);
+    if (width > 1)
+        for (int t = 0; t < width && t <= APG_POOL_MAX; t++) pack_reserve(&buf_own[t], own);
+    else
+        pack_reserve(&buf_own[apg_thread_index()], own);
     apg_parallel((split + s.per_task - 1) / s.per_task, pk_task, &s);
     return 1;
 }

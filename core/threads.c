@@ -21,7 +21,7 @@ static int n_threads = 1;
  * it can succeed once the job fields change), then the fields are written and the even
  * one opens the job at index 0. Workers act on even generations only. The caller
  * publishes a job only after the previous one's tasks are all done. */
-#define POOL_MAX   64
+#define POOL_MAX   APG_POOL_MAX
 #define POOL_SPIN  20000   /* polls before yielding (tens of microseconds) */
 #define POOL_YIELD 50      /* sched_yield()s before sleeping */
 
@@ -36,7 +36,7 @@ static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t pool_cv = PTHREAD_COND_INITIALIZER;
 static pthread_t workers[POOL_MAX];
 static int n_workers;
-static _Thread_local int in_task;
+static _Thread_local int in_task, thread_index;
 
 static inline void pool_pause(void)
 {
@@ -66,7 +66,7 @@ static void pool_work(uint32_t gen)
 
 static void *pool_worker(void *arg)
 {
-    (void)arg;
+    thread_index = (int)(intptr_t)arg + 1;
     uint32_t seen = (uint32_t)(atomic_load(&claim) >> 32);
     while (!atomic_load(&pool_stop)) {
         uint32_t gen = (uint32_t)(atomic_load(&claim) >> 32);
@@ -122,7 +122,7 @@ static void pool_resize(int n)
         atomic_store(&pool_stop, 0);
     }
     for (int i = 0; i < n - 1 && i < POOL_MAX; i++) {
-        if (pthread_create(&workers[i], NULL, pool_worker, NULL)) break;   /* fewer workers */
+        if (pthread_create(&workers[i], NULL, pool_worker, (void *)(intptr_t)i)) break;   /* fewer workers */
         n_workers++;
     }
 }
@@ -209,6 +209,8 @@ int apg_threads_cap(int n)
     int cores = apg_cores();
     return n < 1 ? 1 : n > cores ? cores : n;
 }
+
+int apg_thread_index(void) { return thread_index; }
 
 int apg_parallel_width(void)
 {

@@ -24,4 +24,9 @@ void apg_parallel(int n, void (*fn)(void *ctx, int i), void *ctx);
 /* The threads an apg_parallel call made here would use: 1 inside a task (or with one
  * thread), else apg_threads(). For ops whose parallel form does extra work. */
 int  apg_parallel_width(void);
+/* The calling thread's place in the pool: 0 for a thread that is not one of its
+ * workers (the caller of apg_parallel), 1 .. APG_POOL_MAX for worker i - 1. Lets a
+ * caller size per-thread buffers for every thread of a call before the tasks run. */
+#define APG_POOL_MAX 64
+int  apg_thread_index(void);
 #endif
