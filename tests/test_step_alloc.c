@@ -143,27 +143,17 @@ static void assert_no_step_alloc_busy(const char *variant)
     waitpid(busy, NULL, 0);
 }
 
-static void test_base_steps_do_not_allocate(void **state)
+/* 1 thread, 2 beside a busy process, 2 idle. */
+static void assert_no_step_alloc_all(const char *variant)
 {
-    (void)state;
-    assert_no_step_alloc("none", 1);
-    assert_no_step_alloc_busy("none");
-    assert_no_step_alloc("none", 2);
+    assert_no_step_alloc(variant, 1);
+    assert_no_step_alloc_busy(variant);
+    assert_no_step_alloc(variant, 2);
 }
-static void test_v3_steps_do_not_allocate(void **state)
-{
-    (void)state;
-    assert_no_step_alloc("v3", 1);
-    assert_no_step_alloc_busy("v3");
-    assert_no_step_alloc("v3", 2);
-}
-static void test_v6_steps_do_not_allocate(void **state)
-{
-    (void)state;
-    assert_no_step_alloc("v6", 1);
-    assert_no_step_alloc_busy("v6");
-    assert_no_step_alloc("v6", 2);
-}
+
+static void test_base_steps_do_not_allocate(void **state) { (void)state; assert_no_step_alloc_all("none"); }
+static void test_v3_steps_do_not_allocate(void **state) { (void)state; assert_no_step_alloc_all("v3"); }
+static void test_v6_steps_do_not_allocate(void **state) { (void)state; assert_no_step_alloc_all("v6"); }
 
 /* The counter itself: an allocation while counting is seen (where it is counted). */
 static void test_counter_sees_malloc(void **state)
