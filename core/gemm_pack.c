@@ -77,15 +77,20 @@ static void buf_key_init(void)
     atexit(own_free);
 }
 
+/* Floats of zeros past a buffer's capacity: the micro-kernel loads ahead of the panel it
+ * works on (the next k steps of a panel, the next panel), past the last one's end. */
+#define PACK_SLACK 1024
+
 static float *pack_reserve(struct pack_buf *b, size_t floats)
 {
     if (floats <= b->cap) return b->p;
-    size_t bytes = (floats * sizeof(float) + 63) & ~(size_t)63;
+    size_t use = (floats + 15) & ~(size_t)15, bytes = (use + PACK_SLACK) * sizeof(float);
     float *p = aligned_alloc(64, bytes);
     if (!p) apg_oom("a packed GEMM operand", bytes);
+    memset(p + use, 0, PACK_SLACK * sizeof(float));
     free(b->p);
     b->p = p;
-    b->cap = bytes / sizeof(float);
+    b->cap = use;
     pthread_once(&buf_once, buf_key_init);
     if (b == &buf_shared) pthread_setspecific(buf_key, &buf_key);   /* non-NULL: run buf_free at exit */
     return p;
