@@ -18,6 +18,18 @@ _Noreturn void apg_oom(const char *what, size_t bytes)
     exit(1);
 }
 
+int buf_grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap) return 0;
+    size_t c = *cap ? *cap : 1024;
+    while (c < need) c *= 2;
+    void *q = realloc(*p, c * elem);
+    if (!q) return -1;
+    *p = q;
+    *cap = c;
+    return 0;
+}
+
 static _Atomic long blocks_made;
 
 long arena_blocks_made(void) { return blocks_made; }

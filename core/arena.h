@@ -12,6 +12,11 @@
  * status 1 (a run failure, not a crash: no core dump, no SIGABRT). */
 _Noreturn void apg_oom(const char *what, size_t bytes);
 
+/* A heap buffer that only grows: *p gets room for need elements of elem bytes (its
+ * capacity *cap doubling from 1024 elements), keeping its contents. 0, or -1 on out of
+ * memory with *p and *cap unchanged. */
+int buf_grow(void **p, size_t *cap, size_t need, size_t elem);
+
 struct arena_block;
 
 struct arena {

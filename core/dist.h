@@ -34,6 +34,8 @@ int  dist_recv(int from, int tag, void *buf, size_t len);
 int  dist_allreduce_sum_f(float *buf, size_t n);            /* in place, elementwise */
 int  dist_allreduce_sum_d(double *buf, size_t n);
 int  dist_bcast(void *buf, size_t len, int root);
+/* Every rank's len bytes at mine, in rank order, into all (size x len bytes). */
+int  dist_allgather(const void *mine, size_t len, void *all);
 /* Every rank's mine[len_r] concatenated in rank order into all (sum of every len_r
  * bytes, which lens[dist_size()] receives). all may be NULL to learn the lengths. */
 int  dist_allgather_lens(size_t len, size_t *lens);

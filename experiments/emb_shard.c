@@ -1,7 +1,8 @@
 /* Row-sharded embedding tables over MPI ranks (experiments/emb_shard.h). */
 #include "emb_shard.h"
+#include "arena.h"
 #include "dist.h"
-#include <math.h>
+#include "train.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,18 +43,6 @@ void es_free(struct emb_shard *es)
     free(es->out_rows);
     free(es->in_rows);
     memset(es, 0, sizeof *es);
-}
-
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap) return 0;
-    size_t c = *cap ? *cap : 1024;
-    while (c < need) c *= 2;
-    void *q = realloc(*p, c * elem);
-    if (!q) return -1;
-    *p = q;
-    *cap = c;
-    return 0;
 }
 
 static int cmp_i64(const void *a, const void *b)
@@ -103,7 +92,7 @@ struct tensor *es_fetch(struct emb_shard *es, const struct batch *b, struct batc
     int u = 0;
     for (int i = 0; i < n_ref; i++)
         if (i == 0 || keys[i] != keys[i - 1]) keys[u++] = keys[i];
-    if (grow((void **)&es->uniq, &es->uniq_cap, (size_t)u + 1, sizeof *es->uniq)) goto oom;
+    if (buf_grow((void **)&es->uniq, &es->uniq_cap, (size_t)u + 1, sizeof *es->uniq)) goto oom;
     es->n_uniq = u;
     memset(es->scnt, 0, sizeof(int) * (size_t)N);
     for (int j = 0; j < u; j++) {
@@ -114,8 +103,8 @@ struct tensor *es_fetch(struct emb_shard *es, const struct batch *b, struct batc
     if (dist_alltoall_int(es->scnt, es->rcnt)) goto mpi;
     int n_in = 0;
     for (int r = 0; r < N; r++) n_in += es->rcnt[r];
-    if (grow((void **)&es->in_ids, &es->in_cap, (size_t)n_in + 1, sizeof *es->in_ids) ||
-        grow((void **)&es->out_rows, &es->out_cap, ((size_t)n_in + 1) * (size_t)E, sizeof *es->out_rows))
+    if (buf_grow((void **)&es->in_ids, &es->in_cap, (size_t)n_in + 1, sizeof *es->in_ids) ||
+        buf_grow((void **)&es->out_rows, &es->out_cap, ((size_t)n_in + 1) * (size_t)E, sizeof *es->out_rows))
         goto oom;
     to_bytes(es->scnt, es->bs, es->bd, N, 4);
     to_bytes(es->rcnt, es->br, es->bq, N, 4);
@@ -131,9 +120,7 @@ struct tensor *es_fetch(struct emb_shard *es, const struct batch *b, struct batc
         }
         memcpy(es->out_rows + (size_t)j * E, local->data + (size_t)(id / N) * E, sizeof(float) * (size_t)E);
     }
-    size_t rows_cap = es->inrows_cap;
-    if (grow((void **)&es->in_rows, &rows_cap, ((size_t)u + 1) * (size_t)E, sizeof *es->in_rows)) goto oom;
-    es->inrows_cap = rows_cap;
+    if (buf_grow((void **)&es->in_rows, &es->inrows_cap, ((size_t)u + 1) * (size_t)E, sizeof *es->in_rows)) goto oom;
     to_bytes(es->rcnt, es->br, es->bq, N, 4 * E);
     to_bytes(es->scnt, es->bs, es->bd, N, 4 * E);
     if (dist_alltoallv(es->out_rows, es->br, es->bq, es->in_rows, es->bs, es->bd)) goto mpi;
@@ -167,7 +154,7 @@ struct tensor *es_fetch(struct emb_shard *es, const struct batch *b, struct batc
     if (n_ref) {
         int32_t **dst = b->ids ? &es->ids : &es->bag;
         size_t *cap = b->ids ? &es->ids_cap : &es->bag_cap;
-        if (grow((void **)dst, cap, (size_t)n_ref, sizeof **dst)) goto oom;
+        if (buf_grow((void **)dst, cap, (size_t)n_ref, sizeof **dst)) goto oom;
         for (int i = 0; i < n_ref; i++) (*dst)[i] = find(es, keys, ref[i]);
         if (b->ids) out->ids = es->ids;
         else out->bag_ids = es->bag;
@@ -234,11 +221,7 @@ int es_predict(struct emb_shard *es, struct graph *g, const struct dataset *d, c
             break;
         }
         if (es->rank != 0) continue;
-        struct tensor *logit = model_forward_table(es->m, g, &b, &bb, table);
-        for (int j = 0; j < bn; j++) {
-            float z = logit->data[j];
-            scores[i + j] = isfinite(z) ? 1.0f / (1.0f + expf(-z)) : NAN;
-        }
+        logits_to_scores(model_forward_table(es->m, g, &b, &bb, table)->data, bn, scores + i);
     }
     graph_reset(g);
     g->record = rec;

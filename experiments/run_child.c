@@ -2,6 +2,7 @@
  * parent through a pipe and exits (experiments/run_child.h). */
 #define _GNU_SOURCE
 #include "run_child.h"
+#include "arena.h"
 #include "checkpoint.h"
 #include "progress.h"
 #include <errno.h>
@@ -255,14 +256,7 @@ int run_child_spawn(const struct run_cfg *rc, int threads, const int *close_fds,
 
 int child_pipe_read(int fd, char **buf, size_t *len, size_t *cap, int *eof)
 {
-    if (*len + 65536 > *cap) {
-        size_t c = *cap ? 2 * *cap : 1 << 20;
-        while (c < *len + 65536) c *= 2;
-        char *b = realloc(*buf, c);
-        if (!b) return -1;
-        *buf = b;
-        *cap = c;
-    }
+    if (buf_grow((void **)buf, cap, *len + 65536, 1)) return -1;
     ssize_t r = read(fd, *buf + *len, *cap - *len);
     if (r > 0) *len += (size_t)r;
     else if (r == 0 || (errno != EINTR && errno != EAGAIN)) *eof = 1;

@@ -39,6 +39,14 @@ static void step_batch(struct graph *g, struct batch *b, const struct dataset *d
     batch_build(b, d, base, rows, n, mem);
 }
 
+void logits_to_scores(const float *logit, int n, float *scores)
+{
+    for (int j = 0; j < n; j++) {
+        float z = logit[j];
+        scores[j] = isfinite(z) ? 1.0f / (1.0f + expf(-z)) : NAN;
+    }
+}
+
 void model_predict(struct model *m, struct graph *g, const struct dataset *d,
                    const int32_t *rows, int n, int batch, float *scores)
 {
@@ -49,11 +57,7 @@ void model_predict(struct model *m, struct graph *g, const struct dataset *d,
         struct batch b;
         graph_reset(g);
         step_batch(g, &b, d, m->base, rows + i, bn);
-        struct tensor *logit = model_forward(m, g, &b);
-        for (int j = 0; j < bn; j++) {
-            float z = logit->data[j];
-            scores[i + j] = isfinite(z) ? 1.0f / (1.0f + expf(-z)) : NAN;
-        }
+        logits_to_scores(model_forward(m, g, &b)->data, bn, scores + i);
     }
     graph_reset(g);
     g->record = rec;

@@ -77,6 +77,8 @@ void train_cfg_default(struct train_cfg *c);
 int train_run(const struct train_cfg *c, const struct dataset *d, const struct split *s,
               struct train_result *r, char *err, size_t errlen);
 
+/* sigmoid(logit[i]) into scores[i], i < n; a logit that is not finite gives NaN. */
+void logits_to_scores(const float *logit, int n, float *scores);
 /* Scores rows[0..n) with a trained model: sigmoid(logit) into scores[n]; a logit that
  * is not finite (parameters whose products overflow) gives NaN, never a clean 0 or 1. */
 void model_predict(struct model *m, struct graph *g, const struct dataset *d,

@@ -1,5 +1,6 @@
 /* Data-parallel training over MPI ranks (experiments/train_dist.h). */
 #include "train_dist.h"
+#include "arena.h"
 #include "dist.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,18 +40,6 @@ void dtrain_part(const struct dist_train *dt, int n, int *i0, int *i1)
     *i1 = (int)((int64_t)n * (dt->rank + 1) / dt->size);
 }
 
-static int grow(char **buf, size_t *cap, size_t need)
-{
-    if (need <= *cap) return 0;
-    size_t c = *cap ? *cap : 1 << 16;
-    while (c < need) c *= 2;
-    char *b = realloc(*buf, c);
-    if (!b) return -1;
-    *buf = b;
-    *cap = c;
-    return 0;
-}
-
 /* This rank's sparse message: per sparse table in declaration order, int32 n, int32
  * rows[n], float grad[n x cols]; the local rows are zeroed and unmarked as they go. */
 static int pack_sparse(struct dist_train *dt, struct param_store *ps, size_t *len)
@@ -60,7 +49,7 @@ static int pack_sparse(struct dist_train *dt, struct param_store *ps, size_t *le
         const struct tensor *t = ps->list[i];
         if (t->sparse && t != dt->sharded) need += 4 + (size_t)t->sparse->n * 4 * (1 + (size_t)tensor_cols(t));
     }
-    if (grow(&dt->mine, &dt->mine_cap, need ? need : 1)) return -1;
+    if (buf_grow((void **)&dt->mine, &dt->mine_cap, need ? need : 1, 1)) return -1;
     char *p = dt->mine;
     for (int i = 0; i < ps->n; i++) {
         struct tensor *t = ps->list[i];
@@ -151,7 +140,7 @@ int dtrain_reduce(struct dist_train *dt, struct param_store *ps, double *loss, c
     if (pack_sparse(dt, ps, &len)) goto oom;
     if (dist_allgather_lens(len, dt->lens)) goto mpi;
     for (int r = 0; r < dt->size; r++) total += dt->lens[r];
-    if (grow(&dt->all, &dt->all_cap, total ? total : 1)) goto oom;
+    if (buf_grow((void **)&dt->all, &dt->all_cap, total ? total : 1, 1)) goto oom;
     if (dist_allgatherv(dt->mine, len, dt->all, dt->lens)) goto mpi;
     size_t off = 0;
     for (int r = 0; r < dt->size; r++) {
@@ -177,14 +166,6 @@ static uint64_t fnv1a(const void *p, size_t n)
     return h;
 }
 
-/* Every rank's 8-byte value v into all[size]. */
-static int gather_u64(const struct dist_train *dt, uint64_t v, uint64_t *all)
-{
-    size_t *lens = dt->lens;
-    for (int r = 0; r < dt->size; r++) lens[r] = sizeof v;
-    return dist_allgatherv(&v, sizeof v, all, lens);
-}
-
 int dtrain_check(struct dist_train *dt, const struct param_store *ps, int epoch, char *err, size_t errlen)
 {
     if (dt->size == 1) return 0;
@@ -193,14 +174,13 @@ int dtrain_check(struct dist_train *dt, const struct param_store *ps, int epoch,
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    uint64_t h = fnv1a(ps->data, sizeof(float) * ps->n_floats);
-    if (dt->sharded) {                   /* each rank holds its own rows of the tables */
-        h = 1469598103934665603ull;
+    uint64_t h = 1469598103934665603ull;
+    if (!dt->sharded) h = fnv1a(ps->data, sizeof(float) * ps->n_floats);
+    else                                 /* each rank holds its own rows of the table */
         for (int i = 0; i < ps->n; i++)
             if (ps->list[i] != dt->sharded)
                 h ^= fnv1a(ps->list[i]->data, sizeof(float) * (size_t)ps->list[i]->size) + (uint64_t)i;
-    }
-    int rc = gather_u64(dt, h, all);
+    int rc = dist_allgather(&h, sizeof h, all);
     if (rc) snprintf(err, errlen, "comparing the parameters across ranks: an MPI exchange failed");
     for (int r = 1; r < dt->size && rc == 0; r++)
         if (all[r] != all[0]) {
@@ -218,11 +198,9 @@ int dtrain_check_data(const char sha[65], char *err, size_t errlen)
     int size = dist_size();
     if (size == 1) return 0;
     char *all = malloc(65 * (size_t)size);
-    size_t *lens = malloc(sizeof *lens * (size_t)size);
     int rc = -1;
-    if (all && lens) {
-        for (int r = 0; r < size; r++) lens[r] = 65;
-        rc = dist_allgatherv(sha, 65, all, lens);
+    if (all) {
+        rc = dist_allgather(sha, 65, all);
         if (rc) snprintf(err, errlen, "comparing the datasets across ranks: an MPI exchange failed");
         for (int r = 1; r < size && rc == 0; r++)
             if (memcmp(all + 65 * (size_t)r, all, 64) != 0) {
@@ -235,7 +213,6 @@ int dtrain_check_data(const char sha[65], char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
     }
     free(all);
-    free(lens);
     return rc;
 }
 
