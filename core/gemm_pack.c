@@ -128,6 +128,31 @@ PACK_AVX static void tr8x8(float *restrict out, int w, const float *x, long rs)
     _mm256_storeu_ps(out + 7 * (size_t)w, _mm256_permute2f128_ps(u3, u7, 0x31));
 }
 
+/* Rows r0..r0+6, l0..l0+8 deep (panels of 6 rows: the AVX2 kernels' MR): the 8 x 8
+ * transpose with rows 6 and 7 read again from row 5; out rows 0..6 stored 8 wide (the
+ * 2 extra floats are overwritten by the next row), row 7 stored 6 wide, so nothing past
+ * the block is written. */
+PACK_AVX static void tr6x8(float *restrict out, const float *x, long rs)
+{
+    __m256 r0 = _mm256_loadu_ps(x), r1 = _mm256_loadu_ps(x + rs), r2 = _mm256_loadu_ps(x + 2 * rs),
+           r3 = _mm256_loadu_ps(x + 3 * rs), r4 = _mm256_loadu_ps(x + 4 * rs), r5 = _mm256_loadu_ps(x + 5 * rs);
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3),
+           t3 = _mm256_unpackhi_ps(r2, r3), t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xee),
+           u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xee),
+           u4 = _mm256_shuffle_ps(t4, t4, 0x44), u5 = _mm256_shuffle_ps(t4, t4, 0xee),
+           u6 = _mm256_shuffle_ps(t5, t5, 0x44), u7 = _mm256_shuffle_ps(t5, t5, 0xee);
+    _mm256_storeu_ps(out + 0, _mm256_permute2f128_ps(u0, u4, 0x20));
+    _mm256_storeu_ps(out + 6, _mm256_permute2f128_ps(u1, u5, 0x20));
+    _mm256_storeu_ps(out + 12, _mm256_permute2f128_ps(u2, u6, 0x20));
+    _mm256_storeu_ps(out + 18, _mm256_permute2f128_ps(u3, u7, 0x20));
+    _mm256_storeu_ps(out + 24, _mm256_permute2f128_ps(u0, u4, 0x31));
+    _mm256_storeu_ps(out + 30, _mm256_permute2f128_ps(u1, u5, 0x31));
+    _mm256_storeu_ps(out + 36, _mm256_permute2f128_ps(u2, u6, 0x31));
+    const __m256i six = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
+    _mm256_maskstore_ps(out + 42, six, _mm256_permute2f128_ps(u3, u7, 0x31));
+}
+
 /* Rows r0..r0+4, l0..l0+4 deep: a 4 x 4 transpose. */
 PACK_AVX static void tr4x4(float *restrict out, int w, const float *x, long rs)
 {
@@ -154,6 +179,12 @@ static void pack_rows(float *restrict out, int w, int r0, int r1, int k, const f
 #if defined(__x86_64__) && defined(__GNUC__)
     if (pack_avx()) {                      /* 8 x 8 blocks, then 4 x 4; the depths past them below */
         int k8 = k & ~7, k4 = k & ~3, r8;
+        if (w == 6 && r0 == 0 && r1 == 6) {          /* a whole panel of 6 rows */
+            for (int l = 0; l < k8; l += 8) tr6x8(out + (size_t)l * 6, x + l, rs);
+            for (int q = 0; q < 6; q++)
+                for (int l = k8; l < k; l++) out[(size_t)l * 6 + q] = x[(size_t)q * rs + l];
+            return;
+        }
         for (; r + 8 <= r1; r += 8)
             for (int l = 0; l < k8; l += 8) tr8x8(out + (size_t)l * w + r, w, x + (size_t)r * rs + l, rs);
         r8 = r;
@@ -167,8 +198,27 @@ static void pack_rows(float *restrict out, int w, int r0, int r1, int k, const f
         for (int l = 0; l < k; l++) out[(size_t)l * w + r] = x[(size_t)r * rs + l];
 }
 
+/* out[l W + r] = src[l ls + r], r < W: a whole panel of contiguous pieces, W a constant
+ * where it is inlined (a piece of 6 or 16 floats is a few moves, not a memcpy call). */
+static inline __attribute__((always_inline)) void pack_pieces(float *restrict out, int W, int k,
+                                                              const float *restrict x, long ls)
+{
+    for (int l = 0; l < k; l++)
+        for (int r = 0; r < W; r++) out[(size_t)l * W + r] = x[(size_t)l * (size_t)ls + r];
+}
+
 static void pack_panel(float *restrict out, int w, int rows, int k, const float *x, long rs, long ls)
 {
+    if (rs == 1 && rows == w) {                      /* each l: w contiguous floats */
+        switch (w) {
+        case 6: pack_pieces(out, 6, k, x, ls); return;
+        case 8: pack_pieces(out, 8, k, x, ls); return;
+        case 12: pack_pieces(out, 12, k, x, ls); return;
+        case 16: pack_pieces(out, 16, k, x, ls); return;
+        case 32: pack_pieces(out, 32, k, x, ls); return;
+        default: break;
+        }
+    }
     if (rs == 1) {                                   /* each l: rows contiguous floats */
         for (int l = 0; l < k; l++) {
             const float *restrict src = x + (size_t)l * (size_t)ls;
