@@ -19,6 +19,7 @@
 #include "arena.h"
 #include <blis.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -252,6 +253,8 @@ struct pk {
     float *shared;                         /* the packed shared operand, every panel */
     int per_task;                          /* panels of the split operand per task */
     int per_pack;                          /* panels of the shared operand per packing task */
+    int n_pack;                            /* packing tasks (the region's first) */
+    _Atomic int packed;                    /* packing tasks done */
     /* the epilogue on C (row-major, ldc), and whether C' is C^T */
     const struct gemm_epilogue *ep;
     float *c0; int ldc, m_c, n_c, ct;
@@ -322,9 +325,8 @@ static int panels(const struct pk *s, int q_side)
 }
 
 /* Packing task t: panels [t per_pack, (t + 1) per_pack) of the shared operand. */
-static void pk_pack_shared(void *ctx, int t)
+static void pk_pack_shared(struct pk *s, int t)
 {
-    const struct pk *s = ctx;
     int q_side = !s->split_n, lo = t * s->per_pack, hi = lo + s->per_pack, n = panels(s, q_side);
     pack_side(s, q_side, lo, hi < n ? hi : n,
               s->shared + (size_t)lo * panel_len(q_side ? uk.nr : uk.mr, s->k));
@@ -332,9 +334,8 @@ static void pk_pack_shared(void *ctx, int t)
 
 /* Task t: its panels of the split operand packed into this thread's buffer, then its
  * tiles against every panel of the shared one, then the epilogue on its part of C. */
-static void pk_task(void *ctx, int t)
+static void pk_task(struct pk *s, int t)
 {
-    const struct pk *s = ctx;
     int q_side = s->split_n, n = panels(s, q_side), lo = t * s->per_task;
     int hi = lo + s->per_task < n ? lo + s->per_task : n;
     float *own = buf_own[apg_thread_index()].p;          /* grown by gemm_packed */
@@ -347,6 +348,22 @@ static void pk_task(void *ctx, int t)
     int r0 = lo * unit, r1 = hi * unit < lim ? hi * unit : lim;
     if (s->split_n == s->ct) gemm_epilogue_run(s->ep, s->c0, s->ldc, r0, r1, 0, s->n_c);   /* C's rows */
     else gemm_epilogue_run(s->ep, s->c0, s->ldc, 0, s->m_c, r0, r1);
+}
+
+/* Task i of a product's one parallel region: i < n_pack packs part i of the shared
+ * operand; the others are pk_task (i - n_pack), which first waits for every packing task.
+ * Tasks are taken in index order, so every packing task is held by a running thread (or
+ * done) when a product task starts: the wait ends. */
+static void pk_run(void *ctx, int i)
+{
+    struct pk *s = ctx;
+    if (i < s->n_pack) {
+        pk_pack_shared(s, i);
+        atomic_fetch_add_explicit(&s->packed, 1, memory_order_release);
+        return;
+    }
+    apg_wait_at_least(&s->packed, s->n_pack);
+    pk_task(s, i - s->n_pack);
 }
 
 int gemm_packed(int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
@@ -384,13 +401,15 @@ int gemm_packed(int ta, int tb, int m, int n, int k, float alpha, const float *a
     s.per_task = (split + PACK_TASKS_PER_THREAD * width - 1) / (PACK_TASKS_PER_THREAD * width);
     s.per_pack = (shared + 2 * width - 1) / (2 * width);
     s.shared = pack_reserve(&buf_shared, panel_len(s.split_n ? uk.mr : uk.nr, k) * (size_t)shared);
-    apg_parallel((shared + s.per_pack - 1) / s.per_pack, pk_pack_shared, &s);
     /* every own buffer the tasks may use, to the largest task (the first) */
     size_t own = panel_len(s.split_n ? uk.nr : uk.mr, k) * (size_t)(s.per_task < split ? s.per_task : split);
     if (width > 1)
         for (int t = 0; t < width && t <= APG_POOL_MAX; t++) pack_reserve(&buf_own[t], own);
     else
         pack_reserve(&buf_own[apg_thread_index()], own);
-    apg_parallel((split + s.per_task - 1) / s.per_task, pk_task, &s);
+    /* one parallel region: the packing tasks first, then the product's */
+    s.n_pack = (shared + s.per_pack - 1) / s.per_pack;
+    atomic_store(&s.packed, 0);
+    apg_parallel(s.n_pack + (split + s.per_task - 1) / s.per_task, pk_run, &s);
     return 1;
 }

@@ -158,6 +158,14 @@ void apg_parallel(int n, void (*fn)(void *ctx, int i), void *ctx)
     if (prof_on) prof_add(PROF_JOIN, 0, prof_now() - t0);
 }
 
+void apg_wait_at_least(const _Atomic int *flag, int target)
+{
+    for (long s = 0; atomic_load_explicit(flag, memory_order_acquire) < target; s++) {
+        if (s < POOL_SPIN) pool_pause();
+        else sched_yield();
+    }
+}
+
 void apg_blis_setup(void)
 {
     static int done;

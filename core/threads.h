@@ -21,6 +21,10 @@ int  apg_threads_cap(int n);
  * idle workers spin briefly, then yield, then sleep. Not reentrant: a task must not
  * call apg_parallel (it then runs its tasks serially on the calling thread). */
 void apg_parallel(int n, void (*fn)(void *ctx, int i), void *ctx);
+/* Waits, inside a task, until *flag >= target (acquire): another task of the same
+ * apg_parallel call, already taken by a running thread, raises it. Spins, then
+ * yields (the thread that will raise it may need this core). */
+void apg_wait_at_least(const _Atomic int *flag, int target);
 /* The threads an apg_parallel call made here would use: 1 inside a task (or with one
  * thread), else apg_threads(). For ops whose parallel form does extra work. */
 int  apg_parallel_width(void);
