@@ -2,8 +2,9 @@
 # make bench: speed figures, each table measured in one run so its ratios compare like
 # with like (these machines are shared and noisy: every figure is the median of REPS
 # runs, the configurations of a table alternating). Nothing here is asserted.
-#  1. WDL training/inference throughput at 1 and 2 threads (per-op split, and 4 micro-batches),
-#     idle and beside one busy neighbour process (`yes`): 2-thread / 1-thread ratios.
+#  1. WDL training/inference throughput at 1 and 2 threads (the default, 4 micro-batches, and
+#     the per-op split, --micro-batches 1), idle and beside one busy neighbour process (`yes`):
+#     2-thread / 1-thread ratios.
 #  2. The GEMM limit: BLIS alone on the step's own GEMM shapes (experiments/bench_gemm.py)
 #     against base WDL training at 1 thread, as achieved / BLIS GFLOP/s.
 #  3. Seconds per epoch and inference samples/s of WDL base and of every APG form
@@ -18,32 +19,32 @@ APG_ROWS=${BENCH_APG_ROWS:-200000}
 THREADS=${BENCH_THREADS:-1}
 REPS=${BENCH_REPS:-3}
 run() { ./apg train --dataset synthetic --epochs 1 --json "$@" | tail -n 1; }
-# targs T: the thread options of a section-1 configuration (1, 2, or 2m4 = 2 threads, M = 4).
-targs() { case $1 in *m4) echo "--threads ${1%m4} --micro-batches 4" ;; *) echo "--threads $1" ;; esac; }
+# targs T: the thread options of a section-1 configuration (1, 2, or 2m1 = 2 threads, M = 1).
+targs() { case $1 in *m1) echo "--threads ${1%m1} --micro-batches 1" ;; *) echo "--threads $1" ;; esac; }
 . experiments/bench_lib.sh
 
 echo "== WDL (hidden 256-128-64, emb 16, batch 1024), synthetic ml1m-like, $ROWS rows, 1 epoch, median of $REPS"
 for rep in $(seq "$REPS"); do
-    for t in 1 2 2m4; do
+    for t in 1 2 2m1; do
         j=$(run --backbone wdl --rows "$ROWS" $(targs "$t"))
         collect "tr$t" train_samples_per_s "$j"; collect "in$t" infer_samples_per_s "$j"
         collect "auc$t" test_auc "$j"; collect "sec$t" sec_per_epoch "$j"
     done
     yes > /dev/null & busy=$!
-    for t in 1 2 2m4; do
+    for t in 1 2 2m1; do
         j=$(run --backbone wdl --rows "$ROWS" $(targs "$t"))
         collect "busy$t" train_samples_per_s "$j"
     done
     kill "$busy"; wait "$busy" 2>/dev/null || true
 done
 printf "%-8s %14s %14s %10s %10s %16s\n" threads train_samp/s infer_samp/s sec/epoch test_auc "busy train_samp/s"
-for t in 1 2 2m4; do
-    printf "%-8s %14.0f %14.0f %10.3f %10.5f %16.0f\n" "${t/m4/ M=4}" "$(m tr$t)" "$(m in$t)" "$(m sec$t)" "$(m auc$t)" "$(m busy$t)"
+for t in 1 2 2m1; do
+    printf "%-8s %14.0f %14.0f %10.3f %10.5f %16.0f\n" "${t/m1/ M=1}" "$(m tr$t)" "$(m in$t)" "$(m sec$t)" "$(m auc$t)" "$(m busy$t)"
 done
 echo "2 threads / 1 thread: idle $(ratio "$(m tr2)" "$(m tr1)") (target >= 1.85), beside one busy process $(ratio "$(m busy2)" "$(m busy1)") (target >= 0.90)"
-echo "2 threads, --micro-batches 4 / 1 thread: idle $(ratio "$(m tr2m4)" "$(m tr1)"), beside one busy process $(ratio "$(m busy2m4)" "$(m busy1)")"
-echo "(M = 4: each minibatch in 4 parts that the threads take as they come free; other bits than M = 1,"
-echo " the same bits at any --threads; one gradient copy per part)"
+echo "2 threads, --micro-batches 1 (per-op split) / 1 thread: idle $(ratio "$(m tr2m1)" "$(m tr1)"), beside one busy process $(ratio "$(m busy2m1)" "$(m busy1)")"
+echo "(2 threads train each minibatch as 4 parts by default (--micro-batches auto) that the threads take as"
+echo " they come free, one gradient copy per part: other bits than 1 thread; M = 1 splits each op instead)"
 
 echo
 echo "== GEMM limit of the WDL step at batch 1024 (BLIS alone, 1 thread, the step's 9 GEMM shapes)"

@@ -33,7 +33,8 @@ static const struct opt train_opts[] = {
     { "threads", OPT_INT, O(t.threads), "T", "threads for BLIS and the op loops", 1, 1024 },
     { "micro-batches", OPT_INT, O(t.micro), "M", "cut each minibatch into M parts that the threads train in "
       "parallel, gradients summed in part order (results depend on M, not on --threads); 1: the threads split "
-      "each op instead", 1, 64 },
+      "each op instead; 0 (auto): 1 at one thread, else 2 per thread (capped by the batch and the gradient memory)",
+      0, 64 },
     { "dist", OPT_FLAG, O(t.dist), NULL, "under mpirun: data-parallel training over the ranks, each a disjoint "
       "part of every minibatch (--batch stays the global batch), gradients summed over the ranks; rank 0 "
       "evaluates, prints and saves", 0, 0 },
@@ -64,7 +65,8 @@ static void print_json(const struct train_cli *a, const struct data_opts *o, con
     json_text(stdout, "condition", g->condition, ",");
     printf("\"K\":%d,\"P\":%d,", g->K, g->P);
     json_text(stdout, "apg_init", g->init, ",");
-    printf("\"seed\":%llu,\"threads\":%d,\"rows\":%d,", (unsigned long long)a->t.seed, a->t.threads, d->n_rows);
+    printf("\"seed\":%llu,\"threads\":%d,\"micro_batches\":%d,\"rows\":%d,", (unsigned long long)a->t.seed,
+           a->t.threads, r->micro, d->n_rows);
     /* NaN and inf are no JSON tokens: json_num prints null for them */
     json_num(stdout, "test_auc", r->test_auc, 6, ",");
     json_num(stdout, "val_auc", r->val_auc, 6, ",");
@@ -114,6 +116,7 @@ int cmd_train(int argc, char **argv)
     struct model_opts mo;
     struct data_opts o;
     train_cfg_default(&a.t);
+    a.t.micro = 0;                            /* auto: train_micro_auto */
     model_opts_default(&mo);
     data_opts_default(&o);
     char err[512];

@@ -325,16 +325,21 @@ char *run_config_json(struct model_opts *mo, const struct train_cfg *t, const st
     data_opts_default(&dflt);
     struct model_opts mdflt;
     model_opts_default(&mdflt);
+    struct train_cfg tdflt;
+    train_cfg_default(&tdflt);
     int m = 0;
     for (int i = 0; i < ng; i++)
         for (const struct opt *p = g[i].opts; p->name; p++) {
             if (excluded(p->name)) continue;
             kv[m].k = p->name;
             opt_value_json(p, g[i].target, kv[m].v, sizeof kv[m].v);
-            if (late(p->name) && (g[i].opts == data_opt_table || g[i].opts == apg_opt_table)) {
+            if (late(p->name) &&
+                (g[i].opts == data_opt_table || g[i].opts == apg_opt_table || g[i].opts == train_key_opts)) {
+                const void *dv = g[i].opts == data_opt_table  ? (const void *)&dflt
+                                 : g[i].opts == apg_opt_table ? (const void *)&mdflt
+                                                              : (const void *)&tdflt;
                 char d[320];
-                opt_value_json(p, g[i].opts == data_opt_table ? (const void *)&dflt : (const void *)&mdflt, d,
-                               sizeof d);
+                opt_value_json(p, dv, d, sizeof d);
                 if (strcmp(d, kv[m].v) == 0) continue;
             }
             m++;

@@ -31,6 +31,16 @@ void train_cfg_default(struct train_cfg *c)
     c->micro = 1;
 }
 
+int train_micro_auto(int threads, int batch, int dist, size_t param_bytes)
+{
+    if (threads < 2 || (dist && dist_size() > 1)) return 1;
+    long m = 2L * threads, by_rows = batch / 64, by_mem = param_bytes ? (2L << 30) / (long)param_bytes : m;
+    if (m > MB_MAX) m = MB_MAX;
+    if (m > by_rows) m = by_rows;
+    if (m > by_mem) m = by_mem;
+    return m < 2 ? 1 : (int)m;
+}
+
 /* Builds the batch of rows[0..n) inside the step arena. */
 static void step_batch(struct graph *g, struct batch *b, const struct dataset *d,
                        const int64_t *base, const int32_t *rows, int n)
@@ -166,13 +176,18 @@ int train_run(const struct train_cfg *c, const struct dataset *d, const struct s
         return -2;
     }
     r->param_bytes = params_bytes(&m.ps);
+    int micro = c->micro ? c->micro : train_micro_auto(c->threads, c->batch, c->dist, r->param_bytes);
+    r->micro = micro;
+    if (c->verbose && micro > 1)
+        printf("threads: %d, each minibatch in %d micro-batches%s\n", c->threads, micro,
+               c->micro ? "" : " (--micro-batches auto; 1 to split each op over the threads instead)");
 
     struct graph g;
     graph_init(&g, (size_t)64 << 20);
     struct mb *mb = NULL;
-    if (c->micro > 1) {
+    if (micro > 1) {
         mb = malloc(sizeof *mb);
-        if (!mb || mb_init(mb, c->micro, c->backbone, &c->model, d, &m, err, errlen)) {
+        if (!mb || mb_init(mb, micro, c->backbone, &c->model, d, &m, err, errlen)) {
             if (!mb) snprintf(err, errlen, "out of memory");
             free(mb);
             graph_free(&g);

@@ -23,7 +23,8 @@ struct train_cfg {
                               given splits; a random split's seeded permutation) */
     int      threads;
     int      micro;        /* --micro-batches M: 1, or each minibatch cut into M parts
-                              trained in parallel (experiments/train_mb.h) */
+                              trained in parallel (experiments/train_mb.h); 0: auto
+                              (train_micro_auto) */
     int      shard_emb;    /* --shard-embeddings (with dist): the embedding rows split over
                               the ranks (experiments/emb_shard.h) */
     int      dist;         /* --dist: data-parallel over the MPI job's ranks
@@ -60,6 +61,7 @@ struct train_result {
     double train_samples_per_s, infer_samples_per_s;
     double last_train_loss;
     size_t param_bytes;
+    int    micro;          /* the micro-batches M trained with (auto resolved) */
     long   peak_rss_bytes;
     int    dist_ranks;             /* --dist: the ranks (0: not data-parallel) */
     double dist_bytes_per_step;    /* --dist: bytes each rank sent per step (train_dist.h) */
@@ -67,6 +69,11 @@ struct train_result {
     double emb_bytes_here;         /* --shard-embeddings: this rank's table with its gradient and moments */
 };
 
+/* --micro-batches auto: 1 at one thread and under --dist (more than one rank), else
+ * 2 parts per thread (a thread that runs late takes fewer), at most MB_MAX, at least 64
+ * rows a part, and at most 2 GiB of replica gradients (param_bytes each); fewer than 2
+ * parts: 1 (the per-op split). */
+int train_micro_auto(int threads, int batch, int dist, size_t param_bytes);
 void train_cfg_default(struct train_cfg *c);
 /* Trains on s->train, selects on s->val, reports on s->test. 0; -2 with err when the
  * model cannot be built from the configuration for this dataset (K too large for a

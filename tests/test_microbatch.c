@@ -1,6 +1,7 @@
 /* --micro-batches M (experiments/train_mb.c): the summed part gradients equal the
  * minibatch gradient (dense and row-sparse, base WDL and APG v6 self-wise), the run is
- * bit-identical at any thread count for one M, and it learns as the one-part run does. */
+ * bit-identical at any thread count for one M, and it learns as the one-part run does;
+ * the auto choice of M. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -113,9 +114,34 @@ static void test_same_bits_any_threads_and_learns(void **state)
     free(s2);
 }
 
+/* --micro-batches auto: 1 at one thread or under --dist with ranks (one process here:
+ * --dist alone does not count), 2 parts per thread, capped by MB_MAX, 64 rows a part
+ * and 2 GiB of replica gradients; and a run with it trains what the resolved M trains. */
+static void test_auto(void **state)
+{
+    (void)state;
+    assert_int_equal(train_micro_auto(1, 1024, 0, 1 << 20), 1);
+    assert_int_equal(train_micro_auto(2, 1024, 0, 1 << 20), 4);
+    assert_int_equal(train_micro_auto(2, 1024, 1, 1 << 20), 4);          /* dist_size() == 1 */
+    assert_int_equal(train_micro_auto(16, 1024, 0, 1 << 20), 16);        /* 64 rows a part */
+    assert_int_equal(train_micro_auto(64, 1 << 16, 0, 1 << 20), MB_MAX);
+    assert_int_equal(train_micro_auto(2, 100, 0, 1 << 20), 1);           /* one part of 64 rows */
+    assert_int_equal(train_micro_auto(4, 4096, 0, (size_t)700 << 20), 2);  /* 3 x 700 MB > 2 GiB */
+    assert_int_equal(train_micro_auto(4, 4096, 0, (size_t)1200 << 20), 1);
+    float *s1 = malloc(sizeof *s1 * (size_t)split.n_test), *s2 = malloc(sizeof *s2 * (size_t)split.n_test);
+    struct train_result a = run(0, 2, s1), b = run(4, 2, s2);
+    assert_int_equal(a.micro, 4);
+    assert_int_equal(b.micro, 4);
+    assert_memory_equal(s1, s2, sizeof *s1 * (size_t)split.n_test);
+    assert_int_equal(run(0, 1, s1).micro, 1);
+    free(s1);
+    free(s2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_auto),
         cmocka_unit_test(test_grads_base),
         cmocka_unit_test(test_grads_v6),
         cmocka_unit_test(test_same_bits_any_threads_and_learns),

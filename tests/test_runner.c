@@ -87,7 +87,7 @@ static void test_config_key(void **state)
     /* options added after runs were stored enter the key only when set, so stored runs
      * keep their keys */
     static const char *const late[] = { "train-file", "val-file", "test-file", "val-frac", "time-col",
-                                        "hash-buckets", "user-field" };
+                                        "hash-buckets", "user-field", "gen-lr", "numeric", "micro-batches" };
     for (size_t i = 0; i < sizeof late / sizeof late[0]; i++) assert_null(strstr(rc[0].config_json, late[i]));
     assert_non_null(strstr(rc[0].config_json, "\"split\":\"random\""));
     struct model_opts mo;
@@ -103,8 +103,13 @@ static void test_config_key(void **state)
     assert_null(strstr(j0, "user-field"));
     assert_non_null(strstr(j1, "\"user-field\":\"user_id\""));
     assert_non_null(strstr(j1, "\"val-frac\":0.2"));
+    assert_null(strstr(j0, "micro-batches"));            /* a training option added late, too */
+    tc.micro = 4;
+    char *j2 = run_config_json(&mo, &tc, &dop);
+    assert_non_null(strstr(j2, "\"micro-batches\":4"));
     free(j0);
     free(j1);
+    free(j2);
     const char *prev = "";
     for (const char *p = strchr(rc[0].config_json, '"'); p; ) {
         const char *e = strchr(p + 1, '"');
