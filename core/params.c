@@ -267,8 +267,10 @@ void params_reduce(struct param_store *master, struct param_store *const *reps, 
             for (int j = 0; j < u->sparse->n; j++) {
                 int32_t row = u->sparse->rows[j];
                 float *restrict g = t->grad + (size_t)row * cols, *restrict h = u->grad + (size_t)row * cols;
-                for (int e = 0; e < cols; e++) g[e] += h[e];
-                memset(h, 0, sizeof(float) * (size_t)cols);
+                for (int e = 0; e < cols; e++) {      /* one pass, no memset call per row */
+                    g[e] += h[e];
+                    h[e] = 0.0f;
+                }
                 u->sparse->mark[row] = 0;
                 if (!t->sparse->mark[row]) {
                     t->sparse->mark[row] = 1;
