@@ -202,7 +202,11 @@ static void pack_rows(float *restrict out, int w, int r0, int r1, int k, const f
 
 /* GCC turns the copy loops below into memmove calls, one per piece of a few floats:
  * kept as loops (vector moves) in the packing functions. */
+#if defined(__GNUC__) && !defined(__clang__)
 #define PACK_LOOPS __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#else
+#define PACK_LOOPS
+#endif
 
 /* out[l W + r] = src[l ls + r], r < W: a whole panel of contiguous pieces, W a constant
  * where it is inlined (a piece of 6 or 16 floats is a few moves). */
