@@ -106,28 +106,35 @@ static size_t panel_len(int w, int k) { return ((size_t)w * (size_t)k + 15) & ~(
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define PACK_AVX __attribute__((target("avx")))
-/* Rows r0..r0+8 of the panel, l0..l0+8 deep: an 8 x 8 transpose (rows of x contiguous
- * along l, out l-major with stride w). */
-PACK_AVX static void tr8x8(float *restrict out, int w, const float *x, long rs)
+/* r[0..8) (8 rows of 8 floats) -> o[0..8) (its 8 columns), in registers. */
+PACK_AVX static inline void tr8_regs(const __m256 *r, __m256 *o)
 {
-    __m256 r0 = _mm256_loadu_ps(x), r1 = _mm256_loadu_ps(x + rs), r2 = _mm256_loadu_ps(x + 2 * rs),
-           r3 = _mm256_loadu_ps(x + 3 * rs), r4 = _mm256_loadu_ps(x + 4 * rs), r5 = _mm256_loadu_ps(x + 5 * rs),
-           r6 = _mm256_loadu_ps(x + 6 * rs), r7 = _mm256_loadu_ps(x + 7 * rs);
-    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3),
-           t3 = _mm256_unpackhi_ps(r2, r3), t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5),
-           t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+    __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]),
+           t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]),
+           t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]),
+           t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
     __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xee),
            u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xee),
            u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xee),
            u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xee);
-    _mm256_storeu_ps(out + 0 * (size_t)w, _mm256_permute2f128_ps(u0, u4, 0x20));
-    _mm256_storeu_ps(out + 1 * (size_t)w, _mm256_permute2f128_ps(u1, u5, 0x20));
-    _mm256_storeu_ps(out + 2 * (size_t)w, _mm256_permute2f128_ps(u2, u6, 0x20));
-    _mm256_storeu_ps(out + 3 * (size_t)w, _mm256_permute2f128_ps(u3, u7, 0x20));
-    _mm256_storeu_ps(out + 4 * (size_t)w, _mm256_permute2f128_ps(u0, u4, 0x31));
-    _mm256_storeu_ps(out + 5 * (size_t)w, _mm256_permute2f128_ps(u1, u5, 0x31));
-    _mm256_storeu_ps(out + 6 * (size_t)w, _mm256_permute2f128_ps(u2, u6, 0x31));
-    _mm256_storeu_ps(out + 7 * (size_t)w, _mm256_permute2f128_ps(u3, u7, 0x31));
+    o[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
+    o[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
+    o[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
+    o[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
+    o[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
+    o[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
+    o[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
+    o[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
+
+/* Rows r0..r0+8 of the panel, l0..l0+8 deep: an 8 x 8 transpose (rows of x contiguous
+ * along l, out l-major with stride w). */
+PACK_AVX static void tr8x8(float *restrict out, int w, const float *x, long rs)
+{
+    __m256 r[8], o[8];
+    for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(x + i * rs);
+    tr8_regs(r, o);
+    for (int i = 0; i < 8; i++) _mm256_storeu_ps(out + i * (size_t)w, o[i]);
 }
 
 /* Rows r0..r0+6, l0..l0+8 deep (panels of 6 rows: the AVX2 kernels' MR): the 8 x 8
@@ -136,23 +143,12 @@ PACK_AVX static void tr8x8(float *restrict out, int w, const float *x, long rs)
  * the block is written. */
 PACK_AVX static void tr6x8(float *restrict out, const float *x, long rs)
 {
-    __m256 r0 = _mm256_loadu_ps(x), r1 = _mm256_loadu_ps(x + rs), r2 = _mm256_loadu_ps(x + 2 * rs),
-           r3 = _mm256_loadu_ps(x + 3 * rs), r4 = _mm256_loadu_ps(x + 4 * rs), r5 = _mm256_loadu_ps(x + 5 * rs);
-    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3),
-           t3 = _mm256_unpackhi_ps(r2, r3), t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
-    __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xee),
-           u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xee),
-           u4 = _mm256_shuffle_ps(t4, t4, 0x44), u5 = _mm256_shuffle_ps(t4, t4, 0xee),
-           u6 = _mm256_shuffle_ps(t5, t5, 0x44), u7 = _mm256_shuffle_ps(t5, t5, 0xee);
-    _mm256_storeu_ps(out + 0, _mm256_permute2f128_ps(u0, u4, 0x20));
-    _mm256_storeu_ps(out + 6, _mm256_permute2f128_ps(u1, u5, 0x20));
-    _mm256_storeu_ps(out + 12, _mm256_permute2f128_ps(u2, u6, 0x20));
-    _mm256_storeu_ps(out + 18, _mm256_permute2f128_ps(u3, u7, 0x20));
-    _mm256_storeu_ps(out + 24, _mm256_permute2f128_ps(u0, u4, 0x31));
-    _mm256_storeu_ps(out + 30, _mm256_permute2f128_ps(u1, u5, 0x31));
-    _mm256_storeu_ps(out + 36, _mm256_permute2f128_ps(u2, u6, 0x31));
-    const __m256i six = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
-    _mm256_maskstore_ps(out + 42, six, _mm256_permute2f128_ps(u3, u7, 0x31));
+    __m256 r[8], o[8];
+    for (int i = 0; i < 6; i++) r[i] = _mm256_loadu_ps(x + i * rs);
+    r[6] = r[7] = r[5];
+    tr8_regs(r, o);
+    for (int i = 0; i < 7; i++) _mm256_storeu_ps(out + 6 * i, o[i]);
+    _mm256_maskstore_ps(out + 42, _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0), o[7]);
 }
 
 /* Rows r0..r0+4, l0..l0+4 deep: a 4 x 4 transpose. */
@@ -329,7 +325,7 @@ static int panels(const struct pk *s, int q_side)
 }
 
 /* Packing task t: panels [t per_pack, (t + 1) per_pack) of the shared operand. */
-static void pk_pack_shared(struct pk *s, int t)
+static void pk_pack_shared(const struct pk *s, int t)
 {
     int q_side = !s->split_n, lo = t * s->per_pack, hi = lo + s->per_pack, n = panels(s, q_side);
     pack_side(s, q_side, lo, hi < n ? hi : n,
@@ -338,7 +334,7 @@ static void pk_pack_shared(struct pk *s, int t)
 
 /* Task t: its panels of the split operand packed into this thread's buffer, then its
  * tiles against every panel of the shared one, then the epilogue on its part of C. */
-static void pk_task(struct pk *s, int t)
+static void pk_task(const struct pk *s, int t)
 {
     int q_side = s->split_n, n = panels(s, q_side), lo = t * s->per_task;
     int hi = lo + s->per_task < n ? lo + s->per_task : n;

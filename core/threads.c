@@ -127,6 +127,14 @@ static void pool_resize(int n)
     }
 }
 
+void apg_wait_at_least(const _Atomic int *flag, int target)
+{
+    for (long s = 0; atomic_load_explicit(flag, memory_order_acquire) < target; s++) {
+        if (s < POOL_SPIN) pool_pause();
+        else sched_yield();
+    }
+}
+
 void apg_parallel(int n, void (*fn)(void *ctx, int i), void *ctx)
 {
     if (n <= 0) return;
@@ -151,19 +159,8 @@ void apg_parallel(int n, void (*fn)(void *ctx, int i), void *ctx)
     in_task = 0;
     if (atomic_load(&n_done) == n) return;
     uint64_t t0 = prof_on ? prof_now() : 0;
-    for (long s = 0; atomic_load(&n_done) < n; s++) {
-        if (s < POOL_SPIN) pool_pause();
-        else sched_yield();   /* the worker holding the last task may need this core */
-    }
+    apg_wait_at_least(&n_done, n);   /* the worker holding the last task may need this core */
     if (prof_on) prof_add(PROF_JOIN, 0, prof_now() - t0);
-}
-
-void apg_wait_at_least(const _Atomic int *flag, int target)
-{
-    for (long s = 0; atomic_load_explicit(flag, memory_order_acquire) < target; s++) {
-        if (s < POOL_SPIN) pool_pause();
-        else sched_yield();
-    }
 }
 
 void apg_blis_setup(void)
