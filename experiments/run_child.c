@@ -188,6 +188,7 @@ static int write_all(int fd, const void *p, size_t n)
 _Noreturn void run_child_main(int fd, const struct run_cfg *rc, int threads)
 {
     prctl(PR_SET_PDEATHSIG, SIGKILL);   /* die with the runner: it alone can commit the result */
+    prctl(PR_SET_NAME, (unsigned long)RUN_CHILD_COMM);
     if (getppid() == 1) _exit(3);
     static struct child_head h;
     memset(&h, 0, sizeof h);

@@ -36,6 +36,9 @@ struct child_result {
     const float *spec_data;           /* spec_floats, record after record */
 };
 
+/* The name (/proc/PID/comm, ps) a training process takes, so that it can be told
+ * from the runner's other children (a popen shell not yet exec'd runs the same binary). */
+#define RUN_CHILD_COMM "apg-run"
 /* Trains rc with threads threads, writes the message to fd, exits the process. */
 _Noreturn void run_child_main(int fd, const struct run_cfg *rc, int threads);
 /* Forks a child that trains rc (run_child_main): *pid, and *fd the read end of its

@@ -23,6 +23,7 @@
 #include "commands.h"
 #include "db_testutil.h"
 #include "dist.h"
+#include "run_child.h"
 #include "store.h"
 
 static char dir[64], self[4096];
@@ -178,8 +179,8 @@ static int parent_of(int pid)
     return ppid;
 }
 
-/* A child of pid running this binary (its training process, forked without exec; not a
- * shell of popen), or -1. */
+/* A training process of pid (forked without exec, named RUN_CHILD_COMM; not a shell of
+ * popen, which runs this binary too until it execs), or -1. */
 static int child_of(int pid)
 {
     DIR *d = opendir("/proc");
@@ -191,7 +192,13 @@ static int child_of(int pid)
         char path[300], exe[4096];
         snprintf(path, sizeof path, "/proc/%s/exe", e->d_name);
         ssize_t len = readlink(path, exe, sizeof exe - 1);
-        if (len > 0 && (exe[len] = 0, strcmp(exe, self) == 0)) found = atoi(e->d_name);
+        if (len <= 0 || (exe[len] = 0, strcmp(exe, self) != 0)) continue;
+        char comm[32] = "";
+        snprintf(path, sizeof path, "/proc/%s/comm", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (f && fgets(comm, sizeof comm, f)) comm[strcspn(comm, "\n")] = 0;
+        if (f) fclose(f);
+        if (strcmp(comm, RUN_CHILD_COMM) == 0) found = atoi(e->d_name);
     }
     closedir(d);
     return found;
