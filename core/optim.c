@@ -47,6 +47,7 @@ static int32_t *adam_last(struct tensor *t)
  * at run time: the square root and the division bound the update, and AVX2 does 8 of
  * each at a time. Each is one IEEE operation per value (no contraction in C11 mode),
  * so both builds give the same bits. */
+#define ADAM_AHEAD 8   /* rows */
 #define ADAM_KERNELS(SFX, ATTR)                                                                  \
 ATTR static void adam_dense_##SFX(const struct adam *a, float lr_t, float eps_t, float *restrict p, \
                                   float *restrict g, float *restrict m, float *restrict v, long n) \
@@ -66,6 +67,13 @@ ATTR static void adam_rows_##SFX(const struct adam *a, float lr_t, float eps_t, 
         size_t r = (size_t)row * (size_t)cols;                                                   \
         float *restrict p = t->data + r, *restrict g = t->grad + r;                              \
         float *restrict m = mslab + r, *restrict v = vslab + r;                                  \
+        if (j + ADAM_AHEAD < j1) {            /* random rows: fetch a later one's lines now */   \
+            size_t ra = (size_t)sr->rows[j + ADAM_AHEAD] * (size_t)cols;                         \
+            __builtin_prefetch(t->data + ra, 1);                                                 \
+            __builtin_prefetch(t->grad + ra, 1);                                                 \
+            __builtin_prefetch(mslab + ra, 1);                                                   \
+            __builtin_prefetch(vslab + ra, 1);                                                   \
+        }                                                                                        \
         float l2 = 0.0f;                                                                         \
         if (last) {                                                                              \
             long k = a->t - last[row];                                                           \
@@ -133,14 +141,115 @@ static void adam_slice(void *ctx, int k)
     }
 }
 
-void adam_step(struct adam *a, struct param_store *ps)
+/* Counts the step and fills job (its bias-corrected lr_t and eps_t); the L2 step
+ * counts are allocated here, before the threads. */
+static void adam_begin(struct adam *a, struct param_store *ps, struct adam_job *job)
 {
     a->t++;
     double bc1 = 1.0 - pow(a->beta1, (double)a->t), bc2 = 1.0 - pow(a->beta2, (double)a->t);
-    struct adam_job job = { a, ps, (float)(a->lr * sqrt(bc2) / bc1), (float)(a->eps * sqrt(bc2)) };
-    for (int i = 0; i < ps->n; i++)            /* before the threads: the L2 step counts */
+    *job = (struct adam_job){ a, ps, (float)(a->lr * sqrt(bc2) / bc1), (float)(a->eps * sqrt(bc2)) };
+    for (int i = 0; i < ps->n; i++)
         if (ps->list[i]->sparse && a->l2 != 0.0f) adam_last(ps->list[i]);
+}
+
+void adam_step(struct adam *a, struct param_store *ps)
+{
+    struct adam_job job;
+    adam_begin(a, ps, &job);
     apg_parallel(ADAM_TASKS, adam_slice, &job);
     for (int i = 0; i < ps->n; i++)
         if (ps->list[i]->sparse) ps->list[i]->sparse->n = 0;
+}
+
+/* ---- adam_step_sum: the replicas' gradients summed and stepped in one parallel pass ----
+ * Tasks [0, nb) are row buckets of the tables (bucket b: rows r with r % nb == b, nb a
+ * power of two, so a mask) and
+ * tasks [nb, nb + ADAM_TASKS) the slices of the dense tensors. A value's sum runs over
+ * the replicas in order whoever computes it, so nb (set from the thread count) does
+ * not change any bit: the result is params' sum-then-adam_step's exactly. */
+struct sum_job { struct adam_job aj; struct param_store *const *reps; int n, nb; };
+
+/* Slice k of every dense tensor: g += each replica's gradient (replica order), the
+ * replicas' zeroed, then the slice's Adam update while it is in cache. */
+static void sum_dense(const struct sum_job *job, int k)
+{
+    struct param_store *ps = job->aj.ps;
+    for (int i = 0; i < ps->n; i++) {
+        struct tensor *t = ps->list[i];
+        if (t->sparse) continue;
+        long k0 = (long)t->size * k / ADAM_TASKS, k1 = (long)t->size * (k + 1) / ADAM_TASKS;
+        float *restrict g = t->grad;
+        for (int r = 0; r < job->n; r++) {
+            float *restrict h = job->reps[r]->list[i]->grad;
+            #pragma omp simd
+            for (long j = k0; j < k1; j++) g[j] += h[j];
+            memset(h + k0, 0, sizeof(float) * (size_t)(k1 - k0));
+        }
+        size_t off = (size_t)(t->data - ps->data);
+        adam_dense(job->aj.a, job->aj.lr_t * t->lr_scale, job->aj.eps_t, t->data + k0, g + k0, ps->m + off + k0,
+                   ps->v + off + k0, k1 - k0);
+    }
+}
+
+/* Bucket b of every table: the replicas' touched rows r with r % nb == b added into
+ * the master's gradient rows (replica order; the replicas' rows zeroed and unmarked),
+ * listed in the master's rows[] at this bucket's own segment (rows[] has one entry per
+ * table row, and the buckets' row counts partition it), then their Adam update. */
+static void sum_rows(const struct sum_job *job, int b)
+{
+    struct param_store *ps = job->aj.ps;
+    int nb = job->nb;
+    for (int i = 0; i < ps->n; i++) {
+        struct tensor *t = ps->list[i];
+        if (!t->sparse) continue;
+        struct sparse_rows *sr = t->sparse;
+        int cols = tensor_cols(t), rows = tensor_rows(t), j0 = 0;
+        for (int c = 0; c < b && c < rows; c++) j0 += (rows - c + nb - 1) / nb;   /* rows of bucket c */
+        int j = j0;
+        for (int r = 0; r < job->n; r++) {
+            struct sparse_rows *ur = job->reps[r]->list[i]->sparse;
+            float *hbase = job->reps[r]->list[i]->grad;
+            for (int q = 0; q < ur->n; q++) {
+                int32_t row = ur->rows[q];
+                if ((row & (nb - 1)) != b) continue;
+                float *restrict g = t->grad + (size_t)row * cols, *restrict h = hbase + (size_t)row * cols;
+                for (int e = 0; e < cols; e++) {
+                    g[e] += h[e];
+                    h[e] = 0.0f;
+                }
+                ur->mark[row] = 0;
+                if (!sr->mark[row]) {
+                    sr->mark[row] = 1;
+                    sr->rows[j++] = row;
+                }
+            }
+        }
+        size_t off = (size_t)(t->data - ps->data);
+        adam_rows(job->aj.a, job->aj.lr_t * t->lr_scale, job->aj.eps_t, t, ps->m + off, ps->v + off, j0, j);
+    }
+}
+
+static void sum_task(void *ctx, int k)
+{
+    const struct sum_job *job = ctx;
+    if (k < job->nb) sum_rows(job, k);
+    else sum_dense(job, k - job->nb);
+}
+
+void adam_step_sum(struct adam *a, struct param_store *ps, struct param_store *const *reps, int n)
+{
+    for (int i = 0; i < ps->n; i++)
+        if (ps->list[i]->sparse && ps->list[i]->sparse->n) {
+            fprintf(stderr, "adam_step_sum: table %s has touched rows of its own\n", ps->list[i]->name);
+            abort();                              /* a caller's bug: its rows would be skipped */
+        }
+    struct sum_job job = { .reps = reps, .n = n, .nb = 2 };
+    while (job.nb < 2 * apg_threads() && job.nb < 64) job.nb *= 2;   /* 2 a thread, up to 64 */
+    adam_begin(a, ps, &job.aj);
+    apg_parallel(job.nb + ADAM_TASKS, sum_task, &job);
+    for (int i = 0; i < ps->n; i++)
+        if (ps->list[i]->sparse) {
+            ps->list[i]->sparse->n = 0;
+            for (int r = 0; r < n; r++) reps[r]->list[i]->sparse->n = 0;
+        }
 }

@@ -24,5 +24,11 @@ struct adam {
 
 void adam_init(struct adam *a, float lr);   /* beta1 0.9, beta2 0.999, eps 1e-8, l2 0 */
 void adam_step(struct adam *a, struct param_store *ps);
+/* One step of ps on the sum of its gradient and those of reps[0..n) (replicas sharing
+ * its values, e.g. micro-batch parts), added in replica order: the bits of summing into
+ * ps's gradients and then adam_step, at any thread count, in one parallel pass. ps's
+ * tables must have no touched rows of their own (it aborts: a caller's bug). The
+ * replicas' gradients are zeroed and their touched rows cleared. */
+void adam_step_sum(struct adam *a, struct param_store *ps, struct param_store *const *reps, int n);
 
 #endif

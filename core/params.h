@@ -57,10 +57,5 @@ void params_zero_grad(struct param_store *ps);
  * pointed at master's values and its own value and moment slabs freed; its gradients
  * stay its own. 0, or -1 when the tables differ. */
 int  params_share(struct param_store *rep, const struct param_store *master);
-/* master grad += reps[0] grad + .. + reps[n-1] grad, in that order (dense tensors:
- * every value, split over the task pool by fixed slices; row-sparse tables: each
- * replica's touched rows, which become touched in master); the replicas' gradients are
- * zeroed. The sum does not depend on the thread count. */
-void params_reduce(struct param_store *master, struct param_store *const *reps, int n);
 
 #endif

@@ -311,7 +311,8 @@ int train_run(const struct train_cfg *c, const struct dataset *d, const struct s
                 if (tx) prof_add(PROF_DIST, 0, prof_now() - tx);
             }
             uint64_t ta = prof_on ? prof_now() : 0;
-            adam_step(&opt, &m.ps);
+            if (mb) adam_step_sum(&opt, &m.ps, mb->ps, mb->n);
+            else adam_step(&opt, &m.ps);
             if (prof_on) {
                 uint64_t te = prof_now();
                 prof_add(PROF_ADAM, 0, te - ta);

@@ -60,14 +60,13 @@ static void mb_part(void *ctx, int k)
     mb->loss[k] = scaled->data[0];
 }
 
-double mb_step(struct mb *mb, struct model *master, const struct dataset *d, const int32_t *rows, int n)
+double mb_step(struct mb *mb, const struct model *master, const struct dataset *d, const int32_t *rows, int n)
 {
     mb->d = d;
     mb->base = master->base;
     mb->rows = rows;
     mb->rows_n = n;
     apg_parallel(mb->n, mb_part, mb);
-    params_reduce(&master->ps, mb->ps, mb->n);
     double loss = 0;
     for (int k = 0; k < mb->n; k++) loss += mb->loss[k];
     return loss;

@@ -14,6 +14,7 @@
 #include <string.h>
 #include "dataset.h"
 #include "ops.h"
+#include "optim.h"
 #include "threads.h"
 #include "train.h"
 #include "train_mb.h"
@@ -50,28 +51,43 @@ static void check_grads(const char *variant, int M, int threads)
     double l = mb_step(&mb, &b, &data, rows, n);
     assert_true(fabs(l - loss->data[0]) < 1e-5);
     double worst = 0;
-    for (int i = 0; i < a.ps.n; i++) {
-        struct tensor *x = a.ps.list[i], *y = b.ps.list[i];
+    for (int i = 0; i < a.ps.n; i++) {                /* the parts' gradients, summed here */
+        struct tensor *x = a.ps.list[i];
         double num = 0, den = 0;
         for (int k = 0; k < x->size; k++) {
-            num += fabs((double)x->grad[k] - y->grad[k]);
+            double sum = 0;
+            for (int r = 0; r < M; r++) sum += mb.rep[r].ps.list[i]->grad[k];
+            num += fabs((double)x->grad[k] - sum);
             den += fabs((double)x->grad[k]);
         }
         double rel = den > 0 ? num / den : num;
         if (rel > worst) worst = rel;
         assert_true(rel < 1e-4);
         if (x->sparse) {                              /* the same touched rows */
-            assert_int_equal(x->sparse->n, y->sparse->n);
-            for (int j = 0; j < x->sparse->n; j++) assert_true(y->sparse->mark[x->sparse->rows[j]]);
+            int seen = 0;
+            for (int j = 0; j < x->sparse->n; j++) {
+                int row = x->sparse->rows[j], in = 0;
+                for (int r = 0; r < M; r++) in |= mb.rep[r].ps.list[i]->sparse->mark[row];
+                seen += in;
+            }
+            assert_int_equal(seen, x->sparse->n);
+            for (int r = 0; r < M; r++) {
+                const struct sparse_rows *u = mb.rep[r].ps.list[i]->sparse;
+                for (int j = 0; j < u->n; j++) assert_true(x->sparse->mark[u->rows[j]]);
+            }
         }
     }
     printf("   %s, %d parts, %d threads: loss %.6f == %.6f, worst relative gradient difference %.2e\n", variant, M,
            threads, l, (double)loss->data[0], worst);
-    /* the replicas' gradients are zeroed for the next step */
+    /* the step applies them and zeroes the replicas' gradients for the next one */
+    struct adam opt;
+    adam_init(&opt, 1e-3f);
+    adam_step_sum(&opt, &b.ps, mb.ps, mb.n);
     for (int k = 0; k < M; k++)
         for (int i = 0; i < mb.rep[k].ps.n; i++) {
             const struct tensor *t = mb.rep[k].ps.list[i];
             for (int e = 0; e < t->size; e++) assert_true(t->grad[e] == 0.0f);
+            if (t->sparse) assert_int_equal(t->sparse->n, 0);
         }
     mb_free(&mb);
     graph_free(&g);

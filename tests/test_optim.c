@@ -8,6 +8,7 @@
 #include <string.h>
 #include "ops.h"
 #include "optim.h"
+#include "threads.h"
 
 /* Textbook Adam (Kingma & Ba, Algorithm 1) in double, independent of the folded form
  * used by adam_step. */
@@ -214,6 +215,114 @@ static void test_lazy_l2_catches_up(void **state)
     params_free(&ps);
 }
 
+/* The store of test_step_sum: two dense tensors (one at half the step) and two
+ * embedding tables, one with fewer rows than adam_step_sum's row buckets. */
+static void sum_store(struct param_store *ps)
+{
+    struct rng rng;
+    rng_seed(&rng, 5);
+    params_init(ps);
+    param_new(ps, "w", 2, (int[]){ 37, 5 }, INIT_NORMAL, 0.3f, 0);
+    struct tensor *b = param_new(ps, "b", 1, (int[]){ 3 }, INIT_NORMAL, 0.3f, 0);
+    param_new(ps, "emb", 2, (int[]){ 50, 4 }, INIT_NORMAL, 0.3f, 1);
+    param_new(ps, "tiny", 2, (int[]){ 3, 2 }, INIT_NORMAL, 0.3f, 1);
+    b->lr_scale = 0.5f;
+    params_alloc(ps, &rng);
+}
+
+/* A replica's gradient of one step into t (rows touched at random, overlapping between
+ * replicas; first-touch order) */
+static void sum_fill(struct tensor *t, struct rng *rng)
+{
+    if (!t->sparse) {
+        for (int e = 0; e < t->size; e++) t->grad[e] = (float)rng_normal(rng);
+        return;
+    }
+    int rows = tensor_rows(t), cols = tensor_cols(t);
+    for (int q = 0; q < rows / 2 + 1; q++) {
+        int row = (int)rng_uniform(rng, 0.0f, (float)rows);
+        if (row >= rows) row = rows - 1;
+        for (int c = 0; c < cols; c++) t->grad[row * cols + c] += (float)rng_normal(rng);
+        if (!t->sparse->mark[row]) {
+            t->sparse->mark[row] = 1;
+            t->sparse->rows[t->sparse->n++] = row;
+        }
+    }
+}
+
+/* adam_step_sum against summing the replicas' gradients by hand, then adam_step: the
+ * same bits of values and moments over several steps with L2 (every value's sum in
+ * replica order), at 1, 2 and 3 threads (2, 4 and 8 row buckets); the replicas'
+ * gradients zeroed and their rows cleared. */
+static void test_step_sum(void **state)
+{
+    (void)state;
+    enum { R = 3, STEPS = 4 };
+    for (int threads = 1; threads <= 3; threads++) {
+        apg_set_threads(threads);
+        struct param_store a, b, rep[R];
+        struct param_store *reps[R];
+        sum_store(&a);
+        sum_store(&b);
+        for (int r = 0; r < R; r++) {
+            sum_store(&rep[r]);
+            assert_int_equal(params_share(&rep[r], &b), 0);
+            reps[r] = &rep[r];
+        }
+        struct adam oa, ob;
+        adam_init(&oa, 0.01f);
+        adam_init(&ob, 0.01f);
+        oa.l2 = ob.l2 = 0.05f;
+        struct rng rng;
+        rng_seed(&rng, 11);
+        for (int step = 0; step < STEPS; step++) {
+            for (int r = 0; r < R; r++)
+                for (int i = 0; i < a.n; i++) sum_fill(rep[r].list[i], &rng);
+            for (int i = 0; i < a.n; i++) {          /* the sum by hand into a */
+                struct tensor *t = a.list[i];
+                for (int r = 0; r < R; r++) {
+                    const struct tensor *u = rep[r].list[i];
+                    if (!t->sparse) {
+                        for (int e = 0; e < t->size; e++) t->grad[e] += u->grad[e];
+                        continue;
+                    }
+                    int cols = tensor_cols(t);
+                    for (int j = 0; j < u->sparse->n; j++) {
+                        int row = u->sparse->rows[j];
+                        for (int c = 0; c < cols; c++) t->grad[row * cols + c] += u->grad[row * cols + c];
+                        if (!t->sparse->mark[row]) {
+                            t->sparse->mark[row] = 1;
+                            t->sparse->rows[t->sparse->n++] = row;
+                        }
+                    }
+                }
+            }
+            adam_step(&oa, &a);
+            adam_step_sum(&ob, &b, reps, R);
+            assert_memory_equal(a.data, b.data, sizeof(float) * a.n_floats);
+            assert_memory_equal(a.m, b.m, sizeof(float) * a.n_floats);
+            assert_memory_equal(a.v, b.v, sizeof(float) * a.n_floats);
+            for (int i = 0; i < a.n; i++) {
+                if (b.list[i]->sparse) assert_int_equal(b.list[i]->sparse->n, 0);
+                for (int e = 0; e < b.list[i]->size; e++) assert_true(b.list[i]->grad[e] == 0.0f);
+                for (int r = 0; r < R; r++) {
+                    const struct tensor *u = rep[r].list[i];
+                    for (int e = 0; e < u->size; e++) assert_true(u->grad[e] == 0.0f);
+                    if (u->sparse) {
+                        assert_int_equal(u->sparse->n, 0);
+                        for (int row = 0; row < tensor_rows(u); row++) assert_int_equal(u->sparse->mark[row], 0);
+                        for (int row = 0; row < tensor_rows(u); row++) assert_int_equal(b.list[i]->sparse->mark[row], 0);
+                    }
+                }
+            }
+        }
+        for (int r = 0; r < R; r++) params_free(&rep[r]);
+        params_free(&a);
+        params_free(&b);
+    }
+    apg_set_threads(1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -222,6 +331,7 @@ int main(void)
         cmocka_unit_test(test_adam_lr_scale),
         cmocka_unit_test(test_lazy_embedding_update),
         cmocka_unit_test(test_lazy_l2_catches_up),
+        cmocka_unit_test(test_step_sum),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
