@@ -106,8 +106,13 @@ static size_t panel_len(int w, int k) { return ((size_t)w * (size_t)k + 15) & ~(
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define PACK_AVX __attribute__((target("avx")))
+#if defined(__clang__)
+#define PACK_UNROLL _Pragma("unroll")
+#else
+#define PACK_UNROLL _Pragma("GCC unroll 8")
+#endif
 /* r[0..8) (8 rows of 8 floats) -> o[0..8) (its 8 columns), in registers. */
-PACK_AVX static inline void tr8_regs(const __m256 *r, __m256 *o)
+PACK_AVX static inline __attribute__((always_inline)) void tr8_regs(const __m256 *r, __m256 *o)
 {
     __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]),
            t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]),
@@ -132,8 +137,10 @@ PACK_AVX static inline void tr8_regs(const __m256 *r, __m256 *o)
 PACK_AVX static void tr8x8(float *restrict out, int w, const float *x, long rs)
 {
     __m256 r[8], o[8];
+    PACK_UNROLL
     for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(x + i * rs);
     tr8_regs(r, o);
+    PACK_UNROLL
     for (int i = 0; i < 8; i++) _mm256_storeu_ps(out + i * (size_t)w, o[i]);
 }
 
@@ -144,11 +151,14 @@ PACK_AVX static void tr8x8(float *restrict out, int w, const float *x, long rs)
 PACK_AVX static void tr6x8(float *restrict out, const float *x, long rs)
 {
     __m256 r[8], o[8];
+    PACK_UNROLL
     for (int i = 0; i < 6; i++) r[i] = _mm256_loadu_ps(x + i * rs);
     r[6] = r[7] = r[5];
     tr8_regs(r, o);
+    PACK_UNROLL
     for (int i = 0; i < 7; i++) _mm256_storeu_ps(out + 6 * i, o[i]);
-    _mm256_maskstore_ps(out + 42, _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0), o[7]);
+    _mm_storeu_ps(out + 42, _mm256_castps256_ps128(o[7]));   /* not vmaskmovps: slow on AMD */
+    _mm_storel_pi((__m64 *)(out + 46), _mm256_extractf128_ps(o[7], 1));
 }
 
 /* Rows r0..r0+4, l0..l0+4 deep: a 4 x 4 transpose. */
@@ -209,8 +219,10 @@ static void pack_rows(float *restrict out, int w, int r0, int r1, int k, const f
 PACK_LOOPS static inline __attribute__((always_inline)) void pack_pieces(float *restrict out, int W, int k,
                                                               const float *restrict x, long ls)
 {
-    for (int l = 0; l < k; l++)
+    for (int l = 0; l < k; l++) {
+        __builtin_prefetch(x + (size_t)(l + 8) * (size_t)ls);   /* 8 rows ahead, a line each */
         for (int r = 0; r < W; r++) out[(size_t)l * W + r] = x[(size_t)l * (size_t)ls + r];
+    }
 }
 
 PACK_LOOPS static void pack_panel(float *restrict out, int w, int rows, int k, const float *x, long rs, long ls)
