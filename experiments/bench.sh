@@ -6,7 +6,7 @@
 #     the per-op split, --micro-batches 1), idle and beside one busy neighbour process (`yes`):
 #     2-thread / 1-thread ratios.
 #  2. The GEMM limit: BLIS alone on the step's own GEMM shapes (experiments/bench_gemm.py)
-#     against base WDL training at 1 thread, as achieved / BLIS GFLOP/s.
+#     against base WDL training at 1 thread, as achieved / BLIS GFLOP/s, the two alternating.
 #  3. Seconds per epoch and inference samples/s of WDL base and of every APG form
 #     (self-wise, K=8, P=32), as ratios to base beside the paper's Table 5 time ratios.
 #  4. Inference of saved models: base, v3, v6 and v6 collapsed by `apg export`, at
@@ -50,19 +50,21 @@ echo
 echo "== GEMM limit of the WDL step at batch 1024 (BLIS alone, 1 thread, the step's 9 GEMM shapes)"
 blis_dir=$(dirname "$(ldd ./apg | awk '/libblis/ {print $3}')")
 F=$(./apg train --dataset synthetic --rows 20000 --epochs 1 | grep -o '[0-9]* fields' | head -1 | awk '{print $1}')
-if g=$(python3 experiments/bench_gemm.py "$blis_dir" 1024 $((F * 16)) 256 128 64 2>/dev/null); then
-    macs=$(awk '{print $2}' <<<"$g"); blis_gf=$(awk '{print $6}' <<<"$g"); lim=$(awk '{print $8}' <<<"$g")
-    ach=$(awk -v s="$(m tr1)" -v mac="$macs" 'BEGIN{printf "%.1f", 2 * mac / 1024 * s / 1e9}')
-    echo "BLIS on the step's shapes: $blis_gf GFLOP/s, a GEMM-only step would train $lim samples/s"
-    echo "base WDL, 1 thread: $ach GFLOP/s of GEMM work = $(ratio "$ach" "$blis_gf") of the GEMM limit (target >= 0.80)"
-    # BLIS's own threading on the same shapes, alternating with 1 thread: how far two
-    # threads can scale these products on this machine (the ceiling of the 2 / 1 ratio)
+gemm() { python3 experiments/bench_gemm.py -t "$1" "$blis_dir" 1024 $((F * 16)) 256 128 64; }
+if g=$(gemm 1 2>/dev/null); then
+    macs=$(awk '{print $2}' <<<"$g")
+    # BLIS at 1 and 2 threads (its own threading: how far two threads can scale these
+    # products on this machine, the ceiling of the 2 / 1 ratio) alternating with base
+    # WDL training at 1 thread, so that the limit compares runs of the same minutes
     for rep in $(seq "$REPS"); do
-        for t in 1 2; do
-            collect "bg$t" blis "$(python3 experiments/bench_gemm.py -t "$t" "$blis_dir" 1024 $((F * 16)) 256 128 64 | awk '{print "{\"blis\": " $6 "}"}')"
-        done
+        for t in 1 2; do collect "bg$t" blis "$(gemm "$t" | awk '{print "{\"blis\": " $6 "}"}')"; done
+        collect trg train_samples_per_s "$(run --backbone wdl --rows "$ROWS" --threads 1)"
     done
-    echo "BLIS's own 2 threads on these shapes: $(m bg2) GFLOP/s = $(ratio "$(m bg2)" "$(m bg1)") x its 1 thread ($(m bg1)): the machine's ceiling for the 2 / 1 thread ratio"
+    lim=$(awk -v g="$(m bg1)" -v mac="$macs" 'BEGIN{printf "%.0f", g * 1e9 / (2 * mac / 1024)}')
+    ach=$(awk -v s="$(m trg)" -v mac="$macs" 'BEGIN{printf "%.1f", 2 * mac / 1024 * s / 1e9}')
+    echo "BLIS on the step's shapes: $(m bg1) GFLOP/s, a GEMM-only step would train $lim samples/s"
+    echo "base WDL, 1 thread: $(printf %.0f "$(m trg)") samples/s = $ach GFLOP/s of GEMM work = $(ratio "$ach" "$(m bg1)") of the GEMM limit (target >= 0.80)"
+    echo "BLIS's own 2 threads on these shapes: $(m bg2) GFLOP/s = $(ratio "$(m bg2)" "$(m bg1)") x its 1 thread: the machine's ceiling for the 2 / 1 thread ratio"
 else
     echo "(python3 or $blis_dir/libblis.so.4 missing: GEMM limit not measured)"
 fi
