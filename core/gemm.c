@@ -128,8 +128,7 @@ static void gemm_block(void *ctx, int i)
 /* C = alpha op(A) op(B) + beta C for a few rows of op(A), by dot products (B
  * transposed) or row updates: BLIS packs all of B on every call, which at one row
  * (inference of a single instance; a one-output layer's dW = dy^T x) costs more than
- * the product itself. op(A)[i][p] = a[i si + p sp]. */
-#define GEMM_SMALL_M 2
+ * the product itself (m <= GEMM_SMALL_M, gemm.h). op(A)[i][p] = a[i si + p sp]. */
 static void gemm_small(int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda, const float *b,
                        int ldb, float beta, float *c, int ldc)
 {

@@ -36,5 +36,17 @@ int gemm_packed(int ta, int tb, int m, int n, int k, float alpha, const float *a
  * one of those. */
 int gemm_narrow(int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
                 float beta, float *c, int ldc, const float *bias, int relu);
+/* The backward of a ReLU layer y (R,N) = max(h U^T + b, 0) through rank 8 (h (R,8),
+ * U (N,8): APG's decomposed layers), one pass over dy instead of three: with
+ * dz = dy [y > 0] (written over dy), db += column sums of dz (db NULL: none),
+ * dh = dz U + beta_h dh (beta_h 0 or 1; dh NULL: none), dU += dz^T h (dU NULL: none).
+ * The same bits as the mask-and-sum pass and the two n = 8 products it replaces (every
+ * sum in the same order, the same fused multiply-adds). Only where gemm_n8_relu_fits:
+ * R and N above GEMM_SMALL_M, N <= GEMM_N8_RELU_MAX_N, AVX2 + FMA. */
+#define GEMM_N8_RELU_MAX_N 1024
+#define GEMM_SMALL_M 2   /* apg_gemm runs products of this many rows or fewer by dot products */
+int  gemm_n8_relu_fits(int R, int N);
+void gemm_n8_relu_backward(int R, int N, const float *y, float *dy, const float *h, const float *u,
+                           float *db, float *dh, float beta_h, float *du);
 
 #endif

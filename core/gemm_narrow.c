@@ -10,6 +10,10 @@
  *   kshort: A B with a depth k <= KSHORT_MAX (h U^T, the forward through U): B's k rows
  *           stay in L1, 2 rows x 32 columns of C in 8 accumulators, the epilogue (bias,
  *           ReLU) applied in registers before C is stored.
+ *   n8 ReLU backward (gemm_n8_relu_backward): the mask, the bias gradient, dh = dz U
+ *           and dU += dz^T h of a rank-8 ReLU layer in one pass over dy, 8 rows at a
+ *           time, where the op on one thread ran three (the mask-and-sum pass and two
+ *           n8 products) with the same sums in the same order.
  * A narrow m (dV = dh^T x) stays with BLIS, which runs it at 25-65 GFLOP/s.
  * Every entry of C is one fused multiply-add chain over p = 0..k-1 in order, then
  * alpha, beta and the epilogue, whatever block or lane holds it: the result does not
@@ -19,6 +23,7 @@
 #include "gemm.h"
 #include <math.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 #define KSHORT_MAX 16
 
@@ -218,6 +223,103 @@ AVX2 static void kshort_avx2(int m, int n, int k, float alpha, const float *a, i
         }
 }
 
+/* Rows [i0, i0 + 8) of gemm_n8_relu_backward: first dz = dy [y > 0] over the 8 rows
+ * (in place) and db's column sums (rows ascending, as the mask-and-sum pass), then for
+ * each column n (ascending) the 8 values dz[i0 + r][n] into dh's 8 row accumulators (n
+ * ascending within a row, as n8 runs down a row of dz U) and into dU's row n (rows
+ * ascending: the order of the n8 product dz^T h). */
+AVX2 static void n8rb_rows8(int N, const float *y, float *dy, const float *h, const float *u, float *acc_db,
+                            float *acc_du, __m256 *ch)
+{
+    int n8 = N & ~7;
+    const __m256 zero = _mm256_setzero_ps();
+    for (int n0 = 0; n0 < n8; n0 += 8) {
+        __m256 sdb = _mm256_loadu_ps(acc_db + n0);
+        for (int r = 0; r < 8; r++) {
+            float *d = dy + (size_t)r * N + n0;
+            __m256 z = _mm256_and_ps(_mm256_loadu_ps(d), _mm256_cmp_ps(_mm256_loadu_ps(y + (size_t)r * N + n0), zero,
+                                                                       _CMP_GT_OQ));
+            _mm256_storeu_ps(d, z);
+            sdb = _mm256_add_ps(sdb, z);
+        }
+        _mm256_storeu_ps(acc_db + n0, sdb);
+    }
+    for (int n = n8; n < N; n++)                  /* the last N % 8 columns */
+        for (int r = 0; r < 8; r++) {
+            float *d = dy + (size_t)r * N + n, z = y[(size_t)r * N + n] > 0.0f ? *d : 0.0f;
+            *d = z;
+            acc_db[n] += z;
+        }
+    __m256 h0 = _mm256_loadu_ps(h), h1 = _mm256_loadu_ps(h + 8), h2 = _mm256_loadu_ps(h + 16),
+           h3 = _mm256_loadu_ps(h + 24);
+    for (int n = 0; n < N; n++) {
+        const float *d = dy + n;
+        __m256 un = _mm256_loadu_ps(u + (size_t)n * 8), du = _mm256_load_ps(acc_du + (size_t)n * 8);
+        __m256 z0 = _mm256_broadcast_ss(d), z1 = _mm256_broadcast_ss(d + N), z2 = _mm256_broadcast_ss(d + 2 * (size_t)N),
+               z3 = _mm256_broadcast_ss(d + 3 * (size_t)N);
+        ch[0] = _mm256_fmadd_ps(z0, un, ch[0]);
+        ch[1] = _mm256_fmadd_ps(z1, un, ch[1]);
+        ch[2] = _mm256_fmadd_ps(z2, un, ch[2]);
+        ch[3] = _mm256_fmadd_ps(z3, un, ch[3]);
+        du = _mm256_fmadd_ps(z0, h0, du);
+        du = _mm256_fmadd_ps(z1, h1, du);
+        du = _mm256_fmadd_ps(z2, h2, du);
+        du = _mm256_fmadd_ps(z3, h3, du);
+        __m256 z4 = _mm256_broadcast_ss(d + 4 * (size_t)N), z5 = _mm256_broadcast_ss(d + 5 * (size_t)N),
+               z6 = _mm256_broadcast_ss(d + 6 * (size_t)N), z7 = _mm256_broadcast_ss(d + 7 * (size_t)N);
+        ch[4] = _mm256_fmadd_ps(z4, un, ch[4]);
+        ch[5] = _mm256_fmadd_ps(z5, un, ch[5]);
+        ch[6] = _mm256_fmadd_ps(z6, un, ch[6]);
+        ch[7] = _mm256_fmadd_ps(z7, un, ch[7]);
+        du = _mm256_fmadd_ps(z4, _mm256_loadu_ps(h + 32), du);
+        du = _mm256_fmadd_ps(z5, _mm256_loadu_ps(h + 40), du);
+        du = _mm256_fmadd_ps(z6, _mm256_loadu_ps(h + 48), du);
+        du = _mm256_fmadd_ps(z7, _mm256_loadu_ps(h + 56), du);
+        _mm256_store_ps(acc_du + (size_t)n * 8, du);
+    }
+}
+
+/* One row (the last R % 8), the same operations. */
+AVX2 static __m256 n8rb_row1(int N, const float *y, float *dy, const float *h, const float *u, float *acc_db,
+                             float *acc_du)
+{
+    __m256 ch = _mm256_setzero_ps(), hv = _mm256_loadu_ps(h);
+    for (int n = 0; n < N; n++) {
+        float zr = y[n] > 0.0f ? dy[n] : 0.0f;
+        dy[n] = zr;
+        acc_db[n] += zr;
+        __m256 z = _mm256_set1_ps(zr);
+        ch = _mm256_fmadd_ps(z, _mm256_loadu_ps(u + (size_t)n * 8), ch);
+        _mm256_store_ps(acc_du + (size_t)n * 8, _mm256_fmadd_ps(z, hv, _mm256_load_ps(acc_du + (size_t)n * 8)));
+    }
+    return ch;
+}
+
+AVX2 static void n8rb_avx2(int R, int N, const float *y, float *dy, const float *h, const float *u, float *db,
+                           float *dh, float beta_h, float *du)
+{
+    float acc_db[GEMM_N8_RELU_MAX_N] __attribute__((aligned(32)));
+    float acc_du[GEMM_N8_RELU_MAX_N * 8] __attribute__((aligned(32)));
+    for (int n = 0; n < N; n++) acc_db[n] = 0.0f;
+    for (int n = 0; n < N * 8; n++) acc_du[n] = 0.0f;
+    int i = 0;
+    for (; i + 8 <= R; i += 8) {
+        __m256 ch[8];
+        for (int r = 0; r < 8; r++) ch[r] = _mm256_setzero_ps();
+        n8rb_rows8(N, y + (size_t)i * N, dy + (size_t)i * N, h + (size_t)i * 8, u, acc_db, acc_du, ch);
+        if (dh)
+            for (int r = 0; r < 8; r++) n8_store(dh + (size_t)(i + r) * 8, ch[r], 1.0f, beta_h);
+    }
+    for (; i < R; i++) {
+        __m256 ch = n8rb_row1(N, y + (size_t)i * N, dy + (size_t)i * N, h + (size_t)i * 8, u, acc_db, acc_du);
+        if (dh) n8_store(dh + (size_t)i * 8, ch, 1.0f, beta_h);
+    }
+    if (du)
+        for (int n = 0; n < N; n++) n8_store(du + (size_t)n * 8, _mm256_load_ps(acc_du + (size_t)n * 8), 1.0f, 1.0f);
+    if (db)
+        for (int n = 0; n < N; n++) db[n] += acc_db[n];
+}
+
 static int narrow_avx2(void)
 {
     static int v = -1;
@@ -253,6 +355,24 @@ static void n1_rows(int m, int k, float alpha, const float *a, int lda, const fl
         *ci = alpha * acc + (beta != 0.0f ? beta * *ci : 0.0f);
     }
     narrow_epilogue(c, ldc, m, 1, bias, relu);
+}
+
+int gemm_n8_relu_fits(int R, int N)
+{
+    return N > GEMM_SMALL_M && N <= GEMM_N8_RELU_MAX_N && R > GEMM_SMALL_M && narrow_avx2();
+}
+
+void gemm_n8_relu_backward(int R, int N, const float *y, float *dy, const float *h, const float *u,
+                           float *db, float *dh, float beta_h, float *du)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (gemm_n8_relu_fits(R, N)) {
+        n8rb_avx2(R, N, y, dy, h, u, db, dh, beta_h, du);
+        return;
+    }
+#endif
+    (void)y; (void)dy; (void)h; (void)u; (void)db; (void)dh; (void)beta_h; (void)du;
+    abort();                                      /* a caller that did not ask gemm_n8_relu_fits */
 }
 
 int gemm_narrow(int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,

@@ -138,9 +138,17 @@ static void relu_mask_chunk(void *ctx, int i)
 
 void op_linear_relu_backward(struct tensor *out)
 {
-    struct tensor *b = out->src[2];
+    struct tensor *x = out->src[0], *w = out->src[1], *b = out->src[2];
+    /* through rank 8 (APG's U) on one thread: mask, bias gradient, dx and dW in one pass
+     * over dy, the bits of the passes below (the threads split those instead) */
+    int R = tensor_rows(out), N = tensor_cols(out);
+    if (tensor_cols(x) == 8 && apg_parallel_width() == 1 && gemm_n8_relu_fits(R, N)) {
+        float beta_h = x->grad && !grad_first_write(x) ? 1.0f : 0.0f;
+        gemm_n8_relu_backward(R, N, out->data, out->grad, x->data, w->data, b && b->grad ? b->grad : NULL,
+                              x->grad, beta_h, w->grad);
+        return;
+    }
     if (b && b->grad) {                 /* mask and bias gradient in one pass */
-        int R = tensor_rows(out), N = tensor_cols(out);
         struct colsum_job job = { out->data, out->grad, b->grad, R, N, COLSUM_BW(N) };
         int nblk = (N + job.bw - 1) / job.bw;
         if ((long)R * N >= LINEAR_EW_SPLIT) apg_parallel(nblk, colsum_block, &job);

@@ -320,6 +320,76 @@ static void test_linear_threads_bit_identical(void **state)
     apg_set_threads(threads);
 }
 
+/* The gradients of loss = sum(c * relu(x W^T + b)) through rank 8 (x (R, 8), W (N, 8):
+ * APG's U product) on nt threads: one thread runs the one-pass kernel
+ * (gemm_n8_relu_backward), two the mask pass and the two n = 8 products split over the
+ * threads. x a parameter (its gradient added to) or the output of an op (stored into an
+ * unzeroed buffer: T_GRAD_FRESH). dx, dW, db concatenated, malloc'd. */
+static float *n8_relu_grads(int nt, int R, int N, int x_param, int bias)
+{
+    apg_set_threads(nt);
+    struct rng rng;
+    rng_seed(&rng, 9);
+    struct param_store ps;
+    params_init(&ps);
+    struct tensor *w = param_new(&ps, "w", 2, (int[]){ N, 8 }, INIT_UNIFORM, 1.0f, 0);
+    struct tensor *b = bias ? param_new(&ps, "b", 1, (int[]){ N }, INIT_UNIFORM, 0.5f, 0) : NULL;
+    struct tensor *x0 = param_new(&ps, "x", 2, (int[]){ R, 8 }, INIT_UNIFORM, 1.0f, 0);
+    struct tensor *c = param_new(&ps, "c", 2, (int[]){ R, N }, INIT_UNIFORM, 1.0f, 0);
+    params_alloc(&ps, &rng);
+    for (int i = 0; i < x0->size; i++) x0->grad[i] = 0.25f;   /* a parameter's gradient is added to */
+    struct graph g;
+    graph_init(&g, 1 << 24);
+    struct tensor *x = x_param ? x0 : t_scale(&g, x0, 1.5f);
+    struct tensor *y = t_linear_relu(&g, x, w, b);
+    graph_backward(&g, t_sum(&g, t_reshape2(&g, t_mul(&g, y, c), 1, R * N), 1));
+    size_t nx = (size_t)x0->size, nw = (size_t)w->size, nb = b ? (size_t)b->size : 0;
+    float *out = malloc(sizeof(float) * (nx + nw + nb));
+    memcpy(out, x0->grad, sizeof(float) * nx);
+    memcpy(out + nx, w->grad, sizeof(float) * nw);
+    if (b) memcpy(out + nx + nw, b->grad, sizeof(float) * nb);
+    /* against double sums over the same values */
+    for (int j = 0; j < N; j++) {
+        double db = 0, dw[8] = { 0 };
+        for (int r = 0; r < R; r++) {
+            double z = y->data[(size_t)r * N + j] > 0.0f ? c->data[(size_t)r * N + j] : 0.0;
+            db += z;
+            for (int q = 0; q < 8; q++) dw[q] += z * x->data[r * 8 + q];
+        }
+        for (int q = 0; q < 8; q++) assert_true(fabs(w->grad[j * 8 + q] - dw[q]) < 1e-3 * (1 + fabs(dw[q])));
+        if (b) assert_true(fabs(b->grad[j] - db) < 1e-3 * (1 + fabs(db)));
+    }
+    for (int r = 0; r < R; r += 7) {
+        for (int q = 0; q < 8; q++) {
+            double dx = 0;
+            for (int j = 0; j < N; j++)
+                if (y->data[(size_t)r * N + j] > 0.0f) dx += (double)c->data[(size_t)r * N + j] * w->data[j * 8 + q];
+            dx = 0.25 + (x_param ? dx : 1.5 * dx);
+            assert_true(fabs(x0->grad[r * 8 + q] - dx) < 1e-3 * (1 + fabs(dx)));
+        }
+    }
+    graph_free(&g);
+    params_free(&ps);
+    return out;
+}
+
+static void test_n8_relu_backward_bits(void **state)
+{
+    (void)state;
+    static const int sh[][2] = { { 1000, 67 }, { 1024, 256 }, { 3, 1024 }, { 13, 3 }, { 64, 8 } };
+    int threads = apg_threads();
+    for (int s = 0; s < 5; s++)
+        for (int v = 0; v < 4; v++) {
+            int R = sh[s][0], N = sh[s][1], x_param = v & 1, bias = v >> 1;
+            size_t n = (size_t)R * 8 + (size_t)N * 8 + (bias ? (size_t)N : 0);
+            float *one = n8_relu_grads(1, R, N, x_param, bias), *two = n8_relu_grads(2, R, N, x_param, bias);
+            assert_memory_equal(one, two, sizeof(float) * n);
+            free(one);
+            free(two);
+        }
+    apg_set_threads(threads);
+}
+
 /* gemm_packed (core/gemm_pack.c) called directly: every transpose pair, operands and C
  * with padded row strides, alpha != 1, beta 0 over a NaN-filled C (C must not be read)
  * and beta != 0, no epilogue, a bias, a bias and ReLU; shapes with edge panels on both
@@ -437,6 +507,7 @@ int main(void)
         cmocka_unit_test(test_linear_deterministic),
         cmocka_unit_test(test_pool_runs_each_task_once),
         cmocka_unit_test(test_linear_threads_bit_identical),
+        cmocka_unit_test(test_n8_relu_backward_bits),
         cmocka_unit_test(test_gemm_packed_vs_naive),
         cmocka_unit_test(test_gemm_a_rowsum),
     };
