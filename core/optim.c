@@ -122,22 +122,24 @@ static void adam_rows(const struct adam *a, float lr_t, float eps_t, struct tens
 #define ADAM_TASKS 16
 struct adam_job { const struct adam *a; struct param_store *ps; float lr_t, eps_t; };
 
+/* Tensor t's update under job: values [n0, n1) of a dense one, or touched rows
+ * rows[j0..j1) of a table (the range is [n0, n1) then). */
+static void adam_tensor(const struct adam_job *job, struct tensor *t, long n0, long n1)
+{
+    struct param_store *ps = job->ps;
+    size_t off = (size_t)(t->data - ps->data);
+    float *m = ps->m + off, *v = ps->v + off, lr = job->lr_t * t->lr_scale;
+    if (t->sparse) adam_rows(job->a, lr, job->eps_t, t, m, v, (int)n0, (int)n1);
+    else adam_dense(job->a, lr, job->eps_t, t->data + n0, t->grad + n0, m + n0, v + n0, n1 - n0);
+}
+
 static void adam_slice(void *ctx, int k)
 {
     const struct adam_job *job = ctx;
-    struct param_store *ps = job->ps;
-    for (int i = 0; i < ps->n; i++) {
-        struct tensor *t = ps->list[i];
-        size_t off = (size_t)(t->data - ps->data);
-        float *m = ps->m + off, *v = ps->v + off;
-        float lr = job->lr_t * t->lr_scale;
-        if (t->sparse) {
-            long n = t->sparse->n;
-            adam_rows(job->a, lr, job->eps_t, t, m, v, (int)(n * k / ADAM_TASKS), (int)(n * (k + 1) / ADAM_TASKS));
-        } else {
-            long n0 = (long)t->size * k / ADAM_TASKS, n1 = (long)t->size * (k + 1) / ADAM_TASKS;
-            adam_dense(job->a, lr, job->eps_t, t->data + n0, t->grad + n0, m + n0, v + n0, n1 - n0);
-        }
+    for (int i = 0; i < job->ps->n; i++) {
+        struct tensor *t = job->ps->list[i];
+        long n = t->sparse ? t->sparse->n : t->size;
+        adam_tensor(job, t, n * k / ADAM_TASKS, n * (k + 1) / ADAM_TASKS);
     }
 }
 
@@ -163,8 +165,8 @@ void adam_step(struct adam *a, struct param_store *ps)
 
 /* ---- adam_step_sum: the replicas' gradients summed and stepped in one parallel pass ----
  * Tasks [0, nb) are row buckets of the tables (bucket b: rows r with r % nb == b, nb a
- * power of two, so a mask) and
- * tasks [nb, nb + ADAM_TASKS) the slices of the dense tensors. A value's sum runs over
+ * power of two, so a mask) and tasks [nb, nb + ADAM_TASKS) the slices of the dense
+ * tensors. A value's sum runs over
  * the replicas in order whoever computes it, so nb (set from the thread count) does
  * not change any bit: the result is params' sum-then-adam_step's exactly. */
 struct sum_job { struct adam_job aj; struct param_store *const *reps; int n, nb; };
@@ -185,9 +187,7 @@ static void sum_dense(const struct sum_job *job, int k)
             for (long j = k0; j < k1; j++) g[j] += h[j];
             memset(h + k0, 0, sizeof(float) * (size_t)(k1 - k0));
         }
-        size_t off = (size_t)(t->data - ps->data);
-        adam_dense(job->aj.a, job->aj.lr_t * t->lr_scale, job->aj.eps_t, t->data + k0, g + k0, ps->m + off + k0,
-                   ps->v + off + k0, k1 - k0);
+        adam_tensor(&job->aj, t, k0, k1);
     }
 }
 
@@ -224,8 +224,7 @@ static void sum_rows(const struct sum_job *job, int b)
                 }
             }
         }
-        size_t off = (size_t)(t->data - ps->data);
-        adam_rows(job->aj.a, job->aj.lr_t * t->lr_scale, job->aj.eps_t, t, ps->m + off, ps->v + off, j0, j);
+        adam_tensor(&job->aj, t, j0, j);
     }
 }
 
