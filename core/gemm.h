@@ -36,6 +36,10 @@ int gemm_packed(int ta, int tb, int m, int n, int k, float alpha, const float *a
  * one of those. */
 int gemm_narrow(int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
                 float beta, float *c, int ldc, const float *bias, int relu);
+/* Caps the narrow kernels at an instruction set (0 portable, 2 AVX2 + FMA, 3 AVX-512) for
+ * tests comparing them, cap < 0 leaves it; returns the level in use before the call. The
+ * kernels of every level give the same bits. */
+int gemm_narrow_isa(int cap);
 /* The backward of a ReLU layer y (R,N) = max(h U^T + b, 0) through rank 8 (h (R,8),
  * U (N,8): APG's decomposed layers), one pass over dy instead of three: with
  * dz = dy [y > 0] (written over dy), db += column sums of dz (db NULL: none),

@@ -223,6 +223,105 @@ AVX2 static void kshort_avx2(int m, int n, int k, float alpha, const float *a, i
         }
 }
 
+#define AVX512 __attribute__((target("avx512f,avx2,fma")))
+
+/* ks_store on 16 floats of C, the lanes of mask (ks_store's operations, lane by lane). */
+AVX512 static inline void ks_store16(float *cj, __m512 acc, float alpha, float beta, const float *bias, int relu,
+                                     __mmask16 mask)
+{
+    __m512 v = alpha == 1.0f ? acc : _mm512_mul_ps(_mm512_set1_ps(alpha), acc);
+    if (beta != 0.0f) v = _mm512_add_ps(v, _mm512_mul_ps(_mm512_set1_ps(beta), _mm512_maskz_loadu_ps(mask, cj)));
+    if (bias) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, bias));
+    if (relu) v = _mm512_max_ps(v, _mm512_setzero_ps());
+    _mm512_mask_storeu_ps(cj, mask, v);
+}
+
+/* kshort_avx2 on 16-float vectors: columns in panels of 64 over groups of 4 rows, then
+ * panels of 16 (the last one masked). Each entry of C is the same fused multiply-add
+ * chain over p with the same epilogue as in kshort_avx2: the same bits. */
+AVX512 static void kshort_avx512(int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
+                                 float beta, float *c, int ldc, const float *bias, int relu)
+{
+    const __mmask16 all = 0xffff;
+    int j = 0;
+    for (; j + 64 <= n; j += 64) {
+        const float *bj = bias ? bias + j : NULL;
+        int i = 0;
+        for (; i + 4 <= m; i += 4) {
+            const float *a0 = a + (size_t)i * lda, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda;
+            __m512 c00 = _mm512_setzero_ps(), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00,
+                   c13 = c00, c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+            for (int p = 0; p < k; p++) {
+                const float *bp = b + (size_t)p * ldb + j;
+                __m512 b0 = _mm512_loadu_ps(bp), b1 = _mm512_loadu_ps(bp + 16), b2 = _mm512_loadu_ps(bp + 32),
+                       b3 = _mm512_loadu_ps(bp + 48);
+                __m512 s = _mm512_set1_ps(a0[p]);
+                c00 = _mm512_fmadd_ps(s, b0, c00); c01 = _mm512_fmadd_ps(s, b1, c01);
+                c02 = _mm512_fmadd_ps(s, b2, c02); c03 = _mm512_fmadd_ps(s, b3, c03);
+                s = _mm512_set1_ps(a1[p]);
+                c10 = _mm512_fmadd_ps(s, b0, c10); c11 = _mm512_fmadd_ps(s, b1, c11);
+                c12 = _mm512_fmadd_ps(s, b2, c12); c13 = _mm512_fmadd_ps(s, b3, c13);
+                s = _mm512_set1_ps(a2[p]);
+                c20 = _mm512_fmadd_ps(s, b0, c20); c21 = _mm512_fmadd_ps(s, b1, c21);
+                c22 = _mm512_fmadd_ps(s, b2, c22); c23 = _mm512_fmadd_ps(s, b3, c23);
+                s = _mm512_set1_ps(a3[p]);
+                c30 = _mm512_fmadd_ps(s, b0, c30); c31 = _mm512_fmadd_ps(s, b1, c31);
+                c32 = _mm512_fmadd_ps(s, b2, c32); c33 = _mm512_fmadd_ps(s, b3, c33);
+            }
+            float *cr = c + (size_t)i * ldc + j;
+            const float *b16 = bj ? bj + 16 : NULL, *b32 = bj ? bj + 32 : NULL, *b48 = bj ? bj + 48 : NULL;
+            ks_store16(cr, c00, alpha, beta, bj, relu, all);
+            ks_store16(cr + 16, c01, alpha, beta, b16, relu, all);
+            ks_store16(cr + 32, c02, alpha, beta, b32, relu, all);
+            ks_store16(cr + 48, c03, alpha, beta, b48, relu, all);
+            cr += ldc;
+            ks_store16(cr, c10, alpha, beta, bj, relu, all);
+            ks_store16(cr + 16, c11, alpha, beta, b16, relu, all);
+            ks_store16(cr + 32, c12, alpha, beta, b32, relu, all);
+            ks_store16(cr + 48, c13, alpha, beta, b48, relu, all);
+            cr += ldc;
+            ks_store16(cr, c20, alpha, beta, bj, relu, all);
+            ks_store16(cr + 16, c21, alpha, beta, b16, relu, all);
+            ks_store16(cr + 32, c22, alpha, beta, b32, relu, all);
+            ks_store16(cr + 48, c23, alpha, beta, b48, relu, all);
+            cr += ldc;
+            ks_store16(cr, c30, alpha, beta, bj, relu, all);
+            ks_store16(cr + 16, c31, alpha, beta, b16, relu, all);
+            ks_store16(cr + 32, c32, alpha, beta, b32, relu, all);
+            ks_store16(cr + 48, c33, alpha, beta, b48, relu, all);
+        }
+        for (; i < m; i++) {                      /* the last m % 4 rows */
+            const float *a0 = a + (size_t)i * lda;
+            __m512 x0 = _mm512_setzero_ps(), x1 = x0, x2 = x0, x3 = x0;
+            for (int p = 0; p < k; p++) {
+                const float *bp = b + (size_t)p * ldb + j;
+                __m512 s = _mm512_set1_ps(a0[p]);
+                x0 = _mm512_fmadd_ps(s, _mm512_loadu_ps(bp), x0);
+                x1 = _mm512_fmadd_ps(s, _mm512_loadu_ps(bp + 16), x1);
+                x2 = _mm512_fmadd_ps(s, _mm512_loadu_ps(bp + 32), x2);
+                x3 = _mm512_fmadd_ps(s, _mm512_loadu_ps(bp + 48), x3);
+            }
+            float *c0 = c + (size_t)i * ldc + j;
+            ks_store16(c0, x0, alpha, beta, bj, relu, all);
+            ks_store16(c0 + 16, x1, alpha, beta, bj ? bj + 16 : NULL, relu, all);
+            ks_store16(c0 + 32, x2, alpha, beta, bj ? bj + 32 : NULL, relu, all);
+            ks_store16(c0 + 48, x3, alpha, beta, bj ? bj + 48 : NULL, relu, all);
+        }
+    }
+    for (; j < n; j += 16) {
+        int w = n - j < 16 ? n - j : 16;
+        __mmask16 mask = (__mmask16)((1u << w) - 1);
+        const float *bj = bias ? bias + j : NULL;
+        for (int i = 0; i < m; i++) {
+            const float *a0 = a + (size_t)i * lda;
+            __m512 x0 = _mm512_setzero_ps();
+            for (int p = 0; p < k; p++)
+                x0 = _mm512_fmadd_ps(_mm512_set1_ps(a0[p]), _mm512_maskz_loadu_ps(mask, b + (size_t)p * ldb + j), x0);
+            ks_store16(c + (size_t)i * ldc + j, x0, alpha, beta, bj, relu, mask);
+        }
+    }
+}
+
 /* Rows [i0, i0 + 8) of gemm_n8_relu_backward: first dz = dy [y > 0] over the 8 rows
  * (in place) and db's column sums (rows ascending, as the mask-and-sum pass), then for
  * each column n (ascending) the 8 values dz[i0 + r][n] into dh's 8 row accumulators (n
@@ -320,15 +419,31 @@ AVX2 static void n8rb_avx2(int R, int N, const float *y, float *dy, const float 
         for (int n = 0; n < N; n++) db[n] += acc_db[n];
 }
 
-static int narrow_avx2(void)
+/* The widest kernels the CPU runs, capped by gemm_narrow_isa: 0 portable, 2 AVX2 + FMA,
+ * 3 AVX-512 as well. */
+static int isa_cap = 3;
+static int narrow_isa(void)
 {
     static int v = -1;
-    if (v < 0) v = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    return v;
+    if (v < 0) {
+        __builtin_cpu_init();
+        v = !(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) ? 0
+            : __builtin_cpu_supports("avx512f") ? 3 : 2;
+    }
+    return v < isa_cap ? v : isa_cap;
 }
 #else
-static int narrow_avx2(void) { return 0; }
+static int isa_cap = 3;
+static int narrow_isa(void) { return 0; }
 #endif
+static int narrow_avx2(void) { return narrow_isa() >= 2; }
+
+int gemm_narrow_isa(int cap)
+{
+    int old = narrow_isa();
+    if (cap >= 0) isa_cap = cap;
+    return old;
+}
 
 /* The epilogue on C (m,n) after a kernel that has none (gemm_epilogue_run). */
 static void narrow_epilogue(float *c, int ldc, int m, int n, const float *bias, int relu)
@@ -402,7 +517,8 @@ int gemm_narrow(int ta, int tb, int m, int n, int k, float alpha, const float *a
         return 1;
     }
     if (avx && !ta && k <= KSHORT_MAX && n >= 8) {
-        kshort_avx2(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, relu);
+        if (narrow_isa() >= 3) kshort_avx512(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, relu);
+        else kshort_avx2(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, relu);
         return 1;
     }
 #endif
