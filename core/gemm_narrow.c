@@ -236,13 +236,23 @@ AVX512 static inline void ks_store16(float *cj, __m512 acc, float alpha, float b
     _mm512_mask_storeu_ps(cj, mask, v);
 }
 
+/* One row's 64 columns: ks_store16 on 4 vectors, bias at bj (NULL: none). */
+AVX512 static inline void ks_store64(float *cr, __m512 x0, __m512 x1, __m512 x2, __m512 x3, float alpha, float beta,
+                                     const float *bj, int relu)
+{
+    const __mmask16 all = 0xffff;
+    ks_store16(cr, x0, alpha, beta, bj, relu, all);
+    ks_store16(cr + 16, x1, alpha, beta, bj ? bj + 16 : NULL, relu, all);
+    ks_store16(cr + 32, x2, alpha, beta, bj ? bj + 32 : NULL, relu, all);
+    ks_store16(cr + 48, x3, alpha, beta, bj ? bj + 48 : NULL, relu, all);
+}
+
 /* kshort_avx2 on 16-float vectors: columns in panels of 64 over groups of 4 rows, then
  * panels of 16 (the last one masked). Each entry of C is the same fused multiply-add
  * chain over p with the same epilogue as in kshort_avx2: the same bits. */
 AVX512 static void kshort_avx512(int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
                                  float beta, float *c, int ldc, const float *bias, int relu)
 {
-    const __mmask16 all = 0xffff;
     int j = 0;
     for (; j + 64 <= n; j += 64) {
         const float *bj = bias ? bias + j : NULL;
@@ -269,26 +279,10 @@ AVX512 static void kshort_avx512(int m, int n, int k, float alpha, const float *
                 c32 = _mm512_fmadd_ps(s, b2, c32); c33 = _mm512_fmadd_ps(s, b3, c33);
             }
             float *cr = c + (size_t)i * ldc + j;
-            const float *b16 = bj ? bj + 16 : NULL, *b32 = bj ? bj + 32 : NULL, *b48 = bj ? bj + 48 : NULL;
-            ks_store16(cr, c00, alpha, beta, bj, relu, all);
-            ks_store16(cr + 16, c01, alpha, beta, b16, relu, all);
-            ks_store16(cr + 32, c02, alpha, beta, b32, relu, all);
-            ks_store16(cr + 48, c03, alpha, beta, b48, relu, all);
-            cr += ldc;
-            ks_store16(cr, c10, alpha, beta, bj, relu, all);
-            ks_store16(cr + 16, c11, alpha, beta, b16, relu, all);
-            ks_store16(cr + 32, c12, alpha, beta, b32, relu, all);
-            ks_store16(cr + 48, c13, alpha, beta, b48, relu, all);
-            cr += ldc;
-            ks_store16(cr, c20, alpha, beta, bj, relu, all);
-            ks_store16(cr + 16, c21, alpha, beta, b16, relu, all);
-            ks_store16(cr + 32, c22, alpha, beta, b32, relu, all);
-            ks_store16(cr + 48, c23, alpha, beta, b48, relu, all);
-            cr += ldc;
-            ks_store16(cr, c30, alpha, beta, bj, relu, all);
-            ks_store16(cr + 16, c31, alpha, beta, b16, relu, all);
-            ks_store16(cr + 32, c32, alpha, beta, b32, relu, all);
-            ks_store16(cr + 48, c33, alpha, beta, b48, relu, all);
+            ks_store64(cr, c00, c01, c02, c03, alpha, beta, bj, relu);
+            ks_store64(cr + ldc, c10, c11, c12, c13, alpha, beta, bj, relu);
+            ks_store64(cr + 2 * (size_t)ldc, c20, c21, c22, c23, alpha, beta, bj, relu);
+            ks_store64(cr + 3 * (size_t)ldc, c30, c31, c32, c33, alpha, beta, bj, relu);
         }
         for (; i < m; i++) {                      /* the last m % 4 rows */
             const float *a0 = a + (size_t)i * lda;
@@ -301,11 +295,7 @@ AVX512 static void kshort_avx512(int m, int n, int k, float alpha, const float *
                 x2 = _mm512_fmadd_ps(s, _mm512_loadu_ps(bp + 32), x2);
                 x3 = _mm512_fmadd_ps(s, _mm512_loadu_ps(bp + 48), x3);
             }
-            float *c0 = c + (size_t)i * ldc + j;
-            ks_store16(c0, x0, alpha, beta, bj, relu, all);
-            ks_store16(c0 + 16, x1, alpha, beta, bj ? bj + 16 : NULL, relu, all);
-            ks_store16(c0 + 32, x2, alpha, beta, bj ? bj + 32 : NULL, relu, all);
-            ks_store16(c0 + 48, x3, alpha, beta, bj ? bj + 48 : NULL, relu, all);
+            ks_store64(c + (size_t)i * ldc + j, x0, x1, x2, x3, alpha, beta, bj, relu);
         }
     }
     for (; j < n; j += 16) {

@@ -280,6 +280,52 @@ static void test_pool_runs_each_task_once(void **state)
     apg_set_threads(threads);
 }
 
+/* The AVX-512 and AVX2 kshort kernels (a depth of 16 or less: h U^T) give the same
+ * bits, and both the double triple loop's values: row counts with and without a
+ * remainder of 4, widths of whole 64-column panels, 16-column panels and a masked tail,
+ * alpha and beta, bias and ReLU. Skipped where the CPU has no AVX-512. */
+static void test_kshort_isa_bits(void **state)
+{
+    (void)state;
+    int isa = gemm_narrow_isa(-1);
+    if (isa < 3) {
+        print_message("skipped: this CPU has no AVX-512 (narrow kernels at level %d)\n", isa);
+        return;
+    }
+    static const int mnk[][3] = { { 3, 8, 8 }, { 7, 13, 5 }, { 130, 64, 8 }, { 1024, 72, 8 }, { 9, 130, 16 },
+                                  { 6, 256, 1 } };
+    struct rng rng;
+    rng_seed(&rng, 17);
+    for (int s = 0; s < 6; s++)
+        for (int v = 0; v < 4; v++) {
+            int m = mnk[s][0], n = mnk[s][1], k = mnk[s][2];
+            float alpha = v & 1 ? 0.5f : 1.0f, beta = v & 2 ? 0.75f : 0.0f;
+            float *a = malloc(sizeof(float) * (size_t)m * k), *b = malloc(sizeof(float) * (size_t)k * n);
+            float *bias = malloc(sizeof(float) * (size_t)n), *c[2];
+            for (int i = 0; i < m * k; i++) a[i] = rng_uniform(&rng, -0.5f, 0.5f);
+            for (int i = 0; i < k * n; i++) b[i] = rng_uniform(&rng, -0.5f, 0.5f);
+            for (int i = 0; i < n; i++) bias[i] = rng_uniform(&rng, -0.5f, 0.5f);
+            struct gemm_epilogue ep = { .bias = v == 1 ? NULL : bias, .relu = v >= 2 };
+            for (int w = 0; w < 2; w++) {
+                c[w] = malloc(sizeof(float) * (size_t)m * n);
+                for (int i = 0; i < m * n; i++) c[w][i] = 0.01f * (float)(i % 97);
+                gemm_narrow_isa(w ? 3 : 2);
+                apg_gemm(0, 0, m, n, k, alpha, a, k, b, n, beta, c[w], n, &ep);
+            }
+            gemm_narrow_isa(3);
+            assert_memory_equal(c[0], c[1], sizeof(float) * (size_t)m * n);
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++) {
+                    double acc = 0;
+                    for (int p = 0; p < k; p++) acc += (double)a[i * k + p] * b[p * n + j];
+                    double want = alpha * acc + beta * 0.01 * (double)((i * n + j) % 97) + (ep.bias ? bias[j] : 0);
+                    if (ep.relu && want < 0) want = 0;
+                    assert_true(fabs(c[1][i * n + j] - want) < 1e-5 * (1 + fabs(want)));
+                }
+            free(a); free(b); free(bias); free(c[0]); free(c[1]);
+        }
+}
+
 /* y = relu(x W^T + b) at x (1024, K), W (N, K) on nt threads; a malloc'd copy. */
 static float *linear_relu_on(int nt, int N, int K)
 {
@@ -507,6 +553,7 @@ int main(void)
         cmocka_unit_test(test_linear_deterministic),
         cmocka_unit_test(test_pool_runs_each_task_once),
         cmocka_unit_test(test_linear_threads_bit_identical),
+        cmocka_unit_test(test_kshort_isa_bits),
         cmocka_unit_test(test_n8_relu_backward_bits),
         cmocka_unit_test(test_gemm_packed_vs_naive),
         cmocka_unit_test(test_gemm_a_rowsum),
