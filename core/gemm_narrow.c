@@ -18,8 +18,8 @@
  * Every entry of C is one fused multiply-add chain over p = 0..k-1 in order, then
  * alpha, beta and the epilogue, whatever block or lane holds it: the result does not
  * depend on how C is cut into blocks (thread-count independence). The AVX2 + FMA
- * kernels are picked at run time; elsewhere n8 has a portable version and kshort
- * leaves the product to BLIS. */
+ * kernels are picked at run time, and kshort on AVX-512 where the CPU has it (the same
+ * bits); elsewhere n8 has a portable version and kshort leaves the product to BLIS. */
 #include "gemm.h"
 #include <math.h>
 #include <stddef.h>
@@ -41,6 +41,10 @@ static void n8_base(int m, int k, float alpha, const float *a, size_t si, size_t
         for (int j = 0; j < 8; j++) cr[j] = alpha * acc[j] + (beta != 0.0f ? beta * cr[j] : 0.0f);
     }
 }
+
+/* The widest kernels the CPU runs, capped by gemm_narrow_isa: 0 portable, 2 AVX2 + FMA,
+ * 3 AVX-512 as well (narrow_isa). */
+static int isa_cap = 3;
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -409,9 +413,6 @@ AVX2 static void n8rb_avx2(int R, int N, const float *y, float *dy, const float 
         for (int n = 0; n < N; n++) db[n] += acc_db[n];
 }
 
-/* The widest kernels the CPU runs, capped by gemm_narrow_isa: 0 portable, 2 AVX2 + FMA,
- * 3 AVX-512 as well. */
-static int isa_cap = 3;
 static int narrow_isa(void)
 {
     static int v = -1;
@@ -423,7 +424,6 @@ static int narrow_isa(void)
     return v < isa_cap ? v : isa_cap;
 }
 #else
-static int isa_cap = 3;
 static int narrow_isa(void) { return 0; }
 #endif
 static int narrow_avx2(void) { return narrow_isa() >= 2; }

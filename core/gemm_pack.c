@@ -52,8 +52,8 @@ static void uk_init(void)
     uk.nr = nr;
     uk.kc = kc;
     uk.cols = bli_cntx_l3_nat_ukr_prefers_cols_dt(BLIS_FLOAT, BLIS_GEMM_UKR, cx) ? 1 : 0;
-    /* The AVX2 kernels (haswell, zen) store either orientation of a tile from registers;
-     * the SKX kernel stores the other one element by element. Timed on SKX at batch 1024
+    /* The SKX kernel runs tiles of the orientation it does not prefer markedly slower
+     * than the AVX2 kernels (haswell, zen) do. Timed on SKX at batch 1024
      * (one thread, a loop of each product, against BLIS): C (1024, 72) as C, 25% fewer
      * multiply-adds than C^T's 72 -> 96 rows, ran 6-15% faster; C (1024, 112) as C, 7%
      * fewer, ran 25-30% slower. */
