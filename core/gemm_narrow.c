@@ -18,12 +18,14 @@
  * Every entry of C is one fused multiply-add chain over p = 0..k-1 in order, then
  * alpha, beta and the epilogue, whatever block or lane holds it: the result does not
  * depend on how C is cut into blocks (thread-count independence). The AVX2 + FMA
- * kernels are picked at run time, and kshort on AVX-512 where the CPU has it (the same
- * bits); elsewhere n8 has a portable version and kshort leaves the product to BLIS. */
+ * kernels are picked at run time, and kshort and the n8 ReLU backward on AVX-512 where
+ * the CPU has it (the same bits); elsewhere n8 has a portable version and kshort leaves
+ * the product to BLIS. */
 #include "gemm.h"
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define KSHORT_MAX 16
 
@@ -413,6 +415,168 @@ AVX2 static void n8rb_avx2(int R, int N, const float *y, float *dy, const float 
         for (int n = 0; n < N; n++) db[n] += acc_db[n];
 }
 
+/* The AVX-512 gemm_n8_relu_backward, the same bits as n8rb_avx2 (each sum a chain in the
+ * same order, the same fused multiply-adds), 16 rows at a time. Two outputs per lane
+ * pair: dh's accumulator p holds rows 2p, 2p + 1 interleaved (lane 2c + s: dh[2p+s][c]),
+ * fed by the pair (dz[2p][n], dz[2p+1][n]) broadcast as 64 bits and u[n] duplicated
+ * (u0 u0 u1 u1 ..); dU's accumulators hold columns n, n + 1 interleaved the same way
+ * (acc_du: 16 floats per column pair below N16, then 8 per column), fed by (dz[r][n],
+ * dz[r][n+1]) and h[r] duplicated. n ascending within a dh chain, r ascending within a
+ * dU chain and a db sum, as in n8rb_rows8. */
+#define N8RB_CHUNK 128                             /* columns of dz kept as row pairs */
+
+AVX512 static inline __m512 n8rb_dup(const float *v8)   /* v0 v0 v1 v1 .. v7 v7 */
+{
+    const __m512i dup = _mm512_set_epi32(7, 7, 6, 6, 5, 5, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0);
+    return _mm512_permutexvar_ps(dup, _mm512_castps256_ps512(_mm256_loadu_ps(v8)));
+}
+
+AVX512 static inline __m512 n8rb_pair(const float *p)    /* p0 p1 p0 p1 .. */
+{
+    double d;
+    memcpy(&d, p, sizeof d);
+    return _mm512_castpd_ps(_mm512_set1_pd(d));
+}
+
+/* The 16 lanes 2c + s of x split into two rows of 8 (s = 0, then s = 1), stored at r0 and
+ * r1 as n8_store (1 x + beta r). */
+AVX512 static inline void n8rb_unpair(__m512 x, float *r0, float *r1, float beta)
+{
+    const __m512i odd_even = _mm512_set_epi32(15, 13, 11, 9, 7, 5, 3, 1, 14, 12, 10, 8, 6, 4, 2, 0);
+    __m512 v = _mm512_permutexvar_ps(odd_even, x);
+    n8_store(r0, _mm512_castps512_ps256(v), 1.0f, beta);
+    n8_store(r1, _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)), 1.0f, beta);
+}
+
+/* Phase 1 on rows [0, 16) (at y, dy), columns [n0, n0 + nc): dz over dy, db's sums into
+ * acc_db, and dz as row pairs into zp (pair p at zp + p 2 N8RB_CHUNK, (dz[2p][n],
+ * dz[2p+1][n]) at + 2 (n - n0)). */
+AVX512 static void n8rb512_mask(int N, int n0, int nc, const float *y, float *dy, float *acc_db, float *zp)
+{
+    const __m512i lo_i = _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+    const __m512i hi_i = _mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8);
+    const __m512 zero = _mm512_setzero_ps();
+    for (int j = 0; j < nc; j += 16) {
+        int w = nc - j < 16 ? nc - j : 16;
+        __mmask16 m = (__mmask16)((1u << w) - 1);
+        size_t col = (size_t)(n0 + j);
+        __m512 sdb = _mm512_maskz_loadu_ps(m, acc_db + col);
+        for (int p = 0; p < 8; p++) {
+            __m512 z[2];
+            for (int s = 0; s < 2; s++) {
+                size_t at = (size_t)(2 * p + s) * N + col;
+                __mmask16 pos = _mm512_mask_cmp_ps_mask(m, _mm512_maskz_loadu_ps(m, y + at), zero, _CMP_GT_OQ);
+                z[s] = _mm512_maskz_mov_ps(pos, _mm512_maskz_loadu_ps(m, dy + at));
+                _mm512_mask_storeu_ps(dy + at, m, z[s]);
+                sdb = _mm512_add_ps(sdb, z[s]);
+            }
+            float *zq = zp + (size_t)p * 2 * N8RB_CHUNK + 2 * (size_t)j;
+            _mm512_storeu_ps(zq, _mm512_permutex2var_ps(z[0], lo_i, z[1]));
+            _mm512_storeu_ps(zq + 16, _mm512_permutex2var_ps(z[0], hi_i, z[1]));
+        }
+        _mm512_mask_storeu_ps(acc_db + col, m, sdb);
+    }
+}
+
+/* dU += dz^T h over rows [0, rows) (at dz, hd: h duplicated, 16 floats a row) for the
+ * columns [n0, n1): whole 16-column blocks below n16 as pairs, the rest one by one. */
+AVX512 static void n8rb512_du(int N, int rows, int n0, int n1, int n16, const float *dz, const float *h,
+                              const float *hd, float *acc_du)
+{
+    int n = n0;
+    for (; n + 16 <= n1 && n + 16 <= n16; n += 16) {
+        float *a = acc_du + (size_t)n * 8;
+        __m512 d0 = _mm512_load_ps(a), d1 = _mm512_load_ps(a + 16), d2 = _mm512_load_ps(a + 32),
+               d3 = _mm512_load_ps(a + 48), d4 = _mm512_load_ps(a + 64), d5 = _mm512_load_ps(a + 80),
+               d6 = _mm512_load_ps(a + 96), d7 = _mm512_load_ps(a + 112);
+        for (int r = 0; r < rows; r++) {
+            const float *z = dz + (size_t)r * N + n;
+            __m512 hv = _mm512_load_ps(hd + (size_t)r * 16);
+            d0 = _mm512_fmadd_ps(n8rb_pair(z), hv, d0);
+            d1 = _mm512_fmadd_ps(n8rb_pair(z + 2), hv, d1);
+            d2 = _mm512_fmadd_ps(n8rb_pair(z + 4), hv, d2);
+            d3 = _mm512_fmadd_ps(n8rb_pair(z + 6), hv, d3);
+            d4 = _mm512_fmadd_ps(n8rb_pair(z + 8), hv, d4);
+            d5 = _mm512_fmadd_ps(n8rb_pair(z + 10), hv, d5);
+            d6 = _mm512_fmadd_ps(n8rb_pair(z + 12), hv, d6);
+            d7 = _mm512_fmadd_ps(n8rb_pair(z + 14), hv, d7);
+        }
+        _mm512_store_ps(a, d0); _mm512_store_ps(a + 16, d1); _mm512_store_ps(a + 32, d2);
+        _mm512_store_ps(a + 48, d3); _mm512_store_ps(a + 64, d4); _mm512_store_ps(a + 80, d5);
+        _mm512_store_ps(a + 96, d6); _mm512_store_ps(a + 112, d7);
+    }
+    for (; n < n1; n++) {                           /* the last N % 16 columns */
+        __m256 d = _mm256_load_ps(acc_du + (size_t)n * 8);
+        for (int r = 0; r < rows; r++)
+            d = _mm256_fmadd_ps(_mm256_broadcast_ss(dz + (size_t)r * N + n), _mm256_loadu_ps(h + (size_t)r * 8), d);
+        _mm256_store_ps(acc_du + (size_t)n * 8, d);
+    }
+}
+
+AVX512 static void n8rb_avx512(int R, int N, const float *y, float *dy, const float *h, const float *u, float *db,
+                               float *dh, float beta_h, float *du)
+{
+    float acc_db[GEMM_N8_RELU_MAX_N] __attribute__((aligned(64)));
+    float acc_du[GEMM_N8_RELU_MAX_N * 8] __attribute__((aligned(64)));
+    float zp[8 * 2 * N8RB_CHUNK] __attribute__((aligned(64)));
+    float hd[16 * 16] __attribute__((aligned(64)));
+    int n16 = N & ~15;
+    for (int n = 0; n < N; n++) acc_db[n] = 0.0f;
+    for (int n = 0; n < N * 8; n++) acc_du[n] = 0.0f;
+    int i = 0;
+    for (; i + 16 <= R; i += 16) {
+        const float *yi = y + (size_t)i * N, *hi = h + (size_t)i * 8;
+        float *dyi = dy + (size_t)i * N;
+        for (int r = 0; r < 16; r++) _mm512_store_ps(hd + r * 16, n8rb_dup(hi + (size_t)r * 8));
+        __m512 c0 = _mm512_setzero_ps(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+        for (int n0 = 0; n0 < N; n0 += N8RB_CHUNK) {
+            int nc = N - n0 < N8RB_CHUNK ? N - n0 : N8RB_CHUNK;
+            n8rb512_mask(N, n0, nc, yi, dyi, acc_db, zp);
+            for (int j = 0; j < nc; j++) {
+                __m512 un = n8rb_dup(u + (size_t)(n0 + j) * 8);
+                const float *z = zp + 2 * (size_t)j;
+                c0 = _mm512_fmadd_ps(n8rb_pair(z), un, c0);
+                c1 = _mm512_fmadd_ps(n8rb_pair(z + 2 * N8RB_CHUNK), un, c1);
+                c2 = _mm512_fmadd_ps(n8rb_pair(z + 4 * N8RB_CHUNK), un, c2);
+                c3 = _mm512_fmadd_ps(n8rb_pair(z + 6 * N8RB_CHUNK), un, c3);
+                c4 = _mm512_fmadd_ps(n8rb_pair(z + 8 * N8RB_CHUNK), un, c4);
+                c5 = _mm512_fmadd_ps(n8rb_pair(z + 10 * N8RB_CHUNK), un, c5);
+                c6 = _mm512_fmadd_ps(n8rb_pair(z + 12 * N8RB_CHUNK), un, c6);
+                c7 = _mm512_fmadd_ps(n8rb_pair(z + 14 * N8RB_CHUNK), un, c7);
+            }
+            n8rb512_du(N, 16, n0, n0 + nc, n16, dyi, hi, hd, acc_du);
+        }
+        if (dh) {
+            float *d = dh + (size_t)i * 8;
+            n8rb_unpair(c0, d, d + 8, beta_h);       n8rb_unpair(c1, d + 16, d + 24, beta_h);
+            n8rb_unpair(c2, d + 32, d + 40, beta_h); n8rb_unpair(c3, d + 48, d + 56, beta_h);
+            n8rb_unpair(c4, d + 64, d + 72, beta_h); n8rb_unpair(c5, d + 80, d + 88, beta_h);
+            n8rb_unpair(c6, d + 96, d + 104, beta_h); n8rb_unpair(c7, d + 112, d + 120, beta_h);
+        }
+    }
+    for (; i < R; i++) {                             /* the last R % 16 rows, one at a time */
+        const float *yi = y + (size_t)i * N, *hi = h + (size_t)i * 8;
+        float *dyi = dy + (size_t)i * N;
+        __m256 ch = _mm256_setzero_ps();
+        for (int n = 0; n < N; n++) {
+            float zr = yi[n] > 0.0f ? dyi[n] : 0.0f;
+            dyi[n] = zr;
+            acc_db[n] += zr;
+            ch = _mm256_fmadd_ps(_mm256_set1_ps(zr), _mm256_loadu_ps(u + (size_t)n * 8), ch);
+        }
+        _mm512_store_ps(hd, n8rb_dup(hi));
+        n8rb512_du(N, 1, 0, N, n16, dyi, hi, hd, acc_du);
+        if (dh) n8_store(dh + (size_t)i * 8, ch, 1.0f, beta_h);
+    }
+    if (du) {
+        for (int n = 0; n < n16; n += 2)
+            n8rb_unpair(_mm512_load_ps(acc_du + (size_t)n * 8), du + (size_t)n * 8, du + (size_t)(n + 1) * 8, 1.0f);
+        for (int n = n16; n < N; n++) n8_store(du + (size_t)n * 8, _mm256_load_ps(acc_du + (size_t)n * 8), 1.0f, 1.0f);
+    }
+    if (db)
+        for (int n = 0; n < N; n++) db[n] += acc_db[n];
+}
+
 static int narrow_isa(void)
 {
     static int v = -1;
@@ -472,7 +636,8 @@ void gemm_n8_relu_backward(int R, int N, const float *y, float *dy, const float 
 {
 #if defined(__x86_64__) && defined(__GNUC__)
     if (gemm_n8_relu_fits(R, N)) {
-        n8rb_avx2(R, N, y, dy, h, u, db, dh, beta_h, du);
+        if (narrow_isa() >= 3) n8rb_avx512(R, N, y, dy, h, u, db, dh, beta_h, du);
+        else n8rb_avx2(R, N, y, dy, h, u, db, dh, beta_h, du);
         return;
     }
 #endif

@@ -326,6 +326,45 @@ static void test_kshort_isa_bits(void **state)
         }
 }
 
+/* The AVX-512 and AVX2 one-pass rank-8 ReLU backward (gemm_n8_relu_backward) give the
+ * same bits in every output (dz over dy, db, dh with beta_h 0 and 1, dU): row counts
+ * with and without a remainder of 16, widths below 16, with a remainder of 16 and past
+ * one 128-column chunk, outputs left out (NULL). Skipped where the CPU has no AVX-512. */
+static void test_n8_relu_isa_bits(void **state)
+{
+    (void)state;
+    int isa = gemm_narrow_isa(-1);
+    if (isa < 3) {
+        print_message("skipped: this CPU has no AVX-512 (narrow kernels at level %d)\n", isa);
+        return;
+    }
+    static const int sh[][2] = { { 16, 16 }, { 17, 3 }, { 40, 37 }, { 1000, 256 }, { 33, 300 }, { 5, 1024 } };
+    struct rng rng;
+    rng_seed(&rng, 23);
+    for (int s = 0; s < 6; s++)
+        for (int v = 0; v < 3; v++) {
+            int R = sh[s][0], N = sh[s][1];
+            size_t rn = (size_t)R * N, out = rn + (size_t)N + 8 * (size_t)R + 8 * (size_t)N;
+            float *y = malloc(sizeof(float) * rn), *h = malloc(sizeof(float) * (size_t)R * 8);
+            float *u = malloc(sizeof(float) * (size_t)N * 8), *got[2];
+            for (size_t i = 0; i < rn; i++) y[i] = rng_uniform(&rng, -1.0f, 1.0f);
+            for (int i = 0; i < R * 8; i++) h[i] = rng_uniform(&rng, -1.0f, 1.0f);
+            for (int i = 0; i < N * 8; i++) u[i] = rng_uniform(&rng, -1.0f, 1.0f);
+            for (int w = 0; w < 2; w++) {
+                float *o = got[w] = malloc(sizeof(float) * out);
+                for (size_t i = 0; i < out; i++) o[i] = 0.001f * (float)(i % 89) - 0.04f;
+                float *dy = o, *db = o + rn, *dh = db + N, *du = dh + 8 * (size_t)R;
+                gemm_narrow_isa(w ? 3 : 2);
+                assert_true(gemm_n8_relu_fits(R, N));
+                gemm_n8_relu_backward(R, N, y, dy, h, u, v == 2 ? NULL : db, v == 1 ? NULL : dh, v ? 0.0f : 1.0f,
+                                      v == 2 ? NULL : du);
+            }
+            gemm_narrow_isa(3);
+            assert_memory_equal(got[0], got[1], sizeof(float) * out);
+            free(y); free(h); free(u); free(got[0]); free(got[1]);
+        }
+}
+
 /* y = relu(x W^T + b) at x (1024, K), W (N, K) on nt threads; a malloc'd copy. */
 static float *linear_relu_on(int nt, int N, int K)
 {
@@ -554,6 +593,7 @@ int main(void)
         cmocka_unit_test(test_pool_runs_each_task_once),
         cmocka_unit_test(test_linear_threads_bit_identical),
         cmocka_unit_test(test_kshort_isa_bits),
+        cmocka_unit_test(test_n8_relu_isa_bits),
         cmocka_unit_test(test_n8_relu_backward_bits),
         cmocka_unit_test(test_gemm_packed_vs_naive),
         cmocka_unit_test(test_gemm_a_rowsum),
