@@ -173,7 +173,7 @@ static void gemm_unpacked(int ta, int tb, int m, int n, int k, float alpha, cons
         if (ep) gemm_epilogue_run(ep, c, ldc, 0, m, 0, n);
         return;
     }
-    if (tb && m >= 64 && (size_t)n * (size_t)k <= LINALG_TB_MAX) {
+    if (tb && (m >= 64 || gemm_tiny(m, n, k)) && (size_t)n * (size_t)k <= LINALG_TB_MAX) {
         b = linalg_transpose_b(b, ldb, n, k);
         ldb = n;
         tb = 0;
@@ -227,7 +227,7 @@ void apg_gemm(int ta, int tb, int m, int n, int k, float alpha, const float *a, 
      * n8 kernel was up to 10% faster on its forward product: BLIS fills per-thread pools
      * at a thread's first GEMMs, so its calls inside tasks allocated whenever a thread
      * took a kind of task for the first time, steps later on a busy machine. */
-    int narrow = n == 1 || n == 8 || n == 16 || k <= 16;
+    int narrow = n == 1 || n == 8 || n == 16 || k <= 16 || gemm_tiny(m, n, k);
     if (!narrow && m > GEMM_SMALL_M && gemm_packed(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep)) return;
     struct gemm_epilogue on_c = ep ? *ep : (struct gemm_epilogue){ 0 };
     on_c.a_rowsum = NULL;

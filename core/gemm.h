@@ -40,6 +40,13 @@ int gemm_narrow(int ta, int tb, int m, int n, int k, float alpha, const float *a
  * tests comparing them, cap < 0 leaves it; returns the level in use before the call. The
  * kernels of every level give the same bits. */
 int gemm_narrow_isa(int cap);
+/* A product of at most GEMM_TINY_M rows and GEMM_TINY_MACS multiply-adds (the factor
+ * chains of v6-v8, U^l U^r and V^l V^r and their gradients, once a step) runs on the
+ * kshort kernel at any depth, B transposed first where it is: with its packing buffers
+ * out of cache, BLIS took 17-21 us a call on such shapes, the kernel 2-6. */
+#define GEMM_TINY_M 16
+#define GEMM_TINY_MACS (1L << 17)
+static inline int gemm_tiny(int m, int n, int k) { return m <= GEMM_TINY_M && (long)m * n * k <= GEMM_TINY_MACS; }
 /* The backward of a ReLU layer y (R,N) = max(h U^T + b, 0) through rank 8 (h (R,8),
  * U (N,8): APG's decomposed layers), one pass over dy instead of three: with
  * dz = dy [y > 0] (written over dy), db += column sums of dz (db NULL: none),

@@ -7,9 +7,10 @@
  *   n16:    the same with n = 16 (AutoInt's dx = dy W and dW = dy^T x at a width of one
  *           embedding), 4 rows of C in 8 accumulators;
  *   n1:     A b, one column (a one-output layer's x w^T): a dot product per row;
- *   kshort: A B with a depth k <= KSHORT_MAX (h U^T, the forward through U): B's k rows
- *           stay in L1, 2 rows x 32 columns of C in 8 accumulators, the epilogue (bias,
- *           ReLU) applied in registers before C is stored.
+ *   kshort: op(A) B with a depth k <= KSHORT_MAX (h U^T, the forward through U), or
+ *           any depth when the product is tiny (gemm_tiny: v6-v8's factor chains): B's
+ *           k rows stay in L1, 2 rows x 32 columns of C in 8 accumulators, the
+ *           epilogue (bias, ReLU) applied in registers before C is stored.
  *   n8 ReLU backward (gemm_n8_relu_backward): the mask, the bias gradient, dh = dz U
  *           and dU += dz^T h of a rank-8 ReLU layer in one pass over dy, 8 rows at a
  *           time, where the op on one thread ran three (the mask-and-sum pass and two
@@ -163,20 +164,21 @@ AVX2 static inline void ks_store1(float *cj, float acc, float alpha, float beta,
 /* C = alpha A B + beta C, then bias/ReLU; A (m,k) lda, B (k,n) ldb, k <= KSHORT_MAX.
  * Columns in panels of 32 (4 vectors) over row pairs, then panels of 8, then single
  * columns by scalar fma (the same rounding as a vector lane). */
-AVX2 static void kshort_avx2(int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
+AVX2 static void kshort_avx2(int m, int n, int k, float alpha, const float *a, size_t si, size_t sp, const float *b,
+                             int ldb,
                              float beta, float *c, int ldc, const float *bias, int relu)
 {
     int j = 0;
     for (; j + 32 <= n; j += 32) {
         int i = 0;
         for (; i + 2 <= m; i += 2) {
-            const float *a0 = a + (size_t)i * lda, *a1 = a0 + lda;
+            const float *a0 = a + (size_t)i * si, *a1 = a0 + si;
             __m256 x0 = _mm256_setzero_ps(), x1 = x0, x2 = x0, x3 = x0, y0 = x0, y1 = x0, y2 = x0, y3 = x0;
             for (int p = 0; p < k; p++) {
                 const float *bp = b + (size_t)p * ldb + j;
                 __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8), b2 = _mm256_loadu_ps(bp + 16),
                        b3 = _mm256_loadu_ps(bp + 24);
-                __m256 s = _mm256_broadcast_ss(a0 + p), t = _mm256_broadcast_ss(a1 + p);
+                __m256 s = _mm256_broadcast_ss(a0 + p * sp), t = _mm256_broadcast_ss(a1 + p * sp);
                 x0 = _mm256_fmadd_ps(s, b0, x0); x1 = _mm256_fmadd_ps(s, b1, x1);
                 x2 = _mm256_fmadd_ps(s, b2, x2); x3 = _mm256_fmadd_ps(s, b3, x3);
                 y0 = _mm256_fmadd_ps(t, b0, y0); y1 = _mm256_fmadd_ps(t, b1, y1);
@@ -194,11 +196,11 @@ AVX2 static void kshort_avx2(int m, int n, int k, float alpha, const float *a, i
             ks_store(c1 + 24, y3, alpha, beta, bj ? bj + 24 : NULL, relu);
         }
         for (; i < m; i++) {                      /* an odd last row */
-            const float *a0 = a + (size_t)i * lda;
+            const float *a0 = a + (size_t)i * si;
             __m256 x0 = _mm256_setzero_ps(), x1 = x0, x2 = x0, x3 = x0;
             for (int p = 0; p < k; p++) {
                 const float *bp = b + (size_t)p * ldb + j;
-                __m256 s = _mm256_broadcast_ss(a0 + p);
+                __m256 s = _mm256_broadcast_ss(a0 + p * sp);
                 x0 = _mm256_fmadd_ps(s, _mm256_loadu_ps(bp), x0);
                 x1 = _mm256_fmadd_ps(s, _mm256_loadu_ps(bp + 8), x1);
                 x2 = _mm256_fmadd_ps(s, _mm256_loadu_ps(bp + 16), x2);
@@ -214,17 +216,17 @@ AVX2 static void kshort_avx2(int m, int n, int k, float alpha, const float *a, i
     }
     for (; j + 8 <= n; j += 8)
         for (int i = 0; i < m; i++) {
-            const float *a0 = a + (size_t)i * lda;
+            const float *a0 = a + (size_t)i * si;
             __m256 x0 = _mm256_setzero_ps();
             for (int p = 0; p < k; p++)
-                x0 = _mm256_fmadd_ps(_mm256_broadcast_ss(a0 + p), _mm256_loadu_ps(b + (size_t)p * ldb + j), x0);
+                x0 = _mm256_fmadd_ps(_mm256_broadcast_ss(a0 + p * sp), _mm256_loadu_ps(b + (size_t)p * ldb + j), x0);
             ks_store(c + (size_t)i * ldc + j, x0, alpha, beta, bias ? bias + j : NULL, relu);
         }
     for (; j < n; j++)
         for (int i = 0; i < m; i++) {
-            const float *a0 = a + (size_t)i * lda;
+            const float *a0 = a + (size_t)i * si;
             float x0 = 0.0f;
-            for (int p = 0; p < k; p++) x0 = fmaf(a0[p], b[(size_t)p * ldb + j], x0);
+            for (int p = 0; p < k; p++) x0 = fmaf(a0[p * sp], b[(size_t)p * ldb + j], x0);
             ks_store1(c + (size_t)i * ldc + j, x0, alpha, beta, bias ? bias + j : NULL, relu);
         }
 }
@@ -256,7 +258,8 @@ AVX512 static inline void ks_store64(float *cr, __m512 x0, __m512 x1, __m512 x2,
 /* kshort_avx2 on 16-float vectors: columns in panels of 64 over groups of 4 rows, then
  * panels of 16 (the last one masked). Each entry of C is the same fused multiply-add
  * chain over p with the same epilogue as in kshort_avx2: the same bits. */
-AVX512 static void kshort_avx512(int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
+AVX512 static void kshort_avx512(int m, int n, int k, float alpha, const float *a, size_t si, size_t sp,
+                                 const float *b, int ldb,
                                  float beta, float *c, int ldc, const float *bias, int relu)
 {
     int j = 0;
@@ -264,23 +267,23 @@ AVX512 static void kshort_avx512(int m, int n, int k, float alpha, const float *
         const float *bj = bias ? bias + j : NULL;
         int i = 0;
         for (; i + 4 <= m; i += 4) {
-            const float *a0 = a + (size_t)i * lda, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda;
+            const float *a0 = a + (size_t)i * si, *a1 = a0 + si, *a2 = a1 + si, *a3 = a2 + si;
             __m512 c00 = _mm512_setzero_ps(), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00,
                    c13 = c00, c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;
             for (int p = 0; p < k; p++) {
                 const float *bp = b + (size_t)p * ldb + j;
                 __m512 b0 = _mm512_loadu_ps(bp), b1 = _mm512_loadu_ps(bp + 16), b2 = _mm512_loadu_ps(bp + 32),
                        b3 = _mm512_loadu_ps(bp + 48);
-                __m512 s = _mm512_set1_ps(a0[p]);
+                __m512 s = _mm512_set1_ps(a0[p * sp]);
                 c00 = _mm512_fmadd_ps(s, b0, c00); c01 = _mm512_fmadd_ps(s, b1, c01);
                 c02 = _mm512_fmadd_ps(s, b2, c02); c03 = _mm512_fmadd_ps(s, b3, c03);
-                s = _mm512_set1_ps(a1[p]);
+                s = _mm512_set1_ps(a1[p * sp]);
                 c10 = _mm512_fmadd_ps(s, b0, c10); c11 = _mm512_fmadd_ps(s, b1, c11);
                 c12 = _mm512_fmadd_ps(s, b2, c12); c13 = _mm512_fmadd_ps(s, b3, c13);
-                s = _mm512_set1_ps(a2[p]);
+                s = _mm512_set1_ps(a2[p * sp]);
                 c20 = _mm512_fmadd_ps(s, b0, c20); c21 = _mm512_fmadd_ps(s, b1, c21);
                 c22 = _mm512_fmadd_ps(s, b2, c22); c23 = _mm512_fmadd_ps(s, b3, c23);
-                s = _mm512_set1_ps(a3[p]);
+                s = _mm512_set1_ps(a3[p * sp]);
                 c30 = _mm512_fmadd_ps(s, b0, c30); c31 = _mm512_fmadd_ps(s, b1, c31);
                 c32 = _mm512_fmadd_ps(s, b2, c32); c33 = _mm512_fmadd_ps(s, b3, c33);
             }
@@ -291,11 +294,11 @@ AVX512 static void kshort_avx512(int m, int n, int k, float alpha, const float *
             ks_store64(cr + 3 * (size_t)ldc, c30, c31, c32, c33, alpha, beta, bj, relu);
         }
         for (; i < m; i++) {                      /* the last m % 4 rows */
-            const float *a0 = a + (size_t)i * lda;
+            const float *a0 = a + (size_t)i * si;
             __m512 x0 = _mm512_setzero_ps(), x1 = x0, x2 = x0, x3 = x0;
             for (int p = 0; p < k; p++) {
                 const float *bp = b + (size_t)p * ldb + j;
-                __m512 s = _mm512_set1_ps(a0[p]);
+                __m512 s = _mm512_set1_ps(a0[p * sp]);
                 x0 = _mm512_fmadd_ps(s, _mm512_loadu_ps(bp), x0);
                 x1 = _mm512_fmadd_ps(s, _mm512_loadu_ps(bp + 16), x1);
                 x2 = _mm512_fmadd_ps(s, _mm512_loadu_ps(bp + 32), x2);
@@ -308,11 +311,28 @@ AVX512 static void kshort_avx512(int m, int n, int k, float alpha, const float *
         int w = n - j < 16 ? n - j : 16;
         __mmask16 mask = (__mmask16)((1u << w) - 1);
         const float *bj = bias ? bias + j : NULL;
-        for (int i = 0; i < m; i++) {
-            const float *a0 = a + (size_t)i * lda;
+        int i = 0;
+        for (; i + 4 <= m; i += 4) {                  /* 4 rows: 4 chains in flight */
+            const float *a0 = a + (size_t)i * si, *a1 = a0 + si, *a2 = a1 + si, *a3 = a2 + si;
+            __m512 x0 = _mm512_setzero_ps(), x1 = x0, x2 = x0, x3 = x0;
+            for (int p = 0; p < k; p++) {
+                __m512 bp = _mm512_maskz_loadu_ps(mask, b + (size_t)p * ldb + j);
+                x0 = _mm512_fmadd_ps(_mm512_set1_ps(a0[p * sp]), bp, x0);
+                x1 = _mm512_fmadd_ps(_mm512_set1_ps(a1[p * sp]), bp, x1);
+                x2 = _mm512_fmadd_ps(_mm512_set1_ps(a2[p * sp]), bp, x2);
+                x3 = _mm512_fmadd_ps(_mm512_set1_ps(a3[p * sp]), bp, x3);
+            }
+            float *cr = c + (size_t)i * ldc + j;
+            ks_store16(cr, x0, alpha, beta, bj, relu, mask);
+            ks_store16(cr + ldc, x1, alpha, beta, bj, relu, mask);
+            ks_store16(cr + 2 * (size_t)ldc, x2, alpha, beta, bj, relu, mask);
+            ks_store16(cr + 3 * (size_t)ldc, x3, alpha, beta, bj, relu, mask);
+        }
+        for (; i < m; i++) {
+            const float *a0 = a + (size_t)i * si;
             __m512 x0 = _mm512_setzero_ps();
             for (int p = 0; p < k; p++)
-                x0 = _mm512_fmadd_ps(_mm512_set1_ps(a0[p]), _mm512_maskz_loadu_ps(mask, b + (size_t)p * ldb + j), x0);
+                x0 = _mm512_fmadd_ps(_mm512_set1_ps(a0[p * sp]), _mm512_maskz_loadu_ps(mask, b + (size_t)p * ldb + j), x0);
             ks_store16(c + (size_t)i * ldc + j, x0, alpha, beta, bj, relu, mask);
         }
     }
@@ -671,9 +691,10 @@ int gemm_narrow(int ta, int tb, int m, int n, int k, float alpha, const float *a
         narrow_epilogue(c, ldc, m, 16, bias, relu);
         return 1;
     }
-    if (avx && !ta && k <= KSHORT_MAX && n >= 8) {
-        if (narrow_isa() >= 3) kshort_avx512(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, relu);
-        else kshort_avx2(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, relu);
+    if (avx && n >= 8 && (k <= KSHORT_MAX || gemm_tiny(m, n, k))) {
+        size_t si = ta ? 1 : (size_t)lda, sp = ta ? (size_t)lda : 1;
+        if (narrow_isa() >= 3) kshort_avx512(m, n, k, alpha, a, si, sp, b, ldb, beta, c, ldc, bias, relu);
+        else kshort_avx2(m, n, k, alpha, a, si, sp, b, ldb, beta, c, ldc, bias, relu);
         return 1;
     }
 #endif

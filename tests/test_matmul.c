@@ -280,10 +280,11 @@ static void test_pool_runs_each_task_once(void **state)
     apg_set_threads(threads);
 }
 
-/* The AVX-512 and AVX2 kshort kernels (a depth of 16 or less: h U^T) give the same
- * bits, and both the double triple loop's values: row counts with and without a
- * remainder of 4, widths of whole 64-column panels, 16-column panels and a masked tail,
- * alpha and beta, bias and ReLU. Skipped where the CPU has no AVX-512. */
+/* The AVX-512 and AVX2 kshort kernels (a depth of 16 or less: h U^T; any depth for a
+ * tiny product: v6's factor chains) give the same bits, and both the double triple
+ * loop's values: row counts with and without a remainder of 4, widths of whole
+ * 64-column panels, 16-column panels and a masked tail, A or B transposed (B copied
+ * first), alpha and beta, bias and ReLU. Skipped where the CPU has no AVX-512. */
 static void test_kshort_isa_bits(void **state)
 {
     (void)state;
@@ -292,13 +293,18 @@ static void test_kshort_isa_bits(void **state)
         print_message("skipped: this CPU has no AVX-512 (narrow kernels at level %d)\n", isa);
         return;
     }
-    static const int mnk[][3] = { { 3, 8, 8 }, { 7, 13, 5 }, { 130, 64, 8 }, { 1024, 72, 8 }, { 9, 130, 16 },
-                                  { 6, 256, 1 } };
+    /* m, n, k, ta, tb */
+    static const int sh[][5] = { { 3, 8, 8, 0, 0 },    { 7, 13, 5, 0, 0 },   { 130, 64, 8, 0, 0 },
+                                 { 1024, 72, 8, 0, 0 }, { 9, 130, 16, 0, 0 }, { 6, 256, 1, 0, 0 },
+                                 { 8, 112, 32, 0, 0 },  { 8, 32, 256, 0, 1 }, { 32, 112, 8, 1, 0 },
+                                 { 256, 32, 8, 0, 1 },  { 5, 40, 100, 1, 0 } };
+    int nsh = (int)(sizeof sh / sizeof sh[0]);
     struct rng rng;
     rng_seed(&rng, 17);
-    for (int s = 0; s < 6; s++)
+    for (int s = 0; s < nsh; s++)
         for (int v = 0; v < 4; v++) {
-            int m = mnk[s][0], n = mnk[s][1], k = mnk[s][2];
+            int m = sh[s][0], n = sh[s][1], k = sh[s][2], ta = sh[s][3], tb = sh[s][4];
+            assert_true(k <= 16 || gemm_tiny(m, n, k));          /* the shapes are the kernel's */
             float alpha = v & 1 ? 0.5f : 1.0f, beta = v & 2 ? 0.75f : 0.0f;
             float *a = malloc(sizeof(float) * (size_t)m * k), *b = malloc(sizeof(float) * (size_t)k * n);
             float *bias = malloc(sizeof(float) * (size_t)n), *c[2];
@@ -310,14 +316,15 @@ static void test_kshort_isa_bits(void **state)
                 c[w] = malloc(sizeof(float) * (size_t)m * n);
                 for (int i = 0; i < m * n; i++) c[w][i] = 0.01f * (float)(i % 97);
                 gemm_narrow_isa(w ? 3 : 2);
-                apg_gemm(0, 0, m, n, k, alpha, a, k, b, n, beta, c[w], n, &ep);
+                apg_gemm(ta, tb, m, n, k, alpha, a, ta ? m : k, b, tb ? k : n, beta, c[w], n, &ep);
             }
             gemm_narrow_isa(3);
             assert_memory_equal(c[0], c[1], sizeof(float) * (size_t)m * n);
             for (int i = 0; i < m; i++)
                 for (int j = 0; j < n; j++) {
                     double acc = 0;
-                    for (int p = 0; p < k; p++) acc += (double)a[i * k + p] * b[p * n + j];
+                    for (int p = 0; p < k; p++)
+                        acc += (double)(ta ? a[p * m + i] : a[i * k + p]) * (tb ? b[j * k + p] : b[p * n + j]);
                     double want = alpha * acc + beta * 0.01 * (double)((i * n + j) % 97) + (ep.bias ? bias[j] : 0);
                     if (ep.relu && want < 0) want = 0;
                     assert_true(fabs(c[1][i * n + j] - want) < 1e-5 * (1 + fabs(want)));
