@@ -179,6 +179,7 @@ ROWMV_AVX2 static void rowmv8_rows(const struct rowmv_job *j, int r0, int r1)
     }
 }
 
+/* AVX2 + FMA on this CPU (rowmv8_rows, the lrmv loops). */
 static int rowmv_avx2(void)
 {
     static int use = -1;
@@ -454,23 +455,12 @@ LRMV_LOOPS(avx2, __attribute__((target("avx2,fma"), optimize("fp-contract=fast")
 #undef LRMV_FWD
 #undef LRMV_BWD
 
-static int lrmv_use_avx2(void)
-{
-#ifdef LRMV_HAVE_AVX2
-    static int use = -1;
-    if (use < 0) use = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    return use;
-#else
-    return 0;
-#endif
-}
-
 void op_lrmv_forward(struct tensor *out)
 {
     const struct tensor *u = out->src[0], *t = out->src[1], *x = out->src[2];
     int N = u->shape[0], K = u->shape[1], M = tensor_cols(x), R = tensor_rows(x);
 #ifdef LRMV_HAVE_AVX2
-    if (lrmv_use_avx2()) {
+    if (rowmv_avx2()) {
         lrmv_forward_avx2(u->data, t->data, x->data, out->data, R, N, K, M);
         return;
     }
@@ -485,7 +475,7 @@ void op_lrmv_backward(struct tensor *out)
     int nch = (R + LRMV_CHUNK - 1) / LRMV_CHUNK;
     float *du = u->grad ? out->cache : NULL;
 #ifdef LRMV_HAVE_AVX2
-    if (lrmv_use_avx2())
+    if (rowmv_avx2())
         lrmv_backward_avx2(u->data, t->data, x->data, out->grad, du, t->grad, x->grad, R, N, K, M, nch);
     else
 #endif
