@@ -280,6 +280,14 @@ static void test_pool_runs_each_task_once(void **state)
     apg_set_threads(threads);
 }
 
+/* 1 where the narrow kernels run AVX-512, else a skip message and 0. */
+static int narrow_avx512(void)
+{
+    int isa = gemm_narrow_isa(-1);
+    if (isa < 3) print_message("skipped: this CPU has no AVX-512 (narrow kernels at level %d)\n", isa);
+    return isa >= 3;
+}
+
 /* The AVX-512 and AVX2 kshort kernels (a depth of 16 or less: h U^T; any depth for a
  * tiny product: v6's factor chains) give the same bits, and both the double triple
  * loop's values: row counts with and without a remainder of 4, widths of whole
@@ -288,11 +296,7 @@ static void test_pool_runs_each_task_once(void **state)
 static void test_kshort_isa_bits(void **state)
 {
     (void)state;
-    int isa = gemm_narrow_isa(-1);
-    if (isa < 3) {
-        print_message("skipped: this CPU has no AVX-512 (narrow kernels at level %d)\n", isa);
-        return;
-    }
+    if (!narrow_avx512()) return;
     /* m, n, k, ta, tb */
     static const int sh[][5] = { { 3, 8, 8, 0, 0 },    { 7, 13, 5, 0, 0 },   { 130, 64, 8, 0, 0 },
                                  { 1024, 72, 8, 0, 0 }, { 9, 130, 16, 0, 0 }, { 6, 256, 1, 0, 0 },
@@ -340,11 +344,7 @@ static void test_kshort_isa_bits(void **state)
 static void test_n8_relu_isa_bits(void **state)
 {
     (void)state;
-    int isa = gemm_narrow_isa(-1);
-    if (isa < 3) {
-        print_message("skipped: this CPU has no AVX-512 (narrow kernels at level %d)\n", isa);
-        return;
-    }
+    if (!narrow_avx512()) return;
     static const int sh[][2] = { { 16, 16 }, { 17, 3 }, { 40, 37 }, { 1000, 256 }, { 33, 300 }, { 5, 1024 } };
     struct rng rng;
     rng_seed(&rng, 23);
