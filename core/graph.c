@@ -118,6 +118,8 @@ static int first_writer_op(const struct tensor *t, int j)
     switch (t->op) {
     case OP_LINEAR:
     case OP_LINEAR_RELU: return j == 0 && t->src[0] != t->src[1] && t->src[0] != t->src[2];
+    case OP_ROWMV: return j == 0 && t->src[0] != t->src[1];
+    case OP_LRMV: return j == 1 && t->src[1] != t->src[0] && t->src[1] != t->src[2];
     case OP_ROWMVP:
     case OP_MHSA: return j == 0;
     default: return 0;

@@ -5,7 +5,8 @@
  *   lrmv:   y_r = (U T_r) x_r, W_r built row by row (v2's materialised weights)
  * S_r is row-major (N,M). Rows are independent: large ones are cut into ROWMV_TASKS
  * fixed row ranges over the task pool, the same bits at any thread count. Backward ADDS
- * into every source grad. N, M are small (8x8, 64x8): per-row loops specialised on M. */
+ * into every source grad, except S's (rowmv, rowmvp) where it is its first writer
+ * (T_GRAD_FRESH: each row zeroed in the task that adds into it). N, M are small (8x8, 64x8): per-row loops specialised on M. */
 #include "ops.h"
 #include "op.h"
 #include "ops_check.h"
@@ -237,7 +238,8 @@ void op_rowmv_backward(struct tensor *out)
     struct tensor *s = out->src[0], *x = out->src[1];
     int N = out->iarg[0], M = out->iarg[1], trans = out->iarg[2];
     struct rowmv_job j = { s->data, x->data, s->grad, x->grad, NULL, out->grad, (size_t)N * M,
-                           (size_t)(trans ? N : M), tensor_rows(x), N, M, trans, 1, 0 };
+                           (size_t)(trans ? N : M), tensor_rows(x), N, M, trans, 1,
+                           s->grad && s != x ? grad_first_write(s) : 0 };
     if (s->grad == x->grad && s->grad) {   /* rowmv(s, s) with N = 1: one pass each */
         j.dx = NULL;
         rowmv_run(&j);
@@ -276,8 +278,8 @@ void op_rowmvp_backward(struct tensor *out)
  * Each W_r is built one row W_r[n,:] = U[n,:] T_r at a time in an M-float scratch (L1),
  * so the R*N*M floats of all W_r never go through memory; the cost stays the form's
  * O(NMK) per instance. Caches: cache = per-chunk partials of dU (backward).
- * backward (the materialised graph's: dW_r = dy_r x_r^T, recomputing W_r):
- *   dx_r += W_r^T dy_r,  dT_r += U^T dW_r,  dU += sum_r dW_r T_r^T.
+ * backward (the materialised graph's products through dW_r = dy_r x_r^T, lrmv_row_backward):
+ *   dx_r += W_r^T dy_r (as T_r^T (U^T dy_r)),  dT_r += U^T dW_r,  dU += sum_r dW_r T_r^T.
  * dU sums fixed chunks of LRMV_CHUNK rows, then the chunks in order: the result does not
  * depend on the thread count. */
 #define LRMV_CHUNK 64
@@ -357,57 +359,75 @@ ROWMV_KERNEL void lrmv_row_forward(const float *restrict U, const float *restric
     }
 }
 
-/* One row r of the backward, 4 rows n of W_r / dW_r at a time:
- *   dx (M) += W^T dy (W recomputed),  dT (K,M) += U^T dW,  dU (N,K) += dW T^T,
- * dW[n,:] = dy_n x held in dw (4 x M scratch). dx, dT, dU may be NULL. */
+/* One row r of the backward, dW = dy x^T (N,M) formed piece by piece in registers:
+ *   dx (M) += W^T dy = T^T (U^T dy)  (W is not kept: O((N+M)K), not a rebuild of W),
+ *   dT (K,M) += U^T dW, LRMV_VW columns m at a time over every n   O(NMK),
+ *   dU (N,K) += dW T^T, LRMV_VW rows n at a time over every m      O(NMK),
+ * the two products the materialised graph's backward runs. Every accumulator chain is
+ * one of K independent ones, so the fused multiply-adds pipeline. dx, dT, dU may be NULL;
+ * store_t: dT is stored, not added to (its first writer). */
+#define LRMV_VW 8
 ROWMV_KERNEL void lrmv_row_backward(const float *restrict U, const float *restrict T,
                                     const float *restrict x, const float *restrict dy,
                                     float *restrict dx, float *restrict dT, float *restrict dU,
-                                    float *restrict dw, int N, int K, int M)
+                                    int store_t, int N, int K, int M)
 {
-    for (int n = 0; n < N; n += 4) {
-        int nb = N - n < 4 ? N - n : 4;
-        float u[4][K > 0 ? K : 1], g[4];
-        for (int j = 0; j < 4; j++) {
-            g[j] = j < nb ? dy[n + j] : 0.0f;
-            for (int k = 0; k < K; k++) u[j][k] = j < nb ? U[(size_t)(n + j) * K + k] : 0.0f;
-        }
-        if (dx) {
-            #pragma omp simd
-            for (int m = 0; m < M; m++) {
-                float w0 = 0.0f, w1 = 0.0f, w2 = 0.0f, w3 = 0.0f;
-                LRMV_UNROLL
-                for (int k = 0; k < K; k++) {
-                    float t = T[(size_t)k * M + m];
-                    w0 += u[0][k] * t; w1 += u[1][k] * t; w2 += u[2][k] * t; w3 += u[3][k] * t;
-                }
-                dx[m] += g[0] * w0 + g[1] * w1 + g[2] * w2 + g[3] * w3;
-            }
-        }
-        if (!dT && !dU) continue;
-        float *restrict d0 = dw, *restrict d1 = dw + M, *restrict d2 = dw + 2 * M, *restrict d3 = dw + 3 * M;
-        #pragma omp simd
-        for (int m = 0; m < M; m++) {
-            d0[m] = g[0] * x[m]; d1[m] = g[1] * x[m]; d2[m] = g[2] * x[m]; d3[m] = g[3] * x[m];
+    if (dx) {
+        float c[K > 0 ? K : 1];
+        for (int k = 0; k < K; k++) c[k] = 0.0f;
+        for (int n = 0; n < N; n++) {
+            float g = dy[n];
+            LRMV_UNROLL
+            for (int k = 0; k < K; k++) c[k] += U[(size_t)n * K + k] * g;
         }
         for (int k = 0; k < K; k++) {
             const float *restrict tk = T + (size_t)k * M;
-            if (dT) {
-                float *restrict dtk = dT + (size_t)k * M;
-                float c0 = u[0][k], c1 = u[1][k], c2 = u[2][k], c3 = u[3][k];
-                #pragma omp simd
-                for (int m = 0; m < M; m++)
-                    dtk[m] += c0 * d0[m] + c1 * d1[m] + c2 * d2[m] + c3 * d3[m];
-            }
-            if (dU) {
-                float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
-                #pragma omp simd reduction(+:a0,a1,a2,a3)
-                for (int m = 0; m < M; m++) {
-                    a0 += d0[m] * tk[m]; a1 += d1[m] * tk[m]; a2 += d2[m] * tk[m]; a3 += d3[m] * tk[m];
+            float ck = c[k];
+            #pragma omp simd
+            for (int m = 0; m < M; m++) dx[m] += tk[m] * ck;
+        }
+    }
+    if (dT) {
+        for (int m0 = 0; m0 < M; m0 += LRMV_VW) {
+            int w = M - m0 < LRMV_VW ? M - m0 : LRMV_VW;
+            float acc[K > 0 ? K : 1][LRMV_VW], xv[LRMV_VW];
+            for (int j = 0; j < LRMV_VW; j++) xv[j] = j < w ? x[m0 + j] : 0.0f;
+            LRMV_UNROLL
+            for (int k = 0; k < K; k++)
+                for (int j = 0; j < LRMV_VW; j++) acc[k][j] = 0.0f;
+            for (int n = 0; n < N; n++) {
+                float g = dy[n], d[LRMV_VW];
+                for (int j = 0; j < LRMV_VW; j++) d[j] = g * xv[j];
+                LRMV_UNROLL
+                for (int k = 0; k < K; k++) {
+                    float u = U[(size_t)n * K + k];
+                    for (int j = 0; j < LRMV_VW; j++) acc[k][j] += u * d[j];
                 }
-                float a[4] = { a0, a1, a2, a3 };
-                for (int j = 0; j < nb; j++) dU[(size_t)(n + j) * K + k] += a[j];
             }
+            for (int k = 0; k < K; k++)
+                for (int j = 0; j < w; j++)
+                    dT[(size_t)k * M + m0 + j] = store_t ? acc[k][j] : dT[(size_t)k * M + m0 + j] + acc[k][j];
+        }
+    }
+    if (dU) {
+        for (int n0 = 0; n0 < N; n0 += LRMV_VW) {
+            int w = N - n0 < LRMV_VW ? N - n0 : LRMV_VW;
+            float acc[K > 0 ? K : 1][LRMV_VW], g[LRMV_VW];
+            for (int j = 0; j < LRMV_VW; j++) g[j] = j < w ? dy[n0 + j] : 0.0f;
+            LRMV_UNROLL
+            for (int k = 0; k < K; k++)
+                for (int j = 0; j < LRMV_VW; j++) acc[k][j] = 0.0f;
+            for (int m = 0; m < M; m++) {
+                float xm = x[m], d[LRMV_VW];
+                for (int j = 0; j < LRMV_VW; j++) d[j] = g[j] * xm;
+                LRMV_UNROLL
+                for (int k = 0; k < K; k++) {
+                    float t = T[(size_t)k * M + m];
+                    for (int j = 0; j < LRMV_VW; j++) acc[k][j] += t * d[j];
+                }
+            }
+            for (int j = 0; j < w; j++)
+                for (int k = 0; k < K; k++) dU[(size_t)(n0 + j) * K + k] += acc[k][j];
         }
     }
 }
@@ -427,10 +447,9 @@ ATTR static void lrmv_forward_##SFX(const float *ud, const float *td, const floa
 }                                                                                       \
 ATTR static void lrmv_backward_##SFX(const float *ud, const float *td, const float *xd,  \
                                      const float *dy, float *du, float *dt, float *dx,  \
-                                     int R, int N, int K, int M, int nch)               \
+                                     int R, int N, int K, int M, int nch, int store_t)  \
 {                                                                                       \
     {                                                                                   \
-        float dw[4 * M];                                                                \
         for (int c = 0; c < nch; c++) {                                                 \
             float *duc = du ? du + (size_t)c * N * K : NULL;                            \
             if (duc) memset(duc, 0, sizeof(float) * (size_t)N * K);                     \
@@ -446,7 +465,7 @@ ATTR static void lrmv_backward_##SFX(const float *ud, const float *td, const flo
     }                                                                                   \
 }
 #define LRMV_FWD(KK) lrmv_row_forward(ud, T, xr, yr, N, KK, M)
-#define LRMV_BWD(KK) lrmv_row_backward(ud, T, xr, dyr, dxr, dT, duc, dw, N, KK, M)
+#define LRMV_BWD(KK) lrmv_row_backward(ud, T, xr, dyr, dxr, dT, duc, store_t, N, KK, M)
 LRMV_LOOPS(base, )
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #define LRMV_HAVE_AVX2 1
@@ -474,12 +493,13 @@ void op_lrmv_backward(struct tensor *out)
     int N = u->shape[0], K = u->shape[1], M = tensor_cols(x), R = tensor_rows(x);
     int nch = (R + LRMV_CHUNK - 1) / LRMV_CHUNK;
     float *du = u->grad ? out->cache : NULL;
+    int store_t = t->grad ? grad_first_write(t) : 0;   /* T_GRAD_FRESH: every element stored */
 #ifdef LRMV_HAVE_AVX2
     if (rowmv_avx2())
-        lrmv_backward_avx2(u->data, t->data, x->data, out->grad, du, t->grad, x->grad, R, N, K, M, nch);
+        lrmv_backward_avx2(u->data, t->data, x->data, out->grad, du, t->grad, x->grad, R, N, K, M, nch, store_t);
     else
 #endif
-        lrmv_backward_base(u->data, t->data, x->data, out->grad, du, t->grad, x->grad, R, N, K, M, nch);
+        lrmv_backward_base(u->data, t->data, x->data, out->grad, du, t->grad, x->grad, R, N, K, M, nch, store_t);
     if (du) {
         float *restrict dug = u->grad;
         for (int c = 0; c < nch; c++) {

@@ -1,11 +1,12 @@
 /* The tape's backward pass and its profiler.
  * graph_backward's first writers: a node whose last consumer is a linear or rowmvp op
- * gets an unzeroed gradient buffer that the op stores into (T_GRAD_FRESH), the other
+ * (or rowmv's S, lrmv's T) gets an unzeroed gradient buffer that the op stores into (T_GRAD_FRESH), the other
  * consumers adding after it. The gradients must equal, bit for bit, those of every
  * buffer zeroed and every op adding (graph_first_writes = 0), for the patterns where
  * the marks could go wrong: a store followed by adds, an adding consumer last, a
  * reshape view sharing the buffer, one tensor as both operands of a linear, rowmvp's
- * [S | x] and a chain of linears; and no mark survives the backward.
+ * [S | x], rowmv's S (its 8 x 8 kernel and its generic rows), lrmv's T and a chain
+ * of linears; and no mark survives the backward.
  * The profiler (core/prof.h, apg train --profile): the calls it counts per step for each
  * op, forward and backward, and the table it prints. */
 #include <stdarg.h>
@@ -32,7 +33,7 @@
 
 struct gg {
     struct param_store ps;
-    struct tensor *x, *w[8], *b;
+    struct tensor *x, *w[12], *b;
 };
 
 static void gg_params(struct gg *c)
@@ -41,9 +42,9 @@ static void gg_params(struct gg *c)
     rng_seed(&rng, 42);
     params_init(&c->ps);
     c->x = param_new(&c->ps, "x", 2, (int[]){ GG_B, 12 }, INIT_UNIFORM, 1.0f, 0);
-    static const int wshape[8][2] = { { 16, 12 }, { 5, 16 }, { 16, 12 }, { 4, 16 }, { 24, 12 }, { 3, 24 },
-                                      { 72, 12 }, { 6, 8 } };
-    for (int i = 0; i < 8; i++) {
+    static const int wshape[12][2] = { { 16, 12 }, { 5, 16 }, { 16, 12 }, { 4, 16 }, { 24, 12 }, { 3, 24 },
+                                      { 72, 12 }, { 6, 8 }, { 64, 12 }, { 64, 12 }, { 5, 8 }, { 64, 12 } };
+    for (int i = 0; i < 12; i++) {
         char nm[8];
         snprintf(nm, sizeof nm, "w%d", i);
         c->w[i] = param_new(&c->ps, nm, 2, wshape[i], INIT_UNIFORM, 1.0f, 0);
@@ -72,7 +73,8 @@ static void gg_step(struct gg *c, struct graph *g)
     memset(c->ps.grad, 0, sizeof(float) * c->ps.n_floats);
     /* 1: h's last consumer is a linear (store), an earlier mul adds after it */
     struct tensor *h = t_linear_relu(g, c->x, c->w[0], c->b);          /* (B,16) */
-    struct tensor *l1 = t_add(g, gg_dot(g, t_mul(g, h, h)), gg_dot(g, t_linear(g, h, c->w[1], NULL)));
+    struct tensor *l1 = gg_dot(g, t_mul(g, h, h));   /* (an argument's order is unspecified) */
+    l1 = t_add(g, l1, gg_dot(g, t_linear(g, h, c->w[1], NULL)));
     /* 2: h2's last consumer adds (relu after the linear) */
     struct tensor *h2 = t_linear(g, c->x, c->w[2], NULL);
     struct tensor *v2 = t_linear(g, h2, c->w[3], NULL);
@@ -90,7 +92,19 @@ static void gg_step(struct gg *c, struct graph *g)
     struct tensor *l5a = gg_dot(g, t_sum(g, sv, 1));
     struct tensor *hh = t_rowmvp(g, sv, 8, 8);                         /* (B,8) */
     struct tensor *l5 = t_add(g, l5a, gg_dot(g, t_linear(g, hh, c->w[7], NULL)));
-    struct tensor *loss = t_add(g, t_add(g, t_add(g, l1, l2), t_add(g, l3, l4)), l5);
+    /* 6: rowmv's S from a linear, an earlier consumer of S adding after it: the 8 x 8
+     * kernel (s6 (B,64), hh) and the generic rows (s7 as 4 x 16 against h (B,16)) */
+    struct tensor *s6 = t_linear(g, c->x, c->w[8], NULL), *s7 = t_linear(g, c->x, c->w[9], NULL);
+    struct tensor *l6a = gg_dot(g, t_relu(g, s6));
+    l6a = t_add(g, l6a, gg_dot(g, t_relu(g, s7)));
+    struct tensor *l6b = gg_dot(g, t_rowmv(g, s6, hh, 8, 8, 0));
+    struct tensor *l6 = t_add(g, l6a, t_add(g, l6b, gg_dot(g, t_rowmv(g, s7, h, 4, 16, 0))));
+    /* 7: lrmv's T (B, 8 x 8) from a linear, an earlier consumer of T adding after it */
+    struct tensor *t8 = t_linear(g, c->x, c->w[11], NULL);
+    struct tensor *l7a = gg_dot(g, t_relu(g, t8));
+    struct tensor *l7 = t_add(g, l7a, gg_dot(g, t_lrmv(g, c->w[10], t8, hh)));
+    struct tensor *loss = t_add(g, t_add(g, t_add(g, l1, l2), t_add(g, l3, l4)),
+                                t_add(g, t_add(g, l5, l6), l7));
     graph_backward(g, loss);
     for (int i = 0; i < g->n_tape; i++)
         assert_false(g->tape[i]->flags & (T_GRAD_FRESH | T_GRAD_SEEN));
