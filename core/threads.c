@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -22,7 +23,9 @@ static int n_threads = 1;
  * one opens the job at index 0. Workers act on even generations only. The caller
  * publishes a job only after the previous one's tasks are all done. */
 #define POOL_MAX   APG_POOL_MAX
-#define POOL_SPIN  20000   /* polls before yielding (tens of microseconds) */
+#ifndef POOL_SPIN_NS
+#define POOL_SPIN_NS 20000   /* spin this long before yielding (pool_spin_calibrate) */
+#endif
 #define POOL_YIELD 50      /* sched_yield()s before sleeping */
 
 static void (*job_fn)(void *, int);
@@ -37,12 +40,31 @@ static pthread_cond_t pool_cv = PTHREAD_COND_INITIALIZER;
 static pthread_t workers[POOL_MAX];
 static int n_workers;
 static _Thread_local int in_task, thread_index;
+static long pool_spin = 1000;   /* polls in POOL_SPIN_NS: pool_spin_calibrate */
 
 static inline void pool_pause(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
 #endif
+}
+
+/* A pause costs from a few cycles to over a hundred, by CPU (about 25 ns on the AMD
+ * EPYC VMs here): the polls of a spin are counted from a timing of 4096 pauses, so that
+ * a waiting thread spins about POOL_SPIN_NS on any CPU before it yields. A longer spin
+ * costs throughput beside a busy process, whose thread shares the core with the spin:
+ * 2 threads beside one `yes` went from 0.84x (M = 1) and 0.86x (M = 2) of 1 thread
+ * with 0.5 ms of spin to 0.98x / 0.90x with 50 us (README, Benchmarks); idle, 20 us to
+ * 0.5 ms did not differ. The count changes timing only, never results. */
+static void pool_spin_calibrate(void)
+{
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    for (int i = 0; i < 4096; i++) pool_pause();
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    double ns = ((double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec)) / 4096.0;
+    double polls = ns > 0.1 ? POOL_SPIN_NS / ns : 100000.0;
+    pool_spin = polls < 100 ? 100 : polls > 100000 ? 100000 : (long)polls;
 }
 
 /* Claims and runs tasks of generation gen until none is left. */
@@ -76,7 +98,7 @@ static void *pool_worker(void *arg)
             continue;
         }
         int waited = 0;
-        for (long s = 0; s < POOL_SPIN && !waited; s++) {
+        for (long s = 0; s < pool_spin && !waited; s++) {
             pool_pause();
             waited = (uint32_t)(atomic_load(&claim) >> 32) != seen || atomic_load(&pool_stop);
         }
@@ -111,6 +133,7 @@ static void pool_resize(int n)
     if (!atfork) {
         atfork = 1;
         pthread_atfork(NULL, NULL, pool_after_fork);
+        pool_spin_calibrate();
     }
     if (n_workers) {
         pthread_mutex_lock(&pool_mu);
@@ -130,7 +153,7 @@ static void pool_resize(int n)
 void apg_wait_at_least(const _Atomic int *flag, int target)
 {
     for (long s = 0; atomic_load_explicit(flag, memory_order_acquire) < target; s++) {
-        if (s < POOL_SPIN) pool_pause();
+        if (s < pool_spin) pool_pause();
         else sched_yield();
     }
 }

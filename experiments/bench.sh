@@ -2,7 +2,7 @@
 # make bench: speed figures, each table measured in one run so its ratios compare like
 # with like (these machines are shared and noisy: every figure is the median of REPS
 # runs, the configurations of a table alternating). Nothing here is asserted.
-#  1. WDL training/inference throughput at 1 and 2 threads (the default, 4 micro-batches, and
+#  1. WDL training/inference throughput at 1 and 2 threads (the default, 2 micro-batches, and
 #     the per-op split, --micro-batches 1), idle and beside one busy neighbour process (`yes`):
 #     2-thread / 1-thread ratios.
 #  2. The GEMM limit: BLIS alone on the step's own GEMM shapes (experiments/bench_gemm.py)
@@ -43,7 +43,7 @@ for t in 1 2 2m1; do
 done
 echo "2 threads / 1 thread: idle $(ratio "$(m tr2)" "$(m tr1)") (target >= 1.85), beside one busy process $(ratio "$(m busy2)" "$(m busy1)") (target >= 0.90)"
 echo "2 threads, --micro-batches 1 (per-op split) / 1 thread: idle $(ratio "$(m tr2m1)" "$(m tr1)"), beside one busy process $(ratio "$(m busy2m1)" "$(m busy1)")"
-echo "(2 threads train each minibatch as 4 parts by default (--micro-batches auto) that the threads take as"
+echo "(2 threads train each minibatch as 2 parts by default (--micro-batches auto) that the threads take as"
 echo " they come free, one gradient copy per part: other bits than 1 thread; M = 1 splits each op instead)"
 
 echo

@@ -33,7 +33,7 @@ static const struct opt train_opts[] = {
     { "threads", OPT_INT, O(t.threads), "T", "threads for BLIS and the op loops", 1, 1024 },
     { "micro-batches", OPT_INT, O(t.micro), "M", "cut each minibatch into M parts that the threads train in "
       "parallel, gradients summed in part order (results depend on M, not on --threads); 1: the threads split "
-      "each op instead; 0 (auto): 1 at one thread, else 2 per thread (capped by the batch and the gradient memory)",
+      "each op instead; 0 (auto): 1 at one thread, else one per thread (capped by the batch and the gradient memory)",
       0, 64 },
     { "dist", OPT_FLAG, O(t.dist), NULL, "under mpirun: data-parallel training over the ranks, each a disjoint "
       "part of every minibatch (--batch stays the global batch), gradients summed over the ranks; rank 0 "

@@ -34,7 +34,7 @@ void train_cfg_default(struct train_cfg *c)
 int train_micro_auto(int threads, int batch, int dist, size_t param_bytes)
 {
     if (threads < 2 || (dist && dist_size() > 1)) return 1;
-    long m = 2L * threads, by_rows = batch / 64, by_mem = param_bytes ? (2L << 30) / (long)param_bytes : m;
+    long m = threads, by_rows = batch / 64, by_mem = param_bytes ? (2L << 30) / (long)param_bytes : m;
     if (m > MB_MAX) m = MB_MAX;
     if (m > by_rows) m = by_rows;
     if (m > by_mem) m = by_mem;

@@ -70,7 +70,7 @@ struct train_result {
 };
 
 /* --micro-batches auto: 1 at one thread and under --dist (more than one rank), else
- * 2 parts per thread (a thread that runs late takes fewer), at most MB_MAX, at least 64
+ * one part per thread (the threads take them as they come free), at most MB_MAX, at least 64
  * rows a part, and at most 2 GiB of replica gradients (param_bytes each); fewer than 2
  * parts: 1 (the per-op split). */
 int train_micro_auto(int threads, int batch, int dist, size_t param_bytes);
