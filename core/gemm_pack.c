@@ -29,6 +29,8 @@
 /* Tasks per thread: each product is cut into about this many tasks per thread of the
  * pool (at least a panel each), so that a thread running late takes fewer. */
 #define PACK_TASKS_PER_THREAD 4
+/* Epilogues (bias, ReLU) on pieces of C' from this many floats run per panel column. */
+#define PK_EP_PANEL 2048
 
 static struct {
     sgemm_ukr_ft ukr;
@@ -279,9 +281,19 @@ struct pk {
     float *c0; int ldc, m_c, n_c, ct;
 };
 
+/* The epilogue on C' rows [i0, i1) (in panels) of panel column jp, nw wide, right
+ * after its last k block (while it is in cache): those rows and columns of C. */
+static void pk_panel_epilogue(const struct pk *s, int i0, int i1, int jp, int nw)
+{
+    int r0 = i0 * uk.mr, r1 = i1 * uk.mr < s->m ? i1 * uk.mr : s->m, j0 = jp * uk.nr;
+    if (s->ct) gemm_epilogue_run(s->ep, s->c0, s->ldc, j0, j0 + nw, r0, r1);
+    else gemm_epilogue_run(s->ep, s->c0, s->ldc, r0, r1, j0, j0 + nw);
+}
+
 /* Tiles [i0, i1) x [j0, j1) of C' (in panels), from packed pp (P panels from i0) and
- * qp (Q panels from j0), every k block. */
-static void pk_tiles(const struct pk *s, const float *pp, int i0, int i1, const float *qp, int j0, int j1)
+ * qp (Q panels from j0), every k block; after the last, when epi, each panel column's
+ * epilogue. */
+static void pk_tiles(const struct pk *s, const float *pp, int i0, int i1, const float *qp, int j0, int j1, int epi)
 {
     int mr = uk.mr, nr = uk.nr, kc = uk.kc;
     size_t plen = panel_len(mr, s->k), qlen = panel_len(nr, s->k);
@@ -303,6 +315,7 @@ static void pk_tiles(const struct pk *s, const float *pp, int i0, int i1, const 
                 float *c = s->c + (size_t)ip * mr * (size_t)s->c_rs + (size_t)jp * nr * (size_t)s->c_cs;
                 uk.ukr(mw, nw, kb, &alpha, (float *)a, (float *)b, beta, c, s->c_rs, s->c_cs, &aux, uk.cntx);
             }
+            if (epi && l0 + kb == s->k) pk_panel_epilogue(s, i0, i1, jp, nw);
         }
     }
 }
@@ -352,18 +365,22 @@ static void pk_pack_shared(const struct pk *s, int t)
 }
 
 /* Task t: its panels of the split operand packed into this thread's buffer, then its
- * tiles against every panel of the shared one, then the epilogue on its part of C. */
+ * tiles against every panel of the shared one, and the epilogue. */
 static void pk_task(const struct pk *s, int t)
 {
     int q_side = s->split_n, n = panels(s, q_side), lo = t * s->per_task;
     int hi = lo + s->per_task < n ? lo + s->per_task : n;
     float *own = buf_own[apg_thread_index()].p;          /* grown by gemm_packed */
     pack_side(s, q_side, lo, hi, own);
-    if (q_side) pk_tiles(s, s->shared, 0, panels(s, 0), own, lo, hi);
-    else pk_tiles(s, own, lo, hi, s->shared, 0, panels(s, 1));
-    if (!s->ep || (!s->ep->bias && !s->ep->relu)) return;
-    /* this task's columns [r0, r1) of C' (split n') or rows (split m') */
-    int unit = q_side ? uk.nr : uk.mr, lim = q_side ? s->n : s->m;
+    int epi = s->ep && (s->ep->bias || s->ep->relu);
+    /* the epilogue on each panel column of C' as it is done when that is a piece of at
+     * least PK_EP_PANEL floats; on a narrow C' (a self-wise layer's [S | V x], 72 wide)
+     * the task's part of C at once after its tiles ran faster */
+    int rows = q_side ? s->m : (hi - lo) * uk.mr, per_panel = (long)rows * uk.nr >= PK_EP_PANEL;
+    if (q_side) pk_tiles(s, s->shared, 0, panels(s, 0), own, lo, hi, epi && per_panel);
+    else pk_tiles(s, own, lo, hi, s->shared, 0, panels(s, 1), epi && per_panel);
+    if (!epi || per_panel) return;
+    int unit = q_side ? uk.nr : uk.mr, lim = q_side ? s->n : s->m;   /* this task's C' columns or rows */
     int r0 = lo * unit, r1 = hi * unit < lim ? hi * unit : lim;
     if (s->split_n == s->ct) gemm_epilogue_run(s->ep, s->c0, s->ldc, r0, r1, 0, s->n_c);   /* C's rows */
     else gemm_epilogue_run(s->ep, s->c0, s->ldc, 0, s->m_c, r0, r1);
