@@ -24,13 +24,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Products from this many multiply-adds take this path (smaller ones: bli_sgemm). */
+/* Products from this many multiply-adds take this path (smaller ones: bli_sgemm), up
+ * to a depth of PACK_MAX_K: each panel is packed all k deep, and past that (a v1
+ * generator's dz = dW G, k = N M = 32768) BLIS's own blocking of k ran 15-100% faster. */
 #define PACK_MIN_MACS (1L << 16)
+#define PACK_MAX_K    8192
 /* Tasks per thread: each product is cut into about this many tasks per thread of the
  * pool (at least a panel each), so that a thread running late takes fewer. */
 #define PACK_TASKS_PER_THREAD 4
 /* Epilogues (bias, ReLU) on pieces of C' from this many floats run per panel column. */
 #define PK_EP_PANEL 2048
+/* A task packs its panels of the split operand in chunks of at most this many floats
+ * (at least one panel; 256 KB, within L2), each multiplied while it is in cache: a
+ * generator's dW^T z (C' 112 x 28672 at v1's first layer) packed 29 MB a task at once. */
+#define PK_CHUNK_FLOATS (64L * 1024)
 
 static struct {
     sgemm_ukr_ft ukr;
@@ -273,6 +280,7 @@ struct pk {
     int split_n;                           /* tasks take Q panels (P shared) or P panels */
     float *shared;                         /* the packed shared operand, every panel */
     int per_task;                          /* panels of the split operand per task */
+    int per_chunk;                         /* of them packed and multiplied at a time */
     int per_pack;                          /* panels of the shared operand per packing task */
     int n_pack;                            /* packing tasks (the region's first) */
     _Atomic int packed;                    /* packing tasks done */
@@ -364,21 +372,26 @@ static void pk_pack_shared(const struct pk *s, int t)
               s->shared + (size_t)lo * panel_len(q_side ? uk.nr : uk.mr, s->k));
 }
 
-/* Task t: its panels of the split operand packed into this thread's buffer, then its
- * tiles against every panel of the shared one, and the epilogue. */
+/* Task t: its panels of the split operand, per_chunk at a time, packed into this
+ * thread's buffer and multiplied against every panel of the shared one while they are in
+ * cache; then the epilogue. Every tile is still one chain over the k blocks: the same
+ * result for any chunking. */
 static void pk_task(const struct pk *s, int t)
 {
     int q_side = s->split_n, n = panels(s, q_side), lo = t * s->per_task;
     int hi = lo + s->per_task < n ? lo + s->per_task : n;
     float *own = buf_own[apg_thread_index()].p;          /* grown by gemm_packed */
-    pack_side(s, q_side, lo, hi, own);
-    int epi = s->ep && (s->ep->bias || s->ep->relu);
+    int epi = s->ep && (s->ep->bias || s->ep->relu), chunk = s->per_chunk < hi - lo ? s->per_chunk : hi - lo;
     /* the epilogue on each panel column of C' as it is done when that is a piece of at
      * least PK_EP_PANEL floats; on a narrow C' (a self-wise layer's [S | V x], 72 wide)
      * the task's part of C at once after its tiles ran faster */
-    int rows = q_side ? s->m : (hi - lo) * uk.mr, per_panel = (long)rows * uk.nr >= PK_EP_PANEL;
-    if (q_side) pk_tiles(s, s->shared, 0, panels(s, 0), own, lo, hi, epi && per_panel);
-    else pk_tiles(s, own, lo, hi, s->shared, 0, panels(s, 1), epi && per_panel);
+    int rows = q_side ? s->m : chunk * uk.mr, per_panel = epi && (long)rows * uk.nr >= PK_EP_PANEL;
+    for (int c0 = lo; c0 < hi; c0 += chunk) {
+        int c1 = c0 + chunk < hi ? c0 + chunk : hi;
+        pack_side(s, q_side, c0, c1, own);
+        if (q_side) pk_tiles(s, s->shared, 0, panels(s, 0), own, c0, c1, per_panel);
+        else pk_tiles(s, own, c0, c1, s->shared, 0, panels(s, 1), per_panel);
+    }
     if (!epi || per_panel) return;
     int unit = q_side ? uk.nr : uk.mr, lim = q_side ? s->n : s->m;   /* this task's C' columns or rows */
     int r0 = lo * unit, r1 = hi * unit < lim ? hi * unit : lim;
@@ -405,7 +418,7 @@ static void pk_run(void *ctx, int i)
 int gemm_packed(int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
                 float beta, float *c, int ldc, const struct gemm_epilogue *ep)
 {
-    if (m < 1 || n < 1 || k < 1 || (long)m * n * k < PACK_MIN_MACS) return 0;
+    if (m < 1 || n < 1 || k < 1 || (long)m * n * k < PACK_MIN_MACS || k > PACK_MAX_K) return 0;
     pthread_once(&uk_once, uk_init);
     if (!uk.ukr) return 0;
     /* op(A) (i, l) = a[i ai + l al], op(B) (l, j) = b[l bl + j bj] */
@@ -438,8 +451,11 @@ int gemm_packed(int ta, int tb, int m, int n, int k, float alpha, const float *a
     s.per_task = (split + PACK_TASKS_PER_THREAD * width - 1) / (PACK_TASKS_PER_THREAD * width);
     s.per_pack = (shared + 2 * width - 1) / (2 * width);
     s.shared = pack_reserve(&buf_shared, panel_len(s.split_n ? uk.mr : uk.nr, k) * (size_t)shared);
-    /* every own buffer the tasks may use, to the largest task (the first) */
-    size_t own = panel_len(s.split_n ? uk.nr : uk.mr, k) * (size_t)(s.per_task < split ? s.per_task : split);
+    size_t plen = panel_len(s.split_n ? uk.nr : uk.mr, k);
+    long fit = PK_CHUNK_FLOATS / (long)plen;
+    s.per_chunk = fit < 1 ? 1 : fit < s.per_task ? (int)fit : s.per_task;
+    /* every own buffer the tasks may use, to the largest chunk */
+    size_t own = plen * (size_t)(s.per_chunk < split ? s.per_chunk : split);
     if (width > 1)
         for (int t = 0; t < width && t <= APG_POOL_MAX; t++) pack_reserve(&buf_own[t], own);
     else
