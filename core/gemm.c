@@ -62,29 +62,50 @@ struct gemm_split {
 };
 
 /* The epilogue on rows [r0, r1), columns [j0, j1) of C: c += bias[j], then max(c, 0).
- * Built for AVX-512, AVX2 and the baseline, the best chosen at load (the build targets
- * the baseline): it runs on each tile of C as the packed path computes it, and the SSE
- * loop cost 5-20% of a biased layer's forward product. Elementwise: the same values on
- * every path. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
-__attribute__((target_clones("avx512f", "avx2", "default")))
+ * An AVX2 build of the loop is chosen at run time where the CPU has it (the build
+ * targets the baseline): it runs on each panel of C as the packed path computes it, and
+ * the SSE loop cost 5-20% of a biased layer's forward product. Elementwise: the same
+ * values on either path. */
+#define EPILOGUE_ROWS                                                                          \
+    const float *restrict bd = ep->bias;                                                       \
+    for (int r = r0; r < r1; r++) {                                                            \
+        float *restrict cr = c + (size_t)r * ldc;                                              \
+        if (bd && ep->relu) {                                                                  \
+            _Pragma("omp simd")                                                                \
+            for (int j = j0; j < j1; j++) { float v = cr[j] + bd[j]; cr[j] = v > 0.0f ? v : 0.0f; } \
+        } else if (bd) {                                                                       \
+            _Pragma("omp simd")                                                                \
+            for (int j = j0; j < j1; j++) cr[j] += bd[j];                                      \
+        } else if (ep->relu) {                                                                 \
+            _Pragma("omp simd")                                                                \
+            for (int j = j0; j < j1; j++) cr[j] = cr[j] > 0.0f ? cr[j] : 0.0f;                 \
+        }                                                                                      \
+    }
+
+static void epilogue_base(const struct gemm_epilogue *ep, float *c, int ldc, int r0, int r1, int j0, int j1)
+{
+    EPILOGUE_ROWS
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx2")))
+static void epilogue_avx2(const struct gemm_epilogue *ep, float *c, int ldc, int r0, int r1, int j0, int j1)
+{
+    EPILOGUE_ROWS
+}
 #endif
+
 void gemm_epilogue_run(const struct gemm_epilogue *ep, float *c, int ldc, int r0, int r1, int j0, int j1)
 {
-    const float *restrict bd = ep->bias;
-    for (int r = r0; r < r1; r++) {
-        float *restrict cr = c + (size_t)r * ldc;
-        if (bd && ep->relu) {
-            #pragma omp simd
-            for (int j = j0; j < j1; j++) { float v = cr[j] + bd[j]; cr[j] = v > 0.0f ? v : 0.0f; }
-        } else if (bd) {
-            #pragma omp simd
-            for (int j = j0; j < j1; j++) cr[j] += bd[j];
-        } else if (ep->relu) {
-            #pragma omp simd
-            for (int j = j0; j < j1; j++) cr[j] = cr[j] > 0.0f ? cr[j] : 0.0f;
-        }
+#if defined(__x86_64__) && defined(__GNUC__)
+    static int avx2 = -1;
+    if (avx2 < 0) avx2 = __builtin_cpu_supports("avx2");
+    if (avx2) {
+        epilogue_avx2(ep, c, ldc, r0, r1, j0, j1);
+        return;
     }
+#endif
+    epilogue_base(ep, c, ldc, r0, r1, j0, j1);
 }
 
 /* The epilogue's bias from column j0 on (NULL: none) and its ReLU flag. */
