@@ -362,8 +362,9 @@ size_t batch_bytes(const struct dataset *d, const int32_t *rows, int n)
     return bytes;
 }
 
+#define BATCH_PREFETCH 16   /* rows ahead whose ids batch_field prefetches */
+
 /* Column f of a batch of single-valued fields: ids[i*F + f] = base[f] + id. */
-#define BATCH_PREFETCH 16
 struct batch_job { struct batch *b; const struct dataset *d; const int64_t *base; const int32_t *rows; int n; };
 
 static void batch_field(void *ctx, int f)
@@ -372,14 +373,11 @@ static void batch_field(void *ctx, int f)
     const int32_t *col = job->d->fields[f].ids, *rows = job->rows;
     int32_t bf = (int32_t)job->base[f], nfld = job->d->n_fields;
     int32_t *out = job->b->ids;
-    int n = job->n, ahead = n < BATCH_PREFETCH ? n : BATCH_PREFETCH;
     /* the rows are shuffled: each read is a cache miss, fetched BATCH_PREFETCH ahead */
-    for (int i = 0; i < ahead; i++) __builtin_prefetch(col + rows[i]);
-    for (int i = 0; i < n - ahead; i++) {
-        __builtin_prefetch(col + rows[i + ahead]);
+    for (int i = 0; i < job->n; i++) {
+        if (i + BATCH_PREFETCH < job->n) __builtin_prefetch(col + rows[i + BATCH_PREFETCH]);
         out[(size_t)i * nfld + f] = bf + col[rows[i]];
     }
-    for (int i = n - ahead; i < n; i++) out[(size_t)i * nfld + f] = bf + col[rows[i]];
 }
 
 /* Fills b from rows[0..n) of d (mem: batch_bytes(d, rows, n) bytes).

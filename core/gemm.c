@@ -62,11 +62,14 @@ struct gemm_split {
 };
 
 /* The epilogue on rows [r0, r1), columns [j0, j1) of C: c += bias[j], then max(c, 0).
- * An AVX2 build of the loop is chosen at run time where the CPU has it (the build
- * targets the baseline): it runs on each panel of C as the packed path computes it, and
- * the SSE loop cost 5-20% of a biased layer's forward product. Elementwise: the same
- * values on either path. */
-#define EPILOGUE_ROWS                                                                          \
+ * Built for the baseline and for AVX2, chosen where the narrow kernels' ISA level
+ * (gemm_narrow_isa) allows: it runs on each panel of C as the packed path computes it,
+ * and the SSE loop cost 5-20% of a biased layer's forward product. Elementwise: the
+ * same values on either build. */
+#define EPILOGUE_KERNEL(NAME, ATTR)                                                            \
+ATTR static void epilogue_##NAME(const struct gemm_epilogue *ep, float *c, int ldc, int r0, int r1, \
+                                 int j0, int j1)                                               \
+{                                                                                              \
     const float *restrict bd = ep->bias;                                                       \
     for (int r = r0; r < r1; r++) {                                                            \
         float *restrict cr = c + (size_t)r * ldc;                                              \
@@ -80,32 +83,20 @@ struct gemm_split {
             _Pragma("omp simd")                                                                \
             for (int j = j0; j < j1; j++) cr[j] = cr[j] > 0.0f ? cr[j] : 0.0f;                 \
         }                                                                                      \
-    }
-
-static void epilogue_base(const struct gemm_epilogue *ep, float *c, int ldc, int r0, int r1, int j0, int j1)
-{
-    EPILOGUE_ROWS
+    }                                                                                          \
 }
 
+EPILOGUE_KERNEL(base, )
 #if defined(__x86_64__) && defined(__GNUC__)
-__attribute__((target("avx2")))
-static void epilogue_avx2(const struct gemm_epilogue *ep, float *c, int ldc, int r0, int r1, int j0, int j1)
-{
-    EPILOGUE_ROWS
-}
+EPILOGUE_KERNEL(avx2, __attribute__((target("avx2"))))
+#else
+#define epilogue_avx2 epilogue_base
 #endif
 
 void gemm_epilogue_run(const struct gemm_epilogue *ep, float *c, int ldc, int r0, int r1, int j0, int j1)
 {
-#if defined(__x86_64__) && defined(__GNUC__)
-    static int avx2 = -1;
-    if (avx2 < 0) avx2 = __builtin_cpu_supports("avx2");
-    if (avx2) {
-        epilogue_avx2(ep, c, ldc, r0, r1, j0, j1);
-        return;
-    }
-#endif
-    epilogue_base(ep, c, ldc, r0, r1, j0, j1);
+    if (gemm_narrow_isa(-1) >= 2) epilogue_avx2(ep, c, ldc, r0, r1, j0, j1);
+    else epilogue_base(ep, c, ldc, r0, r1, j0, j1);
 }
 
 /* The epilogue's bias from column j0 on (NULL: none) and its ReLU flag. */

@@ -454,8 +454,7 @@ int gemm_packed(int ta, int tb, int m, int n, int k, float alpha, const float *a
     size_t plen = panel_len(s.split_n ? uk.nr : uk.mr, k);
     long fit = PK_CHUNK_FLOATS / (long)plen;
     s.per_chunk = fit < 1 ? 1 : fit < s.per_task ? (int)fit : s.per_task;
-    /* every own buffer the tasks may use, to the largest chunk */
-    size_t own = plen * (size_t)(s.per_chunk < split ? s.per_chunk : split);
+    size_t own = plen * (size_t)s.per_chunk;   /* every own buffer the tasks may use: a chunk */
     if (width > 1)
         for (int t = 0; t < width && t <= APG_POOL_MAX; t++) pack_reserve(&buf_own[t], own);
     else

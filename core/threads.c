@@ -23,9 +23,7 @@ static int n_threads = 1;
  * one opens the job at index 0. Workers act on even generations only. The caller
  * publishes a job only after the previous one's tasks are all done. */
 #define POOL_MAX   APG_POOL_MAX
-#ifndef POOL_SPIN_NS
 #define POOL_SPIN_NS 20000   /* spin this long before yielding (pool_spin_calibrate) */
-#endif
 #define POOL_YIELD 50      /* sched_yield()s before sleeping */
 
 static void (*job_fn)(void *, int);
