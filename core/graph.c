@@ -196,3 +196,50 @@ void graph_backward(struct graph *g, struct tensor *loss)
         }
     }
 }
+
+/* Does t's backward form a product for source i (it needs a gradient)? */
+static int needs(const struct tensor *t, int i)
+{
+    return i < t->n_src && t->src[i] && (t->src[i]->flags & T_NEEDS_GRAD);
+}
+
+double graph_macs(const struct graph *g, int with_backward)
+{
+    double total = 0;
+    for (int n = 0; n < g->n_tape; n++) {
+        const struct tensor *t = g->tape[n];
+        double f = 0, b = 0;                /* forward; backward per operand gradient */
+        int grads = 0;
+        switch (t->op) {
+        case OP_LINEAR: case OP_LINEAR_RELU: {     /* x (R,M) W^T (M,N) */
+            const struct tensor *x = t->src[0], *w = t->src[1];
+            f = (double)tensor_rows(x) * w->shape[0] * w->shape[1];
+            grads = needs(t, 0) + needs(t, 1);
+            b = f * grads;
+            break;
+        }
+        case OP_MATMUL: case OP_BMM: {             /* per batch: op(A) (m,k) op(B) (k,n) = C (m,n) */
+            const struct tensor *a = t->src[0];
+            int ta = t->iarg[0], d = a->ndim;
+            f = (double)t->size * (ta ? a->shape[d - 2] : a->shape[d - 1]);
+            grads = needs(t, 0) + needs(t, 1);
+            b = f * grads;
+            break;
+        }
+        case OP_ROWMV: case OP_ROWMVP:             /* R x (N,M) (M) */
+            f = (double)tensor_rows(t) * t->iarg[0] * t->iarg[1];
+            b = t->op == OP_ROWMVP ? (needs(t, 0) ? 2 * f : 0) : f * (needs(t, 0) + needs(t, 1));
+            break;
+        case OP_LRMV: {                            /* W_r = U (N,K) T_r (K,M), then W_r x_r */
+            const struct tensor *u = t->src[0];
+            double R = tensor_rows(t), N = u->shape[0], K = u->shape[1], M = tensor_cols(t->src[2]);
+            f = R * N * M * (K + 1);
+            b = (needs(t, 0) + needs(t, 1)) * R * N * M * (K + 1) + needs(t, 2) * R * (N + M) * K;
+            break;
+        }
+        default: break;
+        }
+        total += f + (with_backward ? b : 0);
+    }
+    return total;
+}

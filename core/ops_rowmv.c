@@ -11,6 +11,7 @@
 #include "op.h"
 #include "ops_check.h"
 #include "threads.h"
+#include "gemm.h"
 #include <string.h>
 
 #define ROWMV_TASKS 8
@@ -97,24 +98,30 @@ ROWMV_KERNEL void rowmv_row_forward(const float *restrict S, const float *restri
     }
 }
 
-/* One row of the backward; dS or dx may be NULL. */
-ROWMV_KERNEL void rowmv_row_backward(float *restrict dS, float *restrict dx,
-                                     const float *restrict S, const float *restrict x,
-                                     const float *restrict dy, int N, int M, int trans)
+/* dS (N,M) += a b^T, or = a b^T when store (its first writer: no pass to zero it first). */
+ROWMV_KERNEL void rowmv_outer(float *restrict dS, const float *restrict a, const float *restrict b,
+                              int N, int M, int store)
 {
-    if (dS && !trans) {   /* dS_ij += dy_i x_j */
-        for (int i = 0; i < N; i++) {
-            float ui = dy[i];
+    for (int i = 0; i < N; i++) {
+        float ai = a[i];
+        float *restrict d = dS + (size_t)i * M;
+        if (store) {
             #pragma omp simd
-            for (int j = 0; j < M; j++) dS[i * M + j] += ui * x[j];
-        }
-    } else if (dS) {      /* trans: dS_ij += x_i dy_j */
-        for (int i = 0; i < N; i++) {
-            float ui = x[i];
+            for (int j = 0; j < M; j++) d[j] = ai * b[j];
+        } else {
             #pragma omp simd
-            for (int j = 0; j < M; j++) dS[i * M + j] += ui * dy[j];
+            for (int j = 0; j < M; j++) d[j] += ai * b[j];
         }
     }
+}
+
+/* One row of the backward; dS or dx may be NULL. store: dS is stored, not added to. */
+ROWMV_KERNEL void rowmv_row_backward(float *restrict dS, float *restrict dx,
+                                     const float *restrict S, const float *restrict x,
+                                     const float *restrict dy, int N, int M, int trans, int store)
+{
+    if (dS && !trans) rowmv_outer(dS, dy, x, N, M, store);        /* dS_ij += dy_i x_j */
+    else if (dS) rowmv_outer(dS, x, dy, N, M, store);             /* trans: dS_ij += x_i dy_j */
     if (dx && !trans) {   /* dx_j += sum_i S_ij dy_i */
         for (int i = 0; i < N; i++) {
             float di = dy[i];
@@ -180,42 +187,59 @@ ROWMV_AVX2 static void rowmv8_rows(const struct rowmv_job *j, int r0, int r1)
     }
 }
 
-/* AVX2 + FMA on this CPU (rowmv8_rows, the lrmv loops). */
-static int rowmv_avx2(void)
-{
-    static int use = -1;
-    if (use < 0) use = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    return use;
-}
 #endif
+
+/* Rows [r0, r1) of either op, any N, M; compiled for the build's baseline ISA and, on
+ * x86-64 GCC, for AVX2 + FMA and for AVX-512, picked at run time (gemm_narrow_isa). A
+ * cleared grad row has its S part stored and the rest (rowmvp's x part) zeroed first. */
+#define ROWMV_LOOP(SFX, ATTR)                                                           \
+ATTR static void rowmv_rows_##SFX(const struct rowmv_job *j, int r0, int r1)            \
+{                                                                                       \
+    int N = j->N, M = j->M, trans = j->trans, ny = trans ? M : N, nm = N * M;           \
+    for (int r = r0; r < r1; r++) {                                                     \
+        const float *S = j->s + (size_t)r * j->lds, *xr = j->x + (size_t)r * j->ldx;    \
+        if (!j->grad) {                                                                 \
+            float *yr = j->y + (size_t)r * ny;                                          \
+            ROWMV_BY_M(M, ROWMV_FWD)                                                    \
+        } else {                                                                        \
+            float *dSr = j->ds ? j->ds + (size_t)r * j->lds : NULL;                     \
+            float *dxr = j->dx ? j->dx + (size_t)r * j->ldx : NULL;                     \
+            if (j->clear && j->lds > (size_t)nm)                                        \
+                memset(dSr + nm, 0, sizeof(float) * (j->lds - (size_t)nm));             \
+            const float *dyr = j->dy + (size_t)r * ny;                                  \
+            ROWMV_BY_M(M, ROWMV_BWD)                                                    \
+        }                                                                               \
+    }                                                                                   \
+}
+#define ROWMV_FWD(MM) rowmv_row_forward(S, xr, yr, N, MM, trans)
+#define ROWMV_BWD(MM) rowmv_row_backward(dSr, dxr, S, xr, dyr, N, MM, trans, j->clear)
+ROWMV_LOOP(base, )
+#if defined(ROWMV_HAVE_AVX2) && !defined(__clang__)
+#define ROWMV_WIDE 1
+ROWMV_LOOP(avx2, __attribute__((target("avx2,fma"), optimize("fp-contract=fast"))))
+ROWMV_LOOP(avx512, __attribute__((target("avx512f,avx512vl,fma,prefer-vector-width=512"),
+                                  optimize("fp-contract=fast"))))
+#endif
+#undef ROWMV_FWD
+#undef ROWMV_BWD
 
 static void rowmv_rows(void *ctx, int task)
 {
     const struct rowmv_job *j = ctx;
-    int N = j->N, M = j->M, trans = j->trans, ny = trans ? M : N;
     int r0 = (int)((long)j->R * task / ROWMV_TASKS), r1 = (int)((long)j->R * (task + 1) / ROWMV_TASKS);
 #ifdef ROWMV_HAVE_AVX2
-    if (N == 8 && M == 8 && !trans && rowmv_avx2()) {
+    int isa = gemm_narrow_isa(-1);
+    if (j->N == 8 && j->M == 8 && !j->trans && isa >= 2) {
         rowmv8_rows(j, r0, r1);
         return;
     }
+#ifdef ROWMV_WIDE
+    if (isa >= 3) rowmv_rows_avx512(j, r0, r1);
+    else if (isa >= 2) rowmv_rows_avx2(j, r0, r1);
+    else
 #endif
-    for (int r = r0; r < r1; r++) {
-        const float *S = j->s + (size_t)r * j->lds, *xr = j->x + (size_t)r * j->ldx;
-        if (!j->grad) {
-            float *yr = j->y + (size_t)r * ny;
-#define ROWMV_FWD(MM) rowmv_row_forward(S, xr, yr, N, MM, trans)
-            ROWMV_BY_M(M, ROWMV_FWD)
-#undef ROWMV_FWD
-        } else {
-            float *dSr = j->ds ? j->ds + (size_t)r * j->lds : NULL, *dxr = j->dx ? j->dx + (size_t)r * j->ldx : NULL;
-            if (j->clear) memset(dSr, 0, sizeof(float) * j->lds);
-            const float *dyr = j->dy + (size_t)r * ny;
-#define ROWMV_BWD(MM) rowmv_row_backward(dSr, dxr, S, xr, dyr, N, MM, trans)
-            ROWMV_BY_M(M, ROWMV_BWD)
-#undef ROWMV_BWD
-        }
-    }
+#endif
+        rowmv_rows_base(j, r0, r1);
 }
 
 static void rowmv_run(const struct rowmv_job *j)
@@ -366,11 +390,11 @@ ROWMV_KERNEL void lrmv_row_forward(const float *restrict U, const float *restric
  * the two products the materialised graph's backward runs. Every accumulator chain is
  * one of K independent ones, so the fused multiply-adds pipeline. dx, dT, dU may be NULL;
  * store_t: dT is stored, not added to (its first writer). */
-#define LRMV_VW 8
+#define LRMV_VW 16     /* the widest vw */
 ROWMV_KERNEL void lrmv_row_backward(const float *restrict U, const float *restrict T,
                                     const float *restrict x, const float *restrict dy,
                                     float *restrict dx, float *restrict dT, float *restrict dU,
-                                    int store_t, int N, int K, int M)
+                                    int store_t, int N, int K, int M, int vw)
 {
     if (dx) {
         float c[K > 0 ? K : 1];
@@ -388,20 +412,20 @@ ROWMV_KERNEL void lrmv_row_backward(const float *restrict U, const float *restri
         }
     }
     if (dT) {
-        for (int m0 = 0; m0 < M; m0 += LRMV_VW) {
-            int w = M - m0 < LRMV_VW ? M - m0 : LRMV_VW;
+        for (int m0 = 0; m0 < M; m0 += vw) {
+            int w = M - m0 < vw ? M - m0 : vw;
             float acc[K > 0 ? K : 1][LRMV_VW], xv[LRMV_VW];
-            for (int j = 0; j < LRMV_VW; j++) xv[j] = j < w ? x[m0 + j] : 0.0f;
+            for (int j = 0; j < vw; j++) xv[j] = j < w ? x[m0 + j] : 0.0f;
             LRMV_UNROLL
             for (int k = 0; k < K; k++)
-                for (int j = 0; j < LRMV_VW; j++) acc[k][j] = 0.0f;
+                for (int j = 0; j < vw; j++) acc[k][j] = 0.0f;
             for (int n = 0; n < N; n++) {
                 float g = dy[n], d[LRMV_VW];
-                for (int j = 0; j < LRMV_VW; j++) d[j] = g * xv[j];
+                for (int j = 0; j < vw; j++) d[j] = g * xv[j];
                 LRMV_UNROLL
                 for (int k = 0; k < K; k++) {
                     float u = U[(size_t)n * K + k];
-                    for (int j = 0; j < LRMV_VW; j++) acc[k][j] += u * d[j];
+                    for (int j = 0; j < vw; j++) acc[k][j] += u * d[j];
                 }
             }
             for (int k = 0; k < K; k++)
@@ -410,20 +434,20 @@ ROWMV_KERNEL void lrmv_row_backward(const float *restrict U, const float *restri
         }
     }
     if (dU) {
-        for (int n0 = 0; n0 < N; n0 += LRMV_VW) {
-            int w = N - n0 < LRMV_VW ? N - n0 : LRMV_VW;
+        for (int n0 = 0; n0 < N; n0 += vw) {
+            int w = N - n0 < vw ? N - n0 : vw;
             float acc[K > 0 ? K : 1][LRMV_VW], g[LRMV_VW];
-            for (int j = 0; j < LRMV_VW; j++) g[j] = j < w ? dy[n0 + j] : 0.0f;
+            for (int j = 0; j < vw; j++) g[j] = j < w ? dy[n0 + j] : 0.0f;
             LRMV_UNROLL
             for (int k = 0; k < K; k++)
-                for (int j = 0; j < LRMV_VW; j++) acc[k][j] = 0.0f;
+                for (int j = 0; j < vw; j++) acc[k][j] = 0.0f;
             for (int m = 0; m < M; m++) {
                 float xm = x[m], d[LRMV_VW];
-                for (int j = 0; j < LRMV_VW; j++) d[j] = g[j] * xm;
+                for (int j = 0; j < vw; j++) d[j] = g[j] * xm;
                 LRMV_UNROLL
                 for (int k = 0; k < K; k++) {
                     float t = T[(size_t)k * M + m];
-                    for (int j = 0; j < LRMV_VW; j++) acc[k][j] += t * d[j];
+                    for (int j = 0; j < vw; j++) acc[k][j] += t * d[j];
                 }
             }
             for (int j = 0; j < w; j++)
@@ -435,7 +459,7 @@ ROWMV_KERNEL void lrmv_row_backward(const float *restrict U, const float *restri
 /* The row loops, compiled twice: for the build's baseline ISA and, on x86-64 GCC, for
  * AVX2 + FMA, picked at run time (the build is portable -O2; BLIS dispatches likewise).
  * The same machine always takes the same path, so results stay reproducible. */
-#define LRMV_LOOPS(SFX, ATTR)                                                           \
+#define LRMV_LOOPS(SFX, ATTR, VW)                                                         \
 ATTR static void lrmv_forward_##SFX(const float *ud, const float *td, const float *xd,  \
                                     float *y, int R, int N, int K, int M)               \
 {                                                                                       \
@@ -449,6 +473,7 @@ ATTR static void lrmv_backward_##SFX(const float *ud, const float *td, const flo
                                      const float *dy, float *du, float *dt, float *dx,  \
                                      int R, int N, int K, int M, int nch, int store_t)  \
 {                                                                                       \
+    const int vw = VW;   /* the dT, dU blocks: one vector of floats */                  \
     {                                                                                   \
         for (int c = 0; c < nch; c++) {                                                 \
             float *duc = du ? du + (size_t)c * N * K : NULL;                            \
@@ -465,11 +490,11 @@ ATTR static void lrmv_backward_##SFX(const float *ud, const float *td, const flo
     }                                                                                   \
 }
 #define LRMV_FWD(KK) lrmv_row_forward(ud, T, xr, yr, N, KK, M)
-#define LRMV_BWD(KK) lrmv_row_backward(ud, T, xr, dyr, dxr, dT, duc, store_t, N, KK, M)
-LRMV_LOOPS(base, )
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define LRMV_HAVE_AVX2 1
-LRMV_LOOPS(avx2, __attribute__((target("avx2,fma"), optimize("fp-contract=fast"))))
+#define LRMV_BWD(KK) lrmv_row_backward(ud, T, xr, dyr, dxr, dT, duc, store_t, N, KK, M, vw)
+LRMV_LOOPS(base, , 8)
+#ifdef ROWMV_WIDE
+LRMV_LOOPS(avx2, __attribute__((target("avx2,fma"), optimize("fp-contract=fast"))), 8)
+LRMV_LOOPS(avx512, __attribute__((target("avx512f,avx512vl,fma,prefer-vector-width=512"), optimize("fp-contract=fast"))), 16)
 #endif
 #undef LRMV_FWD
 #undef LRMV_BWD
@@ -478,8 +503,13 @@ void op_lrmv_forward(struct tensor *out)
 {
     const struct tensor *u = out->src[0], *t = out->src[1], *x = out->src[2];
     int N = u->shape[0], K = u->shape[1], M = tensor_cols(x), R = tensor_rows(x);
-#ifdef LRMV_HAVE_AVX2
-    if (rowmv_avx2()) {
+#ifdef ROWMV_WIDE
+    int isa = gemm_narrow_isa(-1);
+    if (isa >= 3) {
+        lrmv_forward_avx512(u->data, t->data, x->data, out->data, R, N, K, M);
+        return;
+    }
+    if (isa >= 2) {
         lrmv_forward_avx2(u->data, t->data, x->data, out->data, R, N, K, M);
         return;
     }
@@ -494,8 +524,11 @@ void op_lrmv_backward(struct tensor *out)
     int nch = (R + LRMV_CHUNK - 1) / LRMV_CHUNK;
     float *du = u->grad ? out->cache : NULL;
     int store_t = t->grad ? grad_first_write(t) : 0;   /* T_GRAD_FRESH: every element stored */
-#ifdef LRMV_HAVE_AVX2
-    if (rowmv_avx2())
+#ifdef ROWMV_WIDE
+    int isa = gemm_narrow_isa(-1);
+    if (isa >= 3)
+        lrmv_backward_avx512(u->data, t->data, x->data, out->grad, du, t->grad, x->grad, R, N, K, M, nch, store_t);
+    else if (isa >= 2)
         lrmv_backward_avx2(u->data, t->data, x->data, out->grad, du, t->grad, x->grad, R, N, K, M, nch, store_t);
     else
 #endif

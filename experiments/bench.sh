@@ -22,7 +22,10 @@ run() { ./apg train --dataset synthetic --epochs 1 --json "$@" | tail -n 1; }
 # targs T: the thread options of a section-1 configuration (1, 2, or 2m1 = 2 threads, M = 1).
 targs() { case $1 in *m1) echo "--threads ${1%m1} --micro-batches 1" ;; *) echo "--threads $1" ;; esac; }
 . experiments/bench_lib.sh
+# want N: section N is among BENCH_SECTIONS (all five by default)
+want() { [[ " ${BENCH_SECTIONS:-1 2 3 4 5} " == *" $1 "* ]]; }
 
+if want 1; then
 echo "== WDL (hidden 256-128-64, emb 16, batch 1024), synthetic ml1m-like, $ROWS rows, 1 epoch, median of $REPS"
 for rep in $(seq "$REPS"); do
     for t in 1 2 2m1; do
@@ -46,6 +49,8 @@ echo "2 threads, --micro-batches 1 (per-op split) / 1 thread: idle $(ratio "$(m 
 echo "(2 threads train each minibatch as 2 parts by default (--micro-batches auto) that the threads take as"
 echo " they come free, one gradient copy per part: other bits than 1 thread; M = 1 splits each op instead)"
 
+fi
+if want 2; then
 echo
 echo "== GEMM limit of the WDL step at batch 1024 (BLIS alone, 1 thread, the step's 9 GEMM shapes)"
 blis_dir=$(dirname "$(ldd ./apg | awk '/libblis/ {print $3}')")
@@ -69,6 +74,8 @@ else
     echo "(python3 or $blis_dir/libblis.so.4 missing: GEMM limit not measured)"
 fi
 
+fi
+if want 3; then
 echo
 echo "== APG forms on WDL, self-wise, K=8, P=32, $APG_ROWS rows, $THREADS thread(s), 1 epoch, median of $REPS"
 declare -A paper=( [none]="1.00 / 1.00 / 1.00" [v1]="22.22 / 39.48 / 9.55" [v2]="23.80 / 45.29 / 10.66"
@@ -89,20 +96,29 @@ for rep in $(seq "$REPS"); do
         sec=$(get sec_per_epoch "$j")
         acc["s$f"]+="$(awk -v s="$sec" -v a="$APG_ROWS" -v r="$rows" 'BEGIN{print s * a / r}') "
         collect "i$f" infer_samples_per_s "$j"
-        collect "a$f" test_auc "$j"; collect "p$f" param_bytes "$j"
+        collect "a$f" test_auc "$j"; collect "p$f" param_bytes "$j"; collect "x$f" train_macs_per_row "$j"
     done
 done
-printf "%-6s %10s %8s %22s %14s %13s %10s %10s\n" form sec/epoch ratio "paper ratio (ML/Am/IA)" infer_samp/s "latency ratio" param_MB test_auc
+printf "%-6s %10s %8s %9s %9s %22s %14s %13s %10s %10s\n" form sec/epoch ratio "MAC ratio" "time/MAC" \
+    "paper ratio (ML/Am/IA)" infer_samp/s "latency ratio" param_MB test_auc
 for f in $forms; do
     mark=""; case " $slow " in *" $f "*) mark="*" ;; esac
-    printf "%-6s %10.3f %8s %22s %14.0f %13s %10.2f %10.5f\n" "$f$mark" "$(m s$f)" "$(ratio "$(m s$f)" "$(m snone)")" \
+    tr=$(ratio "$(m s$f)" "$(m snone)"); xr=$(ratio "$(m x$f)" "$(m xnone)")
+    printf "%-6s %10.3f %8s %9s %9s %22s %14.0f %13s %10.2f %10.5f\n" "$f$mark" "$(m s$f)" "$tr" "$xr" \
+        "$(awk -v s="$(m s$f)" -v b="$(m snone)" -v x="$(m x$f)" -v y="$(m xnone)" \
+             'BEGIN{printf "%.2f", (b > 0 && x > 0 ? (s / b) / (x / y) : 0)}')" \
         "${paper[$f]}" "$(m i$f)" "$(ratio "$(m inone)" "$(m i$f)")" \
         "$(awk -v p="$(m p$f)" 'BEGIN{print p/1048576}')" "$(m a$f)"
 done
 echo "(* measured on $((APG_ROWS / 10)) rows, seconds scaled to $APG_ROWS; their AUC is of the smaller set)"
+echo "(MAC ratio: the training step's product multiply-adds per row (forwards and operand gradients of"
+echo " linear, matmul, rowmv, lrmv: train_macs_per_row in --json) over base's; time/MAC: the time ratio"
+echo " over it, 1.00 = the form costs what its multiply-adds imply at base's speed)"
 echo "(targets: v3 and v6 at most 0.70 of base time per epoch; inference latency ratio at most 1.00;"
 echo " v6-v8 infer through their chains multiplied once per batch, i.e. the collapsed v3 cost)"
 
+fi
+if want 4; then
 echo
 echo "== Inference of saved models (apg predict on the test rows): base, v3, v6 as trained and v6 collapsed"
 echo "   by apg export into v3's U, V (paper 3.2.4); $APG_ROWS rows, $THREADS thread(s), median of $REPS"
@@ -131,6 +147,8 @@ for f in $models; do
 done
 echo "(latency ratio = base samples/s / model samples/s at batch 1; target for v6 collapsed: at most 1.00)"
 
+fi
+if want 5; then
 echo
 echo "== Every backbone, base and APG v6 (self-wise, K=8, P=32), $APG_ROWS rows, $THREADS thread(s), median of $REPS"
 bbs=$(./apg list 2>/dev/null | awk '/^backbones:/ {on = 1; next} /^[a-z]/ {on = 0} on && /^  [a-z]/ {print $1}' || true)
@@ -148,4 +166,6 @@ for b in $bbs; do
     if [ -n "$v" ]; then printf "%-10s %16.0f %16.0f %12s\n" "$b" "$(m b$b)" "$v" "$(ratio "$(m b$b)" "$v")"
     else printf "%-10s %16.0f %16s %12s\n" "$b" "$(m b$b)" "-" "-"; fi
 done
-echo "(BLIS kernels: ${BLIS_ARCH_TYPE:-auto}; set BENCH_ROWS, BENCH_APG_ROWS, BENCH_THREADS, BENCH_REPS to change sizes)"
+fi
+echo "(BLIS kernels: ${BLIS_ARCH_TYPE:-auto}; set BENCH_ROWS, BENCH_APG_ROWS, BENCH_THREADS, BENCH_REPS to change sizes,"
+echo " BENCH_SECTIONS (e.g. "3 4") to run some of the tables)"

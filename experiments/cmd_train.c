@@ -77,6 +77,7 @@ static void print_json(const struct train_cli *a, const struct data_opts *o, con
     json_num(stdout, "sec_per_epoch", r->sec_per_epoch, 4, ",");
     json_num(stdout, "train_samples_per_s", r->train_samples_per_s, 1, ",");
     json_num(stdout, "infer_samples_per_s", r->infer_samples_per_s, 1, ",");
+    json_num(stdout, "train_macs_per_row", r->train_macs_per_row, 0, ",");
     printf("\"emb_bytes_here\":%.0f,", r->emb_bytes_here);
     printf("\"dist_ranks\":%d,\"dist_bytes_per_step\":%.0f,\"dist_dense_bytes\":%.0f,\"dist_sparse_bytes\":%.0f,",
            r->dist_ranks > 1 ? r->dist_ranks : 1, r->dist_bytes_per_step, r->dist_dense_bytes, r->dist_sparse_bytes);

@@ -265,6 +265,8 @@ int train_run(const struct train_cfg *c, const struct dataset *d, const struct s
             uint64_t ts = prof_on ? prof_now() : 0;
             if (mb) {
                 step_loss = mb_step(mb, &m, d, order + i, bn);
+                int p0 = bn / mb->n;                 /* part 0's rows */
+                if (!r->train_macs_per_row && p0) r->train_macs_per_row = graph_macs(&mb->g[0], 1) / p0;
             } else {
                 struct batch b;
                 graph_reset(&g);
@@ -294,6 +296,7 @@ int train_run(const struct train_cfg *c, const struct dataset *d, const struct s
                     if (dt) loss = t_scale(&g, loss, (float)(i1 - i0) / (float)bn);
                     graph_backward(&g, loss);
                     step_loss = loss->data[0];
+                    if (!r->train_macs_per_row) r->train_macs_per_row = graph_macs(&g, 1) / (i1 - i0);
                 }
                 if (es) {
                     uint64_t tx = prof_on ? prof_now() : 0;

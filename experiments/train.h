@@ -61,6 +61,7 @@ struct train_result {
     double train_samples_per_s, infer_samples_per_s;
     double last_train_loss;
     size_t param_bytes;
+    double train_macs_per_row;     /* the first step's product multiply-adds per row (graph_macs) */
     int    micro;          /* the micro-batches M trained with (auto resolved) */
     long   peak_rss_bytes;
     int    dist_ranks;             /* --dist: the ranks (0: not data-parallel) */

@@ -8,7 +8,8 @@
  * [S | x], rowmv's S (its 8 x 8 kernel and its generic rows), lrmv's T and a chain
  * of linears; and no mark survives the backward.
  * The profiler (core/prof.h, apg train --profile): the calls it counts per step for each
- * op, forward and backward, and the table it prints. */
+ * op, forward and backward, and the table it prints. graph_macs: the multiply-adds of a
+ * step's products, counted by hand for each product op, with and without gradients. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -255,12 +256,46 @@ static void test_profiler_join_waits(void **state)
     apg_set_threads(threads);
 }
 
+/* graph_macs on one of each product, the counts worked by hand: forward m n k (rowmv R N M,
+ * lrmv R N M (K + 1)), and a product of the same size per operand that needs a gradient. */
+static void test_graph_macs(void **state)
+{
+    (void)state;
+    struct gg c;
+    gg_params(&c);
+    struct graph g;
+    graph_init(&g, sizeof(float) * GG_ARENA_FLOATS);
+    struct tensor *xin = graph_input(&g, NULL, 2, (int[]){ GG_B, 12 });
+    for (int i = 0; i < xin->size; i++) xin->data[i] = 0.5f;
+    /* linear x (16,12) w0^T (12,16): 16*16*12 = 3072; both operands need grads */
+    struct tensor *h = t_linear(&g, c.x, c.w[0], NULL);
+    /* linear on an input: 3072 forward, only W's gradient */
+    struct tensor *h2 = t_linear(&g, xin, c.w[2], NULL);
+    /* matmul h^T (16,16) h2 (16,16): 16*16*16 = 4096, two gradients */
+    struct tensor *p = t_matmul(&g, h, h2, 1, 0);
+    /* rowmv S = w8 (64, 3*4), x (64,4) sliced from w9: 64*3*4 = 768, two gradients */
+    struct tensor *xs = t_slice(&g, c.w[9], 0, 4);
+    struct tensor *r = t_rowmv(&g, c.w[8], xs, 3, 4, 0);
+    /* lrmv U = w7 (N 6, K 8), T = w4 as (R 12, K*M 24), x (12, M 3): 12*6*3*(8+1) forward;
+     * dU, dT as large each and dx R (N+M) K */
+    struct tensor *xl = t_reshape2(&g, t_slice(&g, c.w[5], 0, 12), 12, 3);
+    struct tensor *l = t_lrmv(&g, c.w[7], t_reshape2(&g, c.w[4], 12, 24), xl);
+    double fwd = 3072 + 3072 + 4096 + 768 + 12.0 * 6 * 3 * (8 + 1);
+    double bwd = 2 * 3072 + 3072 + 2 * 4096 + 2 * 768 + 2 * 12.0 * 6 * 3 * 9 + 12.0 * (6 + 3) * 8;
+    assert_true(fabs(graph_macs(&g, 0) - fwd) < 0.5);
+    assert_true(fabs(graph_macs(&g, 1) - (fwd + bwd)) < 0.5);
+    (void)p; (void)r; (void)l;
+    graph_free(&g);
+    params_free(&c.ps);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_first_writes_equal_zeroed_adds),
         cmocka_unit_test(test_profiler_counts_ops),
         cmocka_unit_test(test_profiler_join_waits),
+        cmocka_unit_test(test_graph_macs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
