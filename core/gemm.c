@@ -241,12 +241,22 @@ void apg_gemm(int ta, int tb, int m, int n, int k, float alpha, const float *a, 
 {
     if (m == 0 || n == 0) return;
     /* the hand kernels' shapes (gemm_one) and a few rows (gemm_small) stay with them; the
-     * rest packs its shared operand once (core/gemm_pack.c). A self-wise layer's
-     * [S | V x] (n = 72 at K = 8) runs there too, although BLIS on 64 columns beside the
-     * n8 kernel was up to 10% faster on its forward product: BLIS fills per-thread pools
-     * at a thread's first GEMMs, so its calls inside tasks allocated whenever a thread
-     * took a kind of task for the first time, steps later on a busy machine. */
+     * rest packs its shared operand once (core/gemm_pack.c), not BLIS inside tasks: BLIS
+     * fills per-thread pools at a thread's first GEMMs, so its calls inside tasks
+     * allocated whenever a thread took a kind of task for the first time, steps later on
+     * a busy machine. */
     int narrow = n == 1 || n == 8 || n == 16 || k <= 16 || gemm_tiny(m, n, k);
+    /* x W^T at n = 32 j + 8 ([S | V x]): its first n - 8 columns packed, in whole tiles of
+     * either orientation, and the last 8 on the n8 kernel: 10-13% faster at depths 112 and
+     * 128 than 72 columns in one product (equal at 256), one thread, AVX-512 */
+    if (!narrow && tb && n > 32 && n % 32 == 8 && m > GEMM_SMALL_M && !(ep && ep->a_rowsum)) {
+        struct gemm_epilogue last = ep ? *ep : (struct gemm_epilogue){ 0 };
+        if (last.bias) last.bias += n - 8;
+        apg_gemm(ta, tb, m, n - 8, k, alpha, a, lda, b, ldb, beta, c, ldc, ep);
+        apg_gemm(ta, tb, m, 8, k, alpha, a, lda, b + (size_t)(n - 8) * ldb, ldb, beta, c + n - 8, ldc,
+                 ep ? &last : NULL);
+        return;
+    }
     if (!narrow && m > GEMM_SMALL_M && gemm_packed(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep)) return;
     struct gemm_epilogue on_c = ep ? *ep : (struct gemm_epilogue){ 0 };
     on_c.a_rowsum = NULL;

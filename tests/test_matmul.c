@@ -23,7 +23,7 @@
 
 /* m, k, n of op(A) (m,k) op(B) (k,n); the last ones take the BLIS path of bmm too; m <= 2
  * takes the small-m path of apg_gemm, n = 8 or a depth of 16 or less the narrow kernels
- * (core/gemm_narrow.c), n = 32 j + 8 (72, 40) BLIS for n - 8 columns and n8 for 8, n = 1
+ * (core/gemm_narrow.c), n = 32 j + 8 (72, 40) packed or BLIS for n - 8 columns and n8 for 8, n = 1
  * the dot-product rows, n = 16 past a depth of 16 the n16 kernel. */
 static const int mm_shapes[][3] = {
     { 1, 1, 1 }, { 3, 5, 7 }, { 1, 64, 1 }, { 17, 33, 9 }, { 2, 1, 3 },
