@@ -110,6 +110,9 @@ struct tensor *dense_forward(const struct dense *l, struct fwd_ctx *f, struct te
         form->uv(&l->rl, g, &u, &v);
         return reparam_dff_self(g, u, v, x, gw, gb, l->rl.dims.K, l->b, l->act == ACT_RELU);
     }
+    if (!l->cond->apply && form->forward_gen && l->cond->linear_of_x &&
+        l->cond->linear_of_x(l->cond_state, &gw, &gb))             /* G and W_i x in one op */
+        return apply_act(g, t_add(g, form->forward_gen(&l->rl, g, x, gw, gb), l->b), l->act);
     if (!l->cond->apply && form->forward_bias && fuse)
         return form->forward_bias(&l->rl, g, x, l->cond->generate(l->cond_state, f, x), l->b,
                                   l->act == ACT_RELU);

@@ -237,6 +237,12 @@ double graph_macs(const struct graph *g, int with_backward)
             b = (needs(t, 0) + needs(t, 1)) * R * N * M * (K + 1) + needs(t, 2) * R * (N + M) * K;
             break;
         }
+        case OP_GENMV: {                           /* gen = z G^T (R, NM, D), then W_r h_r */
+            double R = tensor_rows(t), NM = (double)t->iarg[0] * t->iarg[1], D = tensor_cols(t->src[0]);
+            f = R * NM * (D + 1);
+            b = (needs(t, 1) + needs(t, 0)) * R * NM * D + needs(t, 3) * R * NM;
+            break;
+        }
         default: break;
         }
         total += f + (with_backward ? b : 0);

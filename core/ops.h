@@ -70,6 +70,11 @@ struct tensor *t_idxmv(struct graph *g, struct tensor *a, struct tensor *w, stru
  * one K x M matrix T_r per row, x (R,M); y_r = W_r x_r with W_r = U T_r (N x M) built row
  * by row in cache -> (R,N). */
 struct tensor *t_lrmv(struct graph *g, struct tensor *u, struct tensor *t, struct tensor *x);
+/* A generated full matrix per row (APG v1, v5 under a one-layer generator): z (R,D), G
+ * (N*M, D), b (N*M) or NULL, h (R,M); y_r = W_r h_r with W_r = G z_r + b as (N,M) -> (R,N),
+ * the linear + rowmv pair in one op whose backward never stores the (R, N*M) dW_r. */
+struct tensor *t_genmv(struct graph *g, struct tensor *z, struct tensor *gw, struct tensor *gb,
+                       struct tensor *h, int n, int m);
 /* <a_r, b_r> over the last axis -> shape of a with last dim 1. */
 struct tensor *t_rowdot(struct graph *g, struct tensor *a, struct tensor *b);
 /* Mean over R of BCE(sigmoid(logit_r), label_r); logits (R,1); -> (1). Stable form. */

@@ -3,6 +3,7 @@
  *   rowmvp: [S | x] (R, N*M + M) -> y_r = S_r x_r: S_r and x_r read from one row, as a
  *           self-wise layer's single GEMM x [W_G; V]^T leaves them (no slice copies)
  *   lrmv:   y_r = (U T_r) x_r, W_r built row by row (v2's materialised weights)
+ *   genmv:  y_r = W_r h_r, W_r = G z_r + b generated per row (v1, v5), dW_r never stored
  * S_r is row-major (N,M). Rows are independent: large ones are cut into ROWMV_TASKS
  * fixed row ranges over the task pool, the same bits at any thread count. Backward ADDS
  * into every source grad, except S's (rowmv, rowmvp) where it is its first writer
@@ -12,6 +13,7 @@
 #include "ops_check.h"
 #include "threads.h"
 #include "gemm.h"
+#include "arena.h"
 #include <string.h>
 
 #define ROWMV_TASKS 8
@@ -538,6 +540,108 @@ void op_lrmv_backward(struct tensor *out)
         for (int c = 0; c < nch; c++) {
             const float *restrict duc = du + (size_t)c * N * K;
             for (int i = 0; i < N * K; i++) dug[i] += duc[i];
+        }
+    }
+}
+
+/* ---------------------------------------------------------------------------------
+ * genmv: y_r = W_r h_r, W_r = G z_r + b viewed as (N,M) (paper eq. 3-4: the generated
+ *   weights of v1, and v5's middle factor), for z (R,D), G (N*M, D), b (N*M) or NULL,
+ *   h (R,M) -> y (R,N); iarg[0] = N, iarg[1] = M. z and h may be one tensor (self-wise
+ *   v1: z = h = x). Caches: gen (R, N*M), every W_r (the backward's dh reads it), then the
+ *   scratch of one block of dgen (GENMV_RB x GENMV_CB).
+ * forward: gen = z G^T + b (one GEMM, the bias in its epilogue), then y_r = W_r h_r.
+ * backward, the products of linear + rowmv's, without their (R, N*M) gradient of gen:
+ *   dh_r += W_r^T dy_r (a rowmv pass over gen); then for each block of GENMV_CB columns c
+ *   = n M + m of gen (ascending) and each block of GENMV_RB rows, dgen[r][c] = dy_r[n]
+ *   h_r[m] in the scratch (L2), dG[c] += dgen[., c]^T z and db[c] += sum_r dgen[r][c]
+ *   (one GEMM, the sums read as it packs), dz += dgen G[c]. Fixed blocks in a fixed
+ *   order: the same bits at any thread count. */
+#define GENMV_RB 256
+#define GENMV_CB 512
+
+struct tensor *t_genmv(struct graph *g, struct tensor *z, struct tensor *gw, struct tensor *gb,
+                       struct tensor *h, int n, int m)
+{
+    ops_check_operand("genmv", z);
+    ops_check_operand("genmv", gw);
+    ops_check_operand("genmv", h);
+    if (gb) ops_check_operand("genmv", gb);
+    if (n < 1 || m < 1) ops_die("genmv", "bad matrix size %d x %d", n, m);
+    int R = tensor_rows(z), D = tensor_cols(z);
+    OPS_CHECK_SHAPE(gw->ndim == 2 && gw->shape[0] == n * m && gw->shape[1] == D, "genmv", z, gw,
+                    "G must be (N*M, cols(z))");
+    OPS_CHECK_SHAPE(!gb || gb->size == n * m, "genmv", gw, gb, "b must hold N*M values");
+    OPS_CHECK_SHAPE(tensor_rows(h) == R && tensor_cols(h) == m, "genmv", z, h, "h must be (rows(z), M)");
+    int shape[TENSOR_MAX_DIMS];
+    memcpy(shape, h->shape, sizeof shape);
+    shape[h->ndim - 1] = n;
+    struct tensor *y = graph_node(g, OP_GENMV, h->ndim, shape, 4, (struct tensor *[]){ z, gw, gb, h });
+    y->iarg[0] = n;
+    y->iarg[1] = m;
+    size_t gen = (size_t)R * n * m, blk = (y->flags & T_NEEDS_GRAD) ? (size_t)GENMV_RB * GENMV_CB : 0;
+    y->cache = arena_alloc(&g->arena, sizeof(float) * (gen + blk));
+    return graph_run(g, y);
+}
+
+void op_genmv_forward(struct tensor *out)
+{
+    const struct tensor *z = out->src[0], *gw = out->src[1], *gb = out->src[2], *h = out->src[3];
+    int N = out->iarg[0], M = out->iarg[1], R = tensor_rows(z), D = tensor_cols(z), NM = N * M;
+    struct gemm_epilogue ep = { .bias = gb ? gb->data : NULL };
+    apg_gemm(0, 1, R, NM, D, 1.0f, z->data, D, gw->data, D, 0.0f, out->cache, NM, gb ? &ep : NULL);
+    struct rowmv_job j = { out->cache, h->data, NULL, NULL, out->data, NULL, (size_t)NM, (size_t)M, R, N, M, 0, 0, 0 };
+    rowmv_run(&j);
+}
+
+/* Rows [r0, r1), columns [c0, c1) of dgen (c = n M + m): blk[(r - r0) w + c - c0] =
+ * dy_r[n] h_r[m], w = c1 - c0. */
+static void genmv_block(float *restrict blk, const float *dy, const float *h, int N, int M, int r0, int r1,
+                        int c0, int c1)
+{
+    int w = c1 - c0;
+    for (int r = r0; r < r1; r++) {
+        const float *restrict hr = h + (size_t)r * M, *restrict dr = dy + (size_t)r * N;
+        float *restrict o = blk + (size_t)(r - r0) * w;
+        for (int c = c0; c < c1;) {
+            int nn = c / M, m0 = c % M, m1 = c1 - c + m0 < M ? c1 - c + m0 : M;
+            float d = dr[nn];
+            #pragma omp simd
+            for (int mm = m0; mm < m1; mm++) o[c - c0 + mm - m0] = d * hr[mm];
+            c += m1 - m0;
+        }
+    }
+}
+
+void op_genmv_backward(struct tensor *out)
+{
+    struct tensor *z = out->src[0], *gw = out->src[1], *gb = out->src[2], *h = out->src[3];
+    int N = out->iarg[0], M = out->iarg[1], R = tensor_rows(z), D = tensor_cols(z), NM = N * M;
+    if (h->grad) {                        /* dh_r += W_r^T dy_r */
+        struct rowmv_job j = { out->cache, h->data, NULL, h->grad, NULL, out->grad, (size_t)NM, (size_t)M,
+                               R, N, M, 0, 1, 0 };
+        rowmv_run(&j);
+    }
+    if (!gw->grad && !z->grad && !(gb && gb->grad)) return;
+    float *blk = out->cache + (size_t)R * NM;
+    for (int c0 = 0; c0 < NM; c0 += GENMV_CB) {
+        int c1 = c0 + GENMV_CB < NM ? c0 + GENMV_CB : NM, w = c1 - c0;
+        for (int r0 = 0; r0 < R; r0 += GENMV_RB) {
+            int r1 = r0 + GENMV_RB < R ? r0 + GENMV_RB : R, rows = r1 - r0;
+            genmv_block(blk, out->grad, h->data, N, M, r0, r1, c0, c1);
+            if (gw->grad || (gb && gb->grad)) {
+                /* dG[c0..c1) += blk^T z[r0..r1); db[c0..c1) += blk's column sums */
+                struct gemm_epilogue ep = { .a_rowsum = gb && gb->grad ? gb->grad + c0 : NULL };
+                if (gw->grad)
+                    apg_gemm(1, 0, w, D, rows, 1.0f, blk, w, z->data + (size_t)r0 * D, D, 1.0f,
+                             gw->grad + (size_t)c0 * D, D, ep.a_rowsum ? &ep : NULL);
+                else
+                    for (int r = 0; r < rows; r++)
+                        for (int c = 0; c < w; c++) ep.a_rowsum[c] += blk[(size_t)r * w + c];
+            }
+            if (z->grad)                   /* dz[r0..r1) += blk G[c0..c1) */
+                apg_gemm(0, 0, rows, D, w, 1.0f, blk, w, gw->data + (size_t)c0 * D, D, 1.0f,
+                         z->grad + (size_t)r0 * D, D, NULL);
         }
     }
 }

@@ -44,6 +44,11 @@ struct reparam_form {
      * (relu = 1) or none (relu = 0), instead of forward then dense()'s add and act. */
     struct tensor *(*forward_bias)(const struct reparam_layer *l, struct graph *g, struct tensor *x,
                                    struct tensor *gen, struct tensor *b, int relu);
+    /* Optional, the full forms (v1, v5), when the condition's G is one linear map of x
+     * (gen = x G^T + b: a self-wise G): W_i x from G and b, without gen as a tensor
+     * (t_genmv: the (B, N*M) gradient of gen is never stored). */
+    struct tensor *(*forward_gen)(const struct reparam_layer *l, struct graph *g, struct tensor *x,
+                                  struct tensor *gw, struct tensor *gb);
     /* Optional, the decomposed forms (v3, v6 - v8): this step's shared U (N,K) and V
      * (K,M) (v6 - v8: their chains multiplied out), so that a caller can run V x in one
      * GEMM with another product of x (a self-wise G: reparam_dff_self). */

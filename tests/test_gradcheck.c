@@ -207,6 +207,8 @@ static struct tensor *gc_build(struct gc *c, struct graph *g)
     case OP_ROWMV: return t_rowmv(g, a, b, k[0], k[1], k[2]);
     case OP_ROWMVP: return t_rowmvp(g, a, k[0], k[1]);
     case OP_LRMV: return t_lrmv(g, a, b, X(c, g, 2));
+    case OP_GENMV:   /* z, G, [b,] h (arg[2]: with b) */
+        return t_genmv(g, a, b, k[2] ? X(c, g, 2) : NULL, X(c, g, c->n_op - 1), k[0], k[1]);
     case OP_ROWDOT: return t_rowdot(g, a, b);
     case OP_IDXMV: return t_idxmv(g, a, b, X(c, g, 2), c->ids);
     case OP_PAIRMUL: return t_pairmul(g, a, b);
@@ -535,6 +537,28 @@ static void case_lrmv(void)
     IN(&c, 2, 5, 2, 0); IN(&c, 2, 6, 2 * 3, 0); P(&c, 3, 2, 3, 3); gc_run(&c);
 }
 
+/* genmv: z (R,D), G (N*M, D), b, h (R,M): tiny, without b, z = h (v1: D = M), one past
+ * a block of rows (256) and of columns of gen (512), and an input z. */
+static void case_genmv(void)
+{
+    static const int rdnm[5][4] = { { 3, 4, 2, 3 }, { 4, 3, 3, 2 }, { 5, 3, 2, 3 }, { 300, 3, 12, 50 },
+                                    { 6, 2, 5, 4 } };
+    static const char *const label[5] = { "small", "no b", "z = h", "blocks", "input z" };
+    for (int s = 0; s < 5; s++) {
+        int R = rdnm[s][0], D = rdnm[s][1], N = rdnm[s][2], M = rdnm[s][3];
+        struct gc c;
+        gc_begin(&c, label[s], OP_GENMV);
+        c.arg[0] = N;
+        c.arg[1] = M;
+        c.arg[2] = s != 1;
+        if (s == 4) IN(&c, 2, R, D, 0); else P(&c, 2, R, D, 0);
+        P(&c, 2, N * M, D, 0);
+        if (s != 1) P(&c, 1, N * M, 0, 0);
+        if (s == 2) gc_alias(&c, 0); else P(&c, 2, R, M, 0);
+        gc_run(&c);
+    }
+}
+
 static void case_rowdot(void)
 {
     struct gc c;
@@ -569,7 +593,7 @@ static void (*const gc_cases[OP_COUNT])(void) = {
     [OP_TANH] = case_tanh,       [OP_SUM] = case_sum,           [OP_MEAN] = case_mean,
     [OP_CONCAT] = case_concat,   [OP_SLICE] = case_slice,       [OP_RESHAPE] = case_reshape,
     [OP_TRANSPOSE] = case_transpose, [OP_GATHER] = case_gather, [OP_BAG] = case_bag,
-    [OP_SOFTMAX] = case_softmax, [OP_ROWMV] = case_rowmv, [OP_ROWMVP] = case_rowmvp, [OP_LRMV] = case_lrmv,       [OP_ROWDOT] = case_rowdot, [OP_IDXMV] = case_idxmv, [OP_PAIRMUL] = case_pairmul, [OP_PAIRDOT] = case_pairdot, [OP_MHSA] = case_mhsa,
+    [OP_SOFTMAX] = case_softmax, [OP_ROWMV] = case_rowmv, [OP_ROWMVP] = case_rowmvp, [OP_LRMV] = case_lrmv, [OP_GENMV] = case_genmv,       [OP_ROWDOT] = case_rowdot, [OP_IDXMV] = case_idxmv, [OP_PAIRMUL] = case_pairmul, [OP_PAIRDOT] = case_pairdot, [OP_MHSA] = case_mhsa,
     [OP_BCE] = case_bce,
 };
 

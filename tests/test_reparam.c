@@ -1,4 +1,5 @@
-/* APG weight forms: v2 == v3 (same maths, different order), the over-parameterised
+/* APG weight forms: v2 == v3 (same maths, different order), v1 and v5 from a self-wise
+ * linear G in one op (forward_gen, t_genmv) == G's linear then the form, the over-parameterised
  * forms collapse exactly, parameter counts follow the paper's Tables 2 and 5, and the
  * scaled initialisation gives a layer the scale of a Glorot-initialised W. */
 #include <stdarg.h>
@@ -7,6 +8,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include "ops.h"
 #include "reparam.h"
@@ -79,6 +81,56 @@ static void test_v2_equals_v3(void **state)
     graph_free(&g);
     params_free(&a.ps);
     params_free(&b.ps);
+}
+
+/* forward_gen (v1, v5): W_i x from G (N*M, M) and b in one op (t_genmv) equals the form on
+ * gen = x G^T + b as its own linear node: outputs and the gradients of x, G, b and the
+ * factors, with rows past a block of the op's backward (256) and gen columns past one (512). */
+static void test_forward_gen_equals_linear_then_form(void **state)
+{
+    (void)state;
+    enum { RB = 300, NB = 12, MB = 50 };
+    const char *forms[] = { "v1", "v5" };
+    struct graph g;
+    graph_init(&g, 1 << 24);
+    for (int t = 0; t < 2; t++) {
+        struct param_store ps[2];
+        struct reparam_layer l[2];
+        struct tensor *x[2], *gw[2], *gb[2];
+        float *y[2];
+        for (int v = 0; v < 2; v++) {
+            memset(&l[v], 0, sizeof l[v]);
+            params_init(&ps[v]);
+            l[v].form = reparam_find(forms[t]);
+            l[v].dims = (struct reparam_dims){ .N = NB, .M = MB, .K = K, .P = P };
+            l[v].form->init(&l[v], &ps[v], "L", 0);
+            x[v] = param_new(&ps[v], "x", 2, (int[]){ RB, MB }, INIT_UNIFORM, 1.0f, 0);
+            gw[v] = param_new(&ps[v], "G", 2, (int[]){ NB * MB, MB }, INIT_UNIFORM, 0.2f, 0);
+            gb[v] = param_new(&ps[v], "b", 1, (int[]){ NB * MB }, INIT_UNIFORM, 1.0f, 0);
+            struct rng r;
+            rng_seed(&r, 17);
+            params_alloc(&ps[v], &r);
+            params_zero_grad(&ps[v]);
+            graph_reset(&g);
+            assert_non_null(l[v].form->forward_gen);
+            struct tensor *out = v ? l[v].form->forward_gen(&l[v], &g, x[v], gw[v], gb[v])
+                                   : l[v].form->forward(&l[v], &g, x[v], t_linear(&g, x[v], gw[v], gb[v]));
+            struct tensor *w = graph_input(&g, NULL, 2, out->shape);
+            for (int i = 0; i < w->size; i++) w->data[i] = 0.1f * (float)((i * 7) % 11) - 0.5f;
+            graph_backward(&g, t_sum(&g, t_reshape2(&g, t_mul(&g, out, w), 1, out->size), 1));
+            y[v] = malloc(sizeof(float) * (size_t)out->size);
+            memcpy(y[v], out->data, sizeof(float) * (size_t)out->size);
+        }
+        assert_close(y[0], y[1], RB * NB, 1e-4);
+        assert_int_equal(ps[0].n, ps[1].n);
+        for (int i = 0; i < ps[0].n; i++)   /* factors, dx, dG, db */
+            assert_close(ps[0].list[i]->grad, ps[1].list[i]->grad, ps[0].list[i]->size, 1e-3);
+        for (int v = 0; v < 2; v++) {
+            free(y[v]);
+            params_free(&ps[v]);
+        }
+    }
+    graph_free(&g);
 }
 
 /* v6..v8 forward equals v3 with U, V = the collapsed chains. */
@@ -229,6 +281,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_v2_equals_v3),
+        cmocka_unit_test(test_forward_gen_equals_linear_then_form),
         cmocka_unit_test(test_collapse_exact),
         cmocka_unit_test(test_parameter_counts),
         cmocka_unit_test(test_check_rejects_bad_sizes),
