@@ -117,9 +117,8 @@ static void adam_rows(const struct adam *a, float lr_t, float eps_t, struct tens
 }
 
 /* The step is cut into ADAM_TASKS slices, slice k holding the k-th part of every dense
- * tensor and of every table's touched rows; each value's update depends on that value
- * alone, so any thread count gives the same bits. */
-#define ADAM_TASKS 16
+ * tensor (adam_dense_slice) and of every table's touched rows; each value's update depends on
+ * that value alone, so any thread count and any slicing give the same bits. */
 struct adam_job { const struct adam *a; struct param_store *ps; float lr_t, eps_t; };
 
 /* Tensor t's update under job: values [n0, n1) of a dense one, or touched rows
@@ -133,13 +132,42 @@ static void adam_tensor(const struct adam_job *job, struct tensor *t, long n0, l
     else adam_dense(job->a, lr, job->eps_t, t->data + n0, t->grad + n0, m + n0, v + n0, n1 - n0);
 }
 
+/* optim.h. A tensor under ADAM_WHOLE floats is one slice's whole (slice i mod
+ * ADAM_TASKS); a larger one's slices end on 64-byte lines of the slabs (every tensor
+ * starts on one), so that no two threads write one cache line of p, g, m or v. Cut 16
+ * ways, a bias of 64 floats put 4 floats a slice on lines the threads then passed back
+ * and forth: v6's Adam step took 4x as long at 2 threads as at 1 (either change alone
+ * ended that). */
+#define ADAM_WHOLE 4096
+static long slice_edge(long off, long n, int k)
+{
+    if (k <= 0) return 0;
+    if (k >= ADAM_TASKS) return n;
+    long e = ((off + n * k / ADAM_TASKS) & ~15L) - off;
+    return e < 0 ? 0 : e > n ? n : e;
+}
+void adam_dense_slice(const struct param_store *ps, int i, int k, long *k0, long *k1)
+{
+    const struct tensor *t = ps->list[i];
+    long n = t->size, off = (long)(t->data - ps->data);
+    if (n < ADAM_WHOLE) {
+        *k0 = 0;
+        *k1 = k == i % ADAM_TASKS ? n : 0;
+        return;
+    }
+    *k0 = slice_edge(off, n, k);
+    *k1 = slice_edge(off, n, k + 1);
+}
+
 static void adam_slice(void *ctx, int k)
 {
     const struct adam_job *job = ctx;
     for (int i = 0; i < job->ps->n; i++) {
         struct tensor *t = job->ps->list[i];
-        long n = t->sparse ? t->sparse->n : t->size;
-        adam_tensor(job, t, n * k / ADAM_TASKS, n * (k + 1) / ADAM_TASKS);
+        long k0, k1, n = t->sparse ? t->sparse->n : 0;
+        if (t->sparse) k0 = n * k / ADAM_TASKS, k1 = n * (k + 1) / ADAM_TASKS;
+        else adam_dense_slice(job->ps, i, k, &k0, &k1);
+        if (k1 > k0) adam_tensor(job, t, k0, k1);
     }
 }
 
@@ -179,7 +207,9 @@ static void sum_dense(const struct sum_job *job, int k)
     for (int i = 0; i < ps->n; i++) {
         struct tensor *t = ps->list[i];
         if (t->sparse) continue;
-        long k0 = (long)t->size * k / ADAM_TASKS, k1 = (long)t->size * (k + 1) / ADAM_TASKS;
+        long k0, k1;
+        adam_dense_slice(ps, i, k, &k0, &k1);
+        if (k1 <= k0) continue;
         float *restrict g = t->grad;
         for (int r = 0; r < job->n; r++) {
             float *restrict h = job->reps[r]->list[i]->grad;

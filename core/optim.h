@@ -30,5 +30,10 @@ void adam_step(struct adam *a, struct param_store *ps);
  * tables must have no touched rows of their own (it aborts: a caller's bug). The
  * replicas' gradients are zeroed and their touched rows cleared. */
 void adam_step_sum(struct adam *a, struct param_store *ps, struct param_store *const *reps, int n);
+/* The values [*k0, *k1) of dense tensor ps->list[i] that slice k of ADAM_TASKS (16)
+ * updates: the slices of a tensor partition it in order, and where one ends inside it
+ * the next starts on a 64-byte line of the slabs (a small tensor is one slice's whole). */
+#define ADAM_TASKS 16
+void adam_dense_slice(const struct param_store *ps, int i, int k, long *k0, long *k1);
 
 #endif

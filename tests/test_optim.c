@@ -1,14 +1,18 @@
-/* Adam against hand-computed values, and lazy row-sparse updates of embedding tables. */
+/* Adam against hand-computed values, lazy row-sparse updates of embedding tables, and the
+ * slices of dense tensors the threads update (no cache line shared between two). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include "ops.h"
 #include "optim.h"
 #include "threads.h"
+#include "rng.h"
+#include "params.h"
 
 /* Textbook Adam (Kingma & Ba, Algorithm 1) in double, independent of the folded form
  * used by adam_step. */
@@ -323,6 +327,40 @@ static void test_step_sum(void **state)
     apg_set_threads(1);
 }
 
+/* adam_dense_slice: for tensors of many sizes, the 16 slices partition each in order, and
+ * a slice that ends inside a tensor ends on a 64-byte line of the slab (the next thread's
+ * slice starts there), small ones (a 64-float bias: 4 floats a slice by plain division)
+ * among them. */
+static void test_dense_slices_share_no_line(void **state)
+{
+    (void)state;
+    static const int sizes[] = { 1, 3, 15, 17, 64, 256, 896, 4095, 4096, 4097, 10000, 100003, 7 };
+    enum { NS = (int)(sizeof sizes / sizeof sizes[0]) };
+    struct param_store ps;
+    struct rng rng;
+    rng_seed(&rng, 3);
+    params_init(&ps);
+    for (int i = 0; i < NS; i++) {
+        char nm[16];
+        snprintf(nm, sizeof nm, "t%d", i);
+        param_new(&ps, nm, 1, (int[]){ sizes[i] }, INIT_ZEROS, 0.0f, 0);
+    }
+    params_alloc(&ps, &rng);
+    for (int i = 0; i < NS; i++) {
+        long off = (long)(ps.list[i]->data - ps.data), at = 0;
+        for (int k = 0; k < ADAM_TASKS; k++) {
+            long k0, k1;
+            adam_dense_slice(&ps, i, k, &k0, &k1);
+            if (k1 <= k0) continue;
+            assert_int_equal(k0, at);                        /* in order, no gap, no overlap */
+            if (k1 < sizes[i]) assert_int_equal((off + k1) % 16, 0);
+            at = k1;
+        }
+        assert_int_equal(at, sizes[i]);
+    }
+    params_free(&ps);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -332,6 +370,7 @@ int main(void)
         cmocka_unit_test(test_lazy_embedding_update),
         cmocka_unit_test(test_lazy_l2_catches_up),
         cmocka_unit_test(test_step_sum),
+        cmocka_unit_test(test_dense_slices_share_no_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
