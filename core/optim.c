@@ -21,14 +21,15 @@ void adam_init(struct adam *a, float lr)
  *   g' = g + l2 p;  m = b1 m + (1-b1) g';  v = b2 v + (1-b2) g'^2;
  *   p -= lr_t m / (sqrt(v) + eps_t), lr_t = lr sqrt(1-b2^t)/(1-b1^t), eps_t = eps sqrt(1-b2^t)
  * (the bias-corrected form of Kingma & Ba's update, folded into lr_t). Zeroes g. */
-#define ADAM_ONE(i)                                                   \
+#define ADAM_UPD(i, graw)                                             \
     do {                                                              \
-        float gi = g[i] + l2 * p[i];                                  \
+        float gi = (graw) + l2 * p[i];                                \
         m[i] = b1 * m[i] + (1.0f - b1) * gi;                          \
         v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;                     \
         p[i] -= lr_t * m[i] / (sqrtf(v[i]) + eps_t);                  \
         g[i] = 0.0f;                                                  \
     } while (0)
+#define ADAM_ONE(i) ADAM_UPD(i, g[i])
 
 /* The step of each row's last update (allocated zeroed on first use, aborts on OOM). */
 static int32_t *adam_last(struct tensor *t)
@@ -54,6 +55,19 @@ ATTR static void adam_dense_##SFX(const struct adam *a, float lr_t, float eps_t,
 {                                                                                                \
     const float b1 = a->beta1, b2 = a->beta2, l2 = a->l2;                                        \
     for (long i = 0; i < n; i++) ADAM_ONE(i);                                                    \
+}                                                                                                \
+/* adam_dense on g + h0 + h1 (two replicas' gradients, added in that order), h0, h1 zeroed:     \
+ * the sums of adam_step_sum and the update in one pass. */                                      \
+ATTR static void adam_dense_sum2_##SFX(const struct adam *a, float lr_t, float eps_t, float *restrict p, \
+                                       float *restrict g, float *restrict h0, float *restrict h1, \
+                                       float *restrict m, float *restrict v, long n)             \
+{                                                                                                \
+    const float b1 = a->beta1, b2 = a->beta2, l2 = a->l2;                                        \
+    for (long i = 0; i < n; i++) {                                                               \
+        float s = (g[i] + h0[i]) + h1[i];                                                        \
+        h0[i] = h1[i] = 0.0f;                                                                    \
+        ADAM_UPD(i, s);                                                                          \
+    }                                                                                            \
 }                                                                                                \
 ATTR static void adam_rows_##SFX(const struct adam *a, float lr_t, float eps_t, struct tensor *t, \
                                  float *restrict mslab, float *restrict vslab, int j0, int j1)   \
@@ -105,6 +119,15 @@ static void adam_dense(const struct adam *a, float lr_t, float eps_t, float *p, 
     if (adam_avx2()) { adam_dense_avx2(a, lr_t, eps_t, p, g, m, v, n); return; }
 #endif
     adam_dense_base(a, lr_t, eps_t, p, g, m, v, n);
+}
+
+static void adam_dense_sum2(const struct adam *a, float lr_t, float eps_t, float *p, float *g, float *h0, float *h1,
+                            float *m, float *v, long n)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (adam_avx2()) { adam_dense_sum2_avx2(a, lr_t, eps_t, p, g, h0, h1, m, v, n); return; }
+#endif
+    adam_dense_sum2_base(a, lr_t, eps_t, p, g, h0, h1, m, v, n);
 }
 
 static void adam_rows(const struct adam *a, float lr_t, float eps_t, struct tensor *t, float *mslab,
@@ -210,6 +233,13 @@ static void sum_dense(const struct sum_job *job, int k)
         long k0, k1;
         adam_dense_slice(ps, i, k, &k0, &k1);
         if (k1 <= k0) continue;
+        if (job->n == 2) {                        /* the sums and the update in one pass */
+            size_t off = (size_t)(t->data - ps->data);
+            adam_dense_sum2(job->aj.a, job->aj.lr_t * t->lr_scale, job->aj.eps_t, t->data + k0, t->grad + k0,
+                            job->reps[0]->list[i]->grad + k0, job->reps[1]->list[i]->grad + k0, ps->m + off + k0,
+                            ps->v + off + k0, k1 - k0);
+            continue;
+        }
         float *restrict g = t->grad;
         for (int r = 0; r < job->n; r++) {
             float *restrict h = job->reps[r]->list[i]->grad;
@@ -243,6 +273,7 @@ static void sum_rows(const struct sum_job *job, int b)
                 int32_t row = ur->rows[q];
                 if ((row & (nb - 1)) != b) continue;
                 float *restrict g = t->grad + (size_t)row * cols, *restrict h = hbase + (size_t)row * cols;
+                #pragma omp simd
                 for (int e = 0; e < cols; e++) {
                     g[e] += h[e];
                     h[e] = 0.0f;

@@ -256,16 +256,17 @@ static void sum_fill(struct tensor *t, struct rng *rng)
 
 /* adam_step_sum against summing the replicas' gradients by hand, then adam_step: the
  * same bits of values and moments over several steps with L2 (every value's sum in
- * replica order), at 1, 2 and 3 threads (2, 4 and 8 row buckets); the replicas'
- * gradients zeroed and their rows cleared. */
+ * replica order), for 2 and 3 replicas at 1, 2 and 3 threads (2, 4 and 8 row buckets);
+ * the replicas' gradients zeroed and their rows cleared. */
 static void test_step_sum(void **state)
 {
     (void)state;
-    enum { R = 3, STEPS = 4 };
-    for (int threads = 1; threads <= 3; threads++) {
+    enum { RMAX = 3, STEPS = 4 };
+    for (int run = 0; run < 6; run++) {
+        int R = 2 + run / 3, threads = 1 + run % 3;   /* 2 replicas (one fused pass) and 3 */
         apg_set_threads(threads);
-        struct param_store a, b, rep[R];
-        struct param_store *reps[R];
+        struct param_store a, b, rep[RMAX];
+        struct param_store *reps[RMAX];
         sum_store(&a);
         sum_store(&b);
         for (int r = 0; r < R; r++) {
