@@ -119,7 +119,7 @@ static int first_writer_op(const struct tensor *t, int j)
     case OP_LINEAR:
     case OP_LINEAR_RELU: return j == 0 && t->src[0] != t->src[1] && t->src[0] != t->src[2];
     case OP_ROWMV: return j == 0 && t->src[0] != t->src[1];
-    case OP_LRMV: return j == 1 && t->src[1] != t->src[0] && t->src[1] != t->src[2];
+    case OP_LRMV: return j == 1 && t->src[1] != t->src[0] && t->src[1] != t->src[2] && t->src[1] != t->src[3];
     case OP_ROWMVP:
     case OP_MHSA: return j == 0;
     default: return 0;
@@ -230,11 +230,14 @@ double graph_macs(const struct graph *g, int with_backward)
             f = (double)tensor_rows(t) * t->iarg[0] * t->iarg[1];
             b = t->op == OP_ROWMVP ? (needs(t, 0) ? 2 * f : 0) : f * (needs(t, 0) + needs(t, 1));
             break;
-        case OP_LRMV: {                            /* W_r = U (N,K) T_r (K,M), then W_r x_r */
+        case OP_LRMV: {                            /* T_r = S_r V, W_r = U T_r, then W_r x_r */
             const struct tensor *u = t->src[0];
-            double R = tensor_rows(t), N = u->shape[0], K = u->shape[1], M = tensor_cols(t->src[2]);
-            f = R * N * M * (K + 1);
-            b = (needs(t, 0) + needs(t, 1)) * R * N * M * (K + 1) + needs(t, 2) * R * (N + M) * K;
+            double R = tensor_rows(t), N = u->shape[0], K = u->shape[1], M = tensor_cols(t->src[3]);
+            double tr = R * K * K * M, wr = R * N * M * (K + 1);   /* all T_r; all W_r and W_r x_r */
+            int ds = needs(t, 1), dv = needs(t, 2);
+            f = tr + wr;
+            /* T_r again; dU and dT_r through dW_r; dS_r = dT_r V^T, dV += S_r^T dT_r; dx */
+            b = tr + needs(t, 0) * wr + (ds || dv) * wr + (ds + dv) * tr + needs(t, 3) * R * (N + M) * K;
             break;
         }
         case OP_GENMV: {                           /* gen = z G^T (R, NM, D), then W_r h_r */

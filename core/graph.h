@@ -41,7 +41,8 @@ extern int graph_first_writes;
 
 /* The multiply-adds of the recorded step's products (linear, matmul, bmm, rowmv,
  * rowmvp, lrmv, genmv): their forwards and, with_backward, one product of the same size per
- * operand gradient (lrmv: dT and dU through dW_r = dy_r x_r^T, dx as T_r^T (U^T dy_r)).
+ * operand gradient (lrmv: T_r = S_r V again, dT and dU through dW_r = dy_r x_r^T, dS and dV from dT,
+ * dx as T_r^T (U^T dy_r)).
  * Elementwise ops are not counted: this is the GEMM-like work a step implies. */
 double graph_macs(const struct graph *g, int with_backward);
 

@@ -66,10 +66,10 @@ struct tensor *t_mhsa(struct graph *g, struct tensor *qkvr, int heads, int d, fl
  * A (D, N*M) a table of per-domain weights (row-sparse grad), W (N,M) shared, x (R,M),
  * ids[R] in [0, D) -> y (R,N); no (R, N*M) product is materialised. */
 struct tensor *t_idxmv(struct graph *g, struct tensor *a, struct tensor *w, struct tensor *x, const int32_t *ids);
-/* Per-row product with a materialised low-rank matrix (APG v2): U (N,K) shared, T (R, K*M)
- * one K x M matrix T_r per row, x (R,M); y_r = W_r x_r with W_r = U T_r (N x M) built row
- * by row in cache -> (R,N). */
-struct tensor *t_lrmv(struct graph *g, struct tensor *u, struct tensor *t, struct tensor *x);
+/* Per-row product with a materialised low-rank matrix (APG v2): U (N,K) and V (K,M) shared,
+ * S (R, K*K) one K x K matrix S_r per row, x (R,M); y_r = W_r x_r with W_r = U S_r V (N x M)
+ * built row by row in cache -> (R,N). */
+struct tensor *t_lrmv(struct graph *g, struct tensor *u, struct tensor *s, struct tensor *v, struct tensor *x);
 /* A generated full matrix per row (APG v1, v5 under a one-layer generator): z (R,D), G
  * (N*M, D), b (N*M) or NULL, h (R,M); y_r = W_r h_r with W_r = G z_r + b as (N,M) -> (R,N),
  * the linear + rowmv pair in one op whose backward never stores the (R, N*M) dW_r. */

@@ -112,7 +112,7 @@ for f in $forms; do
 done
 echo "(* measured on $((APG_ROWS / 10)) rows, seconds scaled to $APG_ROWS; their AUC is of the smaller set)"
 echo "(MAC ratio: the training step's product multiply-adds per row (forwards and operand gradients of"
-echo " linear, matmul, rowmv, lrmv: train_macs_per_row in --json) over base's; time/MAC: the time ratio"
+echo " linear, matmul, rowmv, lrmv, genmv: train_macs_per_row in --json) over base's; time/MAC: the time ratio"
 echo " over it, 1.00 = the form costs what its multiply-adds imply at base's speed)"
 echo "(targets: v3 and v6 at most 0.70 of base time per epoch; inference latency ratio at most 1.00;"
 echo " v6-v8 infer through their chains multiplied once per batch, i.e. the collapsed v3 cost)"

@@ -84,16 +84,13 @@ const struct reparam_form reparam_v3 = {
 };
 
 /* ---- v2 ---- */
-/* W_i = U S_i V for every row, then W_i x_i:
- *   S (B,K*K) as (B*K, K) times V (K,M) -> T (B*K, M), T_i = S_i V   (one GEMM)
- *   y_i = (U T_i) x_i: lrmv builds every W_i = U T_i (N x M, O(NMK)) row by row in cache
- *   and applies it; its backward is the materialised graph's (dW_i = dy_i x_i^T). */
+/* W_i = U S_i V for every row, then W_i x_i: lrmv forms T_i = S_i V (K x M) and every
+ * W_i = U T_i (N x M, O(NMK)) row by row in cache and applies it; its backward is the
+ * materialised graph's (dW_i = dy_i x_i^T, then dT_i, dS_i, dU, dV). */
 static struct tensor *v2_forward(const struct reparam_layer *l, struct graph *g, struct tensor *x,
                                  struct tensor *gen)
 {
-    int B = tensor_rows(x), K = l->dims.K;
-    struct tensor *t = t_matmul(g, t_reshape2(g, gen, B * K, K), l->f[1], 0, 0);
-    return t_lrmv(g, l->f[0], t, x);
+    return t_lrmv(g, l->f[0], gen, l->f[1], x);
 }
 
 const struct reparam_form reparam_v2 = {

@@ -206,7 +206,7 @@ static struct tensor *gc_build(struct gc *c, struct graph *g)
     case OP_SOFTMAX: return t_softmax(g, a);
     case OP_ROWMV: return t_rowmv(g, a, b, k[0], k[1], k[2]);
     case OP_ROWMVP: return t_rowmvp(g, a, k[0], k[1]);
-    case OP_LRMV: return t_lrmv(g, a, b, X(c, g, 2));
+    case OP_LRMV: return t_lrmv(g, a, b, X(c, g, 2), X(c, g, 3));
     case OP_GENMV:   /* z, G, [b,] h (arg[2]: with b) */
         return t_genmv(g, a, b, k[2] ? X(c, g, 2) : NULL, X(c, g, c->n_op - 1), k[0], k[1]);
     case OP_ROWDOT: return t_rowdot(g, a, b);
@@ -516,25 +516,26 @@ static void case_idxmv(void)
     }
 }
 
-/* lrmv: U (N,K), T (R, K*M), x (R,M). N not a multiple of the 4-row blocks, K off and on
- * the specialised ranks, R past one dU chunk (64 rows) and large,
- * T as (R*K, M) as v2 passes it, and inputs without grads. */
+/* lrmv: U (N,K), S (R, K*K), V (K,M), x (R,M). N not a multiple of the 4-row blocks, K off
+ * and on the specialised ranks, R past one chunk of dU and dV (64 rows) and large, M past
+ * a 16-float vector, and inputs without grads. */
 static void case_lrmv(void)
 {
     static const int rnkm[5][4] = { { 3, 5, 2, 3 }, { 2, 4, 3, 7 }, { 70, 6, 8, 5 },
-                                    { 130, 9, 8, 16 }, { 3, 4, 5, 2 } };
+                                    { 130, 9, 8, 19 }, { 3, 4, 5, 2 } };
     for (int s = 0; s < 5; s++) {
         int R = rnkm[s][0], N = rnkm[s][1], K = rnkm[s][2], M = rnkm[s][3];
         struct gc c;
-        gc_begin(&c, s == 3 ? "big (chunks, threads), T (R*K,M)" : "small", OP_LRMV);
+        gc_begin(&c, s == 3 ? "big (chunks)" : s == 4 ? "input x" : "small", OP_LRMV);
         P(&c, 2, N, K, 0);
-        if (s == 3) P(&c, 2, R * K, M, 0); else P(&c, 2, R, K * M, 0);
+        P(&c, 2, R, K * K, 0);
+        P(&c, 2, K, M, 0);
         if (s == 4) IN(&c, 2, R, M, 0); else P(&c, 2, R, M, 0);
         gc_run(&c);
     }
     struct gc c;
-    gc_begin(&c, "input U and T, 3-D x", OP_LRMV);
-    IN(&c, 2, 5, 2, 0); IN(&c, 2, 6, 2 * 3, 0); P(&c, 3, 2, 3, 3); gc_run(&c);
+    gc_begin(&c, "input U, S and V, 3-D x", OP_LRMV);
+    IN(&c, 2, 5, 2, 0); IN(&c, 2, 6, 2 * 2, 0); IN(&c, 2, 2, 3, 0); P(&c, 3, 2, 3, 3); gc_run(&c);
 }
 
 /* genmv: z (R,D), G (N*M, D), b, h (R,M): tiny, without b, z = h (v1: D = M), one past

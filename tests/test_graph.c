@@ -1,11 +1,11 @@
 /* The tape's backward pass and its profiler.
  * graph_backward's first writers: a node whose last consumer is a linear or rowmvp op
- * (or rowmv's S, lrmv's T) gets an unzeroed gradient buffer that the op stores into (T_GRAD_FRESH), the other
+ * (or rowmv's S, lrmv's S) gets an unzeroed gradient buffer that the op stores into (T_GRAD_FRESH), the other
  * consumers adding after it. The gradients must equal, bit for bit, those of every
  * buffer zeroed and every op adding (graph_first_writes = 0), for the patterns where
  * the marks could go wrong: a store followed by adds, an adding consumer last, a
  * reshape view sharing the buffer, one tensor as both operands of a linear, rowmvp's
- * [S | x], rowmv's S (its 8 x 8 kernel and its generic rows), lrmv's T and a chain
+ * [S | x], rowmv's S (its 8 x 8 kernel and its generic rows), lrmv's S and a chain
  * of linears; and no mark survives the backward.
  * The profiler (core/prof.h, apg train --profile): the calls it counts per step for each
  * op, forward and backward, and the table it prints. graph_macs: the multiply-adds of a
@@ -34,7 +34,7 @@
 
 struct gg {
     struct param_store ps;
-    struct tensor *x, *w[12], *b;
+    struct tensor *x, *w[13], *b;
 };
 
 static void gg_params(struct gg *c)
@@ -43,9 +43,10 @@ static void gg_params(struct gg *c)
     rng_seed(&rng, 42);
     params_init(&c->ps);
     c->x = param_new(&c->ps, "x", 2, (int[]){ GG_B, 12 }, INIT_UNIFORM, 1.0f, 0);
-    static const int wshape[12][2] = { { 16, 12 }, { 5, 16 }, { 16, 12 }, { 4, 16 }, { 24, 12 }, { 3, 24 },
-                                      { 72, 12 }, { 6, 8 }, { 64, 12 }, { 64, 12 }, { 5, 8 }, { 64, 12 } };
-    for (int i = 0; i < 12; i++) {
+    static const int wshape[13][2] = { { 16, 12 }, { 5, 16 }, { 16, 12 }, { 4, 16 }, { 24, 12 }, { 3, 24 },
+                                      { 72, 12 }, { 6, 8 }, { 64, 12 }, { 64, 12 }, { 5, 8 }, { 64, 12 },
+                                      { 8, 8 } };
+    for (int i = 0; i < 13; i++) {
         char nm[8];
         snprintf(nm, sizeof nm, "w%d", i);
         c->w[i] = param_new(&c->ps, nm, 2, wshape[i], INIT_UNIFORM, 1.0f, 0);
@@ -100,10 +101,10 @@ static void gg_step(struct gg *c, struct graph *g)
     l6a = t_add(g, l6a, gg_dot(g, t_relu(g, s7)));
     struct tensor *l6b = gg_dot(g, t_rowmv(g, s6, hh, 8, 8, 0));
     struct tensor *l6 = t_add(g, l6a, t_add(g, l6b, gg_dot(g, t_rowmv(g, s7, h, 4, 16, 0))));
-    /* 7: lrmv's T (B, 8 x 8) from a linear, an earlier consumer of T adding after it */
+    /* 7: lrmv's S (B, 8 x 8) from a linear, an earlier consumer of S adding after it */
     struct tensor *t8 = t_linear(g, c->x, c->w[11], NULL);
     struct tensor *l7a = gg_dot(g, t_relu(g, t8));
-    struct tensor *l7 = t_add(g, l7a, gg_dot(g, t_lrmv(g, c->w[10], t8, hh)));
+    struct tensor *l7 = t_add(g, l7a, gg_dot(g, t_lrmv(g, c->w[10], t8, c->w[12], hh)));
     struct tensor *loss = t_add(g, t_add(g, t_add(g, l1, l2), t_add(g, l3, l4)),
                                 t_add(g, t_add(g, l5, l6), l7));
     graph_backward(g, loss);
@@ -257,7 +258,8 @@ static void test_profiler_join_waits(void **state)
 }
 
 /* graph_macs on one of each product, the counts worked by hand: forward m n k (rowmv R N M,
- * lrmv R N M (K + 1)), and a product of the same size per operand that needs a gradient. */
+ * lrmv R K^2 M + R N M (K + 1)), and a product of the same size per operand that needs a
+ * gradient. */
 static void test_graph_macs(void **state)
 {
     (void)state;
@@ -276,12 +278,14 @@ static void test_graph_macs(void **state)
     /* rowmv S = w8 (64, 3*4), x (64,4) sliced from w9: 64*3*4 = 768, two gradients */
     struct tensor *xs = t_slice(&g, c.w[9], 0, 4);
     struct tensor *r = t_rowmv(&g, c.w[8], xs, 3, 4, 0);
-    /* lrmv U = w7 (N 6, K 8), T = w4 as (R 12, K*M 24), x (12, M 3): 12*6*3*(8+1) forward;
-     * dU, dT as large each and dx R (N+M) K */
-    struct tensor *xl = t_reshape2(&g, t_slice(&g, c.w[5], 0, 12), 12, 3);
-    struct tensor *l = t_lrmv(&g, c.w[7], t_reshape2(&g, c.w[4], 12, 24), xl);
-    double fwd = 3072 + 3072 + 4096 + 768 + 12.0 * 6 * 3 * (8 + 1);
-    double bwd = 2 * 3072 + 3072 + 2 * 4096 + 2 * 768 + 2 * 12.0 * 6 * 3 * 9 + 12.0 * (6 + 3) * 8;
+    /* lrmv U = w10 (N 5, K 8), S = w9 as (R 12, K*K 64), V = w12 (8, M 8), x (12, 8) from
+     * w4: R K^2 M (the T_r) + R N M (K+1) forward; backward the T_r again, dU and dT_r as
+     * large as the W_r part, dS and dV as the T_r part each, dx R (N+M) K */
+    struct tensor *xl = t_slice(&g, t_reshape2(&g, c.w[4], 12, 24), 0, 8);
+    struct tensor *l = t_lrmv(&g, c.w[10], t_reshape2(&g, c.w[9], 12, 64), c.w[12], xl);
+    double tr = 12.0 * 64 * 8, wr = 12.0 * 5 * 8 * 9;
+    double fwd = 3072 + 3072 + 4096 + 768 + tr + wr;
+    double bwd = 2 * 3072 + 3072 + 2 * 4096 + 2 * 768 + tr + 2 * wr + 2 * tr + 12.0 * (5 + 8) * 8;
     assert_true(fabs(graph_macs(&g, 0) - fwd) < 0.5);
     assert_true(fabs(graph_macs(&g, 1) - (fwd + bwd)) < 0.5);
     (void)p; (void)r; (void)l;

@@ -176,7 +176,7 @@ static void test_rowmv_rowdot(void **state)
     graph_free(&g);
 }
 
-/* lrmv: y_r = (U T_r) x_r against a plain loop, for the specialised ranks and a generic
+/* lrmv: y_r = (U S_r V) x_r against a plain loop, for the specialised ranks and a generic
  * one, N off the 4-row blocks, rows enough for the threaded path; small integers: exact. */
 static void test_lrmv(void **state)
 {
@@ -187,12 +187,14 @@ static void test_lrmv(void **state)
     for (int c = 0; c < 5; c++) {
         int N = nkm[c][0], K = nkm[c][1], M = nkm[c][2], R = 40000 / (N * M) + 3;
         struct tensor *U = graph_input(&g, NULL, 2, (int[]){ N, K });
-        struct tensor *T = graph_input(&g, NULL, 2, (int[]){ R * K, M });
+        struct tensor *S = graph_input(&g, NULL, 2, (int[]){ R, K * K });
+        struct tensor *V = graph_input(&g, NULL, 2, (int[]){ K, M });
         struct tensor *x = graph_input(&g, NULL, 2, (int[]){ R, M });
         for (int i = 0; i < U->size; i++) U->data[i] = (float)((i * 5) % 7) - 3;
-        for (int i = 0; i < T->size; i++) T->data[i] = (float)((i * 7) % 11) - 5;
+        for (int i = 0; i < S->size; i++) S->data[i] = (float)((i * 7) % 11) - 5;
+        for (int i = 0; i < V->size; i++) V->data[i] = (float)((i * 2) % 7) - 3;
         for (int i = 0; i < x->size; i++) x->data[i] = (float)((i * 3) % 5) - 2;
-        struct tensor *y = t_lrmv(&g, U, T, x);
+        struct tensor *y = t_lrmv(&g, U, S, V, x);
         assert_int_equal(y->shape[0], R);
         assert_int_equal(y->shape[1], N);
         for (int r = 0; r < R; r++)
@@ -200,8 +202,12 @@ static void test_lrmv(void **state)
                 double want = 0;
                 for (int m = 0; m < M; m++) {
                     double w = 0;
-                    for (int k = 0; k < K; k++)
-                        w += (double)U->data[n * K + k] * T->data[((size_t)r * K + k) * M + m];
+                    for (int k = 0; k < K; k++) {
+                        double t = 0;
+                        for (int j = 0; j < K; j++)
+                            t += (double)S->data[((size_t)r * K + k) * K + j] * V->data[(size_t)j * M + m];
+                        w += (double)U->data[n * K + k] * t;
+                    }
                     want += w * x->data[(size_t)r * M + m];
                 }
                 if (y->data[(size_t)r * N + n] != (float)want)

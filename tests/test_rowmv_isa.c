@@ -2,7 +2,7 @@
  * (gemm_narrow_isa: 0 portable, 2 AVX2 + FMA, 3 AVX-512): each build's forward and
  * backward against the portable build's, on shapes that take the generic rows (any N, M),
  * the specialised widths and the 8 x 8 kernel, with every gradient an op forms (dS stored
- * as its first writer or added to, dx, dU, dT). The builds differ in the order of their
+ * as its first writer or added to, dx, dU, dV). The builds differ in the order of their
  * multiply-adds only: values agree to 1e-5 relative. A build that drops a block of rows,
  * a vector tail or an accumulation fails. */
 #include <stdarg.h>
@@ -22,20 +22,21 @@
 enum { OPK_ROWMV, OPK_ROWMV_T, OPK_ROWMVP, OPK_LRMV };
 #define MAX_OUT (1 << 19)
 
-/* One op on params A (first operand; fresh: through a scale, so that the op is its grad's
- * first writer and stores it), X (the vector side) and U (lrmv), its output dotted with
- * fixed weights as the loss; out[] = [y | dA | dX | dU]. Returns its length. */
+/* One op on params A (first operand, lrmv's S; fresh: through a scale, so that the op is
+ * its grad's first writer and stores it), X (the vector side), U and V (lrmv), its output
+ * dotted with fixed weights as the loss; out[] = [y | dA | dX | dU | dV]. Returns its length. */
 static int run_op(int kind, int R, int N, int M, int K, int fresh, float *out)
 {
     struct param_store ps;
     struct rng rng;
     rng_seed(&rng, 7);
     params_init(&ps);
-    int na = kind == OPK_LRMV ? R * K * M : kind == OPK_ROWMVP ? R * (N * M + M) : R * N * M;
+    int na = kind == OPK_LRMV ? R * K * K : kind == OPK_ROWMVP ? R * (N * M + M) : R * N * M;
     int nx = kind == OPK_ROWMV_T ? R * N : R * M;
     struct tensor *a = param_new(&ps, "a", 2, (int[]){ R, na / R }, INIT_UNIFORM, 1.0f, 0);
     struct tensor *x = param_new(&ps, "x", 2, (int[]){ R, nx / R }, INIT_UNIFORM, 1.0f, 0);
     struct tensor *u = param_new(&ps, "u", 2, (int[]){ N, K > 0 ? K : 1 }, INIT_UNIFORM, 1.0f, 0);
+    struct tensor *v = param_new(&ps, "v", 2, (int[]){ K > 0 ? K : 1, M }, INIT_UNIFORM, 1.0f, 0);
     params_alloc(&ps, &rng);
     params_zero_grad(&ps);
     struct graph g;
@@ -45,7 +46,7 @@ static int run_op(int kind, int R, int N, int M, int K, int fresh, float *out)
     case OPK_ROWMV: y = t_rowmv(&g, av, x, N, M, 0); break;
     case OPK_ROWMV_T: y = t_rowmv(&g, av, x, N, M, 1); break;
     case OPK_ROWMVP: y = t_rowmvp(&g, av, N, M); break;
-    default: y = t_lrmv(&g, u, av, x); break;
+    default: y = t_lrmv(&g, u, av, v, x); break;
     }
     struct tensor *w = graph_input(&g, NULL, 2, (int[]){ 1, y->size });
     for (int i = 0; i < y->size; i++) w->data[i] = (float)((i * 7) % 5) - 2.0f;
@@ -63,6 +64,8 @@ static int run_op(int kind, int R, int N, int M, int K, int fresh, float *out)
     if (kind == OPK_LRMV) {
         memcpy(out + n, u->grad, sizeof(float) * (size_t)u->size);
         n += u->size;
+        memcpy(out + n, v->grad, sizeof(float) * (size_t)v->size);
+        n += v->size;
     }
     graph_free(&g);
     params_free(&ps);
