@@ -59,29 +59,55 @@ void op_linear_forward(struct tensor *out) { linear_forward(out, 0); }
  * ReLU's output): first dy = dy [y > 0] in place, the masked values summed (one pass
  * for linear_relu's mask and bias gradient; the same sums in the same order). */
 struct colsum_job { const float *y; float *dy; float *db; int R, N, bw; };
+/* Built for the baseline ISA and, on x86-64 GCC, for AVX2 and AVX-512, picked at run
+ * time (gemm_narrow_isa): each lane sums its own column over the rows in order, so every
+ * build gives the same bits. */
+#define COLSUM_KERNEL(SFX, ATTR)                                                        \
+ATTR static void colsum_rows_##SFX(const struct colsum_job *job, int j0, int j1)        \
+{                                                                                       \
+    float acc[COLSUM_WIDE];                                                             \
+    for (int j = 0; j < j1 - j0; j++) acc[j] = 0.0f;                                    \
+    for (int r = 0; r < job->R; r++) {                                                  \
+        float *restrict row = job->dy + (size_t)r * job->N + j0;                        \
+        if (job->y) {                                                                   \
+            const float *restrict yr = job->y + (size_t)r * job->N + j0;                \
+            _Pragma("omp simd")                                                         \
+            for (int j = 0; j < j1 - j0; j++) {                                         \
+                float v = yr[j] > 0.0f ? row[j] : 0.0f;                                 \
+                row[j] = v;                                                             \
+                acc[j] += v;                                                            \
+            }                                                                           \
+        } else {                                                                        \
+            _Pragma("omp simd")                                                         \
+            for (int j = 0; j < j1 - j0; j++) acc[j] += row[j];                         \
+        }                                                                               \
+    }                                                                                   \
+    if (job->db)                                                                        \
+        for (int j = j0; j < j1; j++) job->db[j] += acc[j - j0];                        \
+}
+COLSUM_KERNEL(base, )
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define COLSUM_WIDE_ISA 1
+COLSUM_KERNEL(avx2, __attribute__((target("avx2"))))
+COLSUM_KERNEL(avx512, __attribute__((target("avx512f,prefer-vector-width=512"))))
+#endif
+
 static void colsum_block(void *ctx, int blk)
 {
     const struct colsum_job *job = ctx;
     int j0 = blk * job->bw, j1 = j0 + job->bw < job->N ? j0 + job->bw : job->N;
-    float acc[COLSUM_WIDE];
-    for (int j = 0; j < j1 - j0; j++) acc[j] = 0.0f;
-    for (int r = 0; r < job->R; r++) {
-        float *restrict row = job->dy + (size_t)r * job->N + j0;
-        if (job->y) {
-            const float *restrict yr = job->y + (size_t)r * job->N + j0;
-            #pragma omp simd
-            for (int j = 0; j < j1 - j0; j++) {
-                float v = yr[j] > 0.0f ? row[j] : 0.0f;
-                row[j] = v;
-                acc[j] += v;
-            }
-        } else {
-            #pragma omp simd
-            for (int j = 0; j < j1 - j0; j++) acc[j] += row[j];
-        }
+#ifdef COLSUM_WIDE_ISA
+    int isa = gemm_narrow_isa(-1);
+    if (isa >= 3) {
+        colsum_rows_avx512(job, j0, j1);
+        return;
     }
-    if (job->db)
-        for (int j = j0; j < j1; j++) job->db[j] += acc[j - j0];
+    if (isa >= 2) {
+        colsum_rows_avx2(job, j0, j1);
+        return;
+    }
+#endif
+    colsum_rows_base(job, j0, j1);
 }
 
 /* dx, dW and (sum_db) db of linear from dy = out->grad. */

@@ -372,6 +372,51 @@ static void test_n8_relu_isa_bits(void **state)
         }
 }
 
+/* linear_relu's one-pass ReLU mask and bias sum (colsum) at every ISA level this CPU
+ * runs: the same bits of dx, dW and db (each lane sums one column over the rows in
+ * order), widths below, at and past one 64-column block and past the 1024-wide blocks. */
+static void test_linear_relu_colsum_isa_bits(void **state)
+{
+    (void)state;
+    int top = gemm_narrow_isa(-1);
+    static const int rnm[][3] = { { 300, 37, 50 }, { 130, 64, 20 }, { 70, 1100, 24 } };
+    for (int s = 0; s < 3; s++) {
+        int R = rnm[s][0], N = rnm[s][1], M = rnm[s][2];
+        float *ref = NULL;
+        size_t nf = 0;
+        for (int isa = 0; isa <= top; isa++) {
+            if (isa == 1) continue;
+            gemm_narrow_isa(isa);
+            struct param_store ps;
+            struct rng rng;
+            rng_seed(&rng, 41);
+            params_init(&ps);
+            struct tensor *x = param_new(&ps, "x", 2, (int[]){ R, M }, INIT_UNIFORM, 1.0f, 0);
+            struct tensor *w = param_new(&ps, "w", 2, (int[]){ N, M }, INIT_UNIFORM, 1.0f, 0);
+            struct tensor *b = param_new(&ps, "b", 1, (int[]){ N }, INIT_UNIFORM, 1.0f, 0);
+            params_alloc(&ps, &rng);
+            params_zero_grad(&ps);
+            struct graph g;
+            graph_init(&g, 1 << 22);
+            struct tensor *y = t_linear_relu(&g, x, w, b);
+            struct tensor *wt = graph_input(&g, NULL, 2, (int[]){ 1, y->size });
+            for (int i = 0; i < y->size; i++) wt->data[i] = (float)((i * 7) % 5) - 2.0f;
+            graph_backward(&g, t_rowdot(&g, t_reshape2(&g, y, 1, y->size), wt));
+            if (!ref) {
+                nf = ps.n_floats;
+                ref = malloc(sizeof(float) * nf);
+                memcpy(ref, ps.grad, sizeof(float) * nf);
+            } else {
+                assert_memory_equal(ref, ps.grad, sizeof(float) * nf);
+            }
+            graph_free(&g);
+            params_free(&ps);
+        }
+        free(ref);
+    }
+    gemm_narrow_isa(3);
+}
+
 /* y = relu(x W^T + b) at x (1024, K), W (N, K) on nt threads; a malloc'd copy. */
 static float *linear_relu_on(int nt, int N, int K)
 {
@@ -601,6 +646,7 @@ int main(void)
         cmocka_unit_test(test_linear_threads_bit_identical),
         cmocka_unit_test(test_kshort_isa_bits),
         cmocka_unit_test(test_n8_relu_isa_bits),
+        cmocka_unit_test(test_linear_relu_colsum_isa_bits),
         cmocka_unit_test(test_n8_relu_backward_bits),
         cmocka_unit_test(test_gemm_packed_vs_naive),
         cmocka_unit_test(test_gemm_a_rowsum),
