@@ -1,7 +1,9 @@
 /* No heap allocation in a training step after the first ones: malloc, calloc, realloc
  * and the aligned allocators are counted (this test binary interposes them over
  * glibc's) from the end of step 2 to the end of the epoch, for WDL base and with APG
- * v3 / v6, on 1 and 2 threads, and on 2 beside a busy process. Calls made by libgomp
+ * v3 / v6, on 1 and 2 threads, and on 2 beside a busy process; and for the full and
+ * materialised forms v1, v2, v5 (hidden 64-32: their steps cost tens of times base's)
+ * on 1 and 2 threads. Calls made by libgomp
  * itself are counted apart and only reported: Debian's OpenMP build of BLIS opens an OpenMP region in every GEMM call
  * even on one thread, and libgomp allocates that region's team. Under
  * AddressSanitizer, which owns the allocator, the heap is not counted and the arenas'
@@ -91,6 +93,8 @@ static void on_step(void *ctx, long step)
     }
 }
 
+static int small_mlp;   /* hidden layers 64-32 instead of the default */
+
 static void assert_no_step_alloc(const char *variant, int threads)
 {
     struct train_cfg c;
@@ -99,6 +103,11 @@ static void assert_no_step_alloc(const char *variant, int threads)
     struct step_watch w = { .last = (split.n_train + 1023) / 1024 };
     train_cfg_default(&c);
     c.model.apg.variant = variant;
+    if (small_mlp) {
+        c.model.n_hidden = 2;
+        c.model.hidden[0] = 64;
+        c.model.hidden[1] = 32;
+    }
     c.threads = threads;
     c.on_step = on_step;
     c.on_step_ctx = &w;
@@ -154,6 +163,16 @@ static void assert_no_step_alloc_all(const char *variant)
 static void test_base_steps_do_not_allocate(void **state) { (void)state; assert_no_step_alloc_all("none"); }
 static void test_v3_steps_do_not_allocate(void **state) { (void)state; assert_no_step_alloc_all("v3"); }
 static void test_v6_steps_do_not_allocate(void **state) { (void)state; assert_no_step_alloc_all("v6"); }
+/* v1, v5 (genmv's blocks of dgen and their GEMMs) and v2 (lrmv's per-row T_r) */
+static void test_full_forms_steps_do_not_allocate(void **state)
+{
+    (void)state;
+    static const char *const forms[] = { "v1", "v2", "v5" };
+    small_mlp = 1;
+    for (int f = 0; f < 3; f++)
+        for (int t = 1; t <= 2; t++) assert_no_step_alloc(forms[f], t);
+    small_mlp = 0;
+}
 
 /* The counter itself: an allocation while counting is seen (where it is counted). */
 static void test_counter_sees_malloc(void **state)
@@ -179,6 +198,7 @@ int main(void)
         cmocka_unit_test(test_base_steps_do_not_allocate),
         cmocka_unit_test(test_v3_steps_do_not_allocate),
         cmocka_unit_test(test_v6_steps_do_not_allocate),
+        cmocka_unit_test(test_full_forms_steps_do_not_allocate),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
