@@ -4,8 +4,8 @@
  * Per row, T_r = S_r V (K x M) is formed in an L1 scratch and each row of W_r = U T_r at a
  * time from it, so neither the R*K*M floats of all T_r nor the R*N*M of all W_r go through
  * memory; the cost stays the form's O(NMK) per instance (plus K^2 M for T_r).
- * Caches (cache): the per-chunk partials of dU (N*K) and dV (K*M), then the scratch of
- * T_r, dT_r and V^T.
+ * Caches (cache): the scratch of T_r, dT_r and V^T (K*M each), then, when the node needs
+ * a gradient, the per-chunk partials of dU (N*K) and dV (K*M).
  * backward (the materialised graph's products through dW_r = dy_r x_r^T, lrmv_row_backward):
  *   dx_r += W_r^T dy_r (as T_r^T (U^T dy_r)),  dT_r = U^T dW_r,  dU += sum_r dW_r T_r^T,
  *   then dS_r = dT_r V^T and dV += S_r^T dT_r (lrmv_sv_backward).
@@ -288,8 +288,7 @@ void op_lrmv_forward(struct tensor *out)
 {
     const struct tensor *u = out->src[0], *s = out->src[1], *v = out->src[2], *x = out->src[3];
     int N = u->shape[0], K = u->shape[1], M = tensor_cols(x), R = tensor_rows(x);
-    float *T = out->cache + ((out->flags & T_NEEDS_GRAD) ? (size_t)((R + LRMV_CHUNK - 1) / LRMV_CHUNK) *
-                                                                 ((size_t)N * K + (size_t)K * M) : 0);
+    float *T = out->cache;
 #ifdef LRMV_WIDE
     int isa = gemm_narrow_isa(-1);
     if (isa >= 3) {
@@ -309,8 +308,8 @@ void op_lrmv_backward(struct tensor *out)
     struct tensor *u = out->src[0], *s = out->src[1], *v = out->src[2], *x = out->src[3];
     int N = u->shape[0], K = u->shape[1], M = tensor_cols(x), R = tensor_rows(x);
     int nch = (R + LRMV_CHUNK - 1) / LRMV_CHUNK;
-    float *du = u->grad ? out->cache : NULL, *dv = v->grad ? out->cache + (size_t)nch * N * K : NULL;
-    float *T = out->cache + (size_t)nch * ((size_t)N * K + (size_t)K * M), *dT = T + (size_t)K * M;
+    float *T = out->cache, *dT = T + (size_t)K * M, *parts = T + 3 * (size_t)K * M;   /* dT, V^T, then partials */
+    float *du = u->grad ? parts : NULL, *dv = v->grad ? parts + (size_t)nch * N * K : NULL;
     int store_s = s->grad ? grad_first_write(s) : 0;   /* T_GRAD_FRESH: every element stored */
 #ifdef LRMV_WIDE
     int isa = gemm_narrow_isa(-1);
