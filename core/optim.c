@@ -2,6 +2,7 @@
 #include "optim.h"
 #include "threads.h"
 #include <math.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,19 +18,24 @@ void adam_init(struct adam *a, float lr)
     a->t = 0;
 }
 
-/* One Adam update of value i (l2: the coefficient, times k for an embedding row):
- *   g' = g + l2 p;  m = b1 m + (1-b1) g';  v = b2 v + (1-b2) g'^2;
+/* One Adam update of value i from gradient graw (l2: the coefficient, times k for an
+ * embedding row):
+ *   g' = graw + l2 p;  m = b1 m + (1-b1) g';  v = b2 v + (1-b2) g'^2;
  *   p -= lr_t m / (sqrt(v) + eps_t), lr_t = lr sqrt(1-b2^t)/(1-b1^t), eps_t = eps sqrt(1-b2^t)
- * (the bias-corrected form of Kingma & Ba's update, folded into lr_t). Zeroes g. */
+ * (the bias-corrected form of Kingma & Ba's update, folded into lr_t). ADAM_ONE: from
+ * g[i], which it zeroes. */
 #define ADAM_UPD(i, graw)                                             \
     do {                                                              \
         float gi = (graw) + l2 * p[i];                                \
         m[i] = b1 * m[i] + (1.0f - b1) * gi;                          \
         v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;                     \
         p[i] -= lr_t * m[i] / (sqrtf(v[i]) + eps_t);                  \
-        g[i] = 0.0f;                                                  \
     } while (0)
-#define ADAM_ONE(i) ADAM_UPD(i, g[i])
+#define ADAM_ONE(i)             \
+    do {                        \
+        ADAM_UPD(i, g[i]);      \
+        g[i] = 0.0f;            \
+    } while (0)
 
 /* The step of each row's last update (allocated zeroed on first use, aborts on OOM). */
 static int32_t *adam_last(struct tensor *t)
@@ -49,6 +55,12 @@ static int32_t *adam_last(struct tensor *t)
  * each at a time. Each is one IEEE operation per value (no contraction in C11 mode),
  * so both builds give the same bits. */
 #define ADAM_AHEAD 8   /* rows */
+#if defined(__GNUC__)
+#define ADAM_INLINE inline __attribute__((always_inline))   /* a row is 16 floats: no call per row */
+#else
+#define ADAM_INLINE inline
+#endif
+#define ADAM_SRC_MAX 64   /* gradient tables a row sums (adam_step_sum's replicas) */
 #define ADAM_KERNELS(SFX, ATTR)                                                                  \
 ATTR static void adam_dense_##SFX(const struct adam *a, float lr_t, float eps_t, float *restrict p, \
                                   float *restrict g, float *restrict m, float *restrict v, long n) \
@@ -65,37 +77,77 @@ ATTR static void adam_dense_sum2_##SFX(const struct adam *a, float lr_t, float e
     const float b1 = a->beta1, b2 = a->beta2, l2 = a->l2;                                        \
     for (long i = 0; i < n; i++) {                                                               \
         float s = (g[i] + h0[i]) + h1[i];                                                        \
-        h0[i] = h1[i] = 0.0f;                                                                    \
+        g[i] = h0[i] = h1[i] = 0.0f;                                                             \
         ADAM_UPD(i, s);                                                                          \
     }                                                                                            \
 }                                                                                                \
-ATTR static void adam_rows_##SFX(const struct adam *a, float lr_t, float eps_t, struct tensor *t, \
-                                 float *restrict mslab, float *restrict vslab, int j0, int j1)   \
+/* One row of a table from the sum of its na gradient rows h[0..na) (0 + h[0] + h[1] + ...,  \
+ * in that order; na >= 1), each zeroed. More than 2 are first added into h[0], left to right: \
+ * 0 + (h0 + h1 + h2) has the bits of ((0 + h0) + h1) + h2 (a partial sum's zero sign never   \
+ * reaches a later nonzero term's result). */                                                  \
+ATTR static ADAM_INLINE void adam_row_##SFX(const struct adam *a, float lr_t, float eps_t, float l2, float *restrict p, \
+                                float *restrict m, float *restrict v, float *const *h, int na, int cols) \
 {                                                                                                \
     const float b1 = a->beta1, b2 = a->beta2;                                                    \
+    float *restrict h0 = h[0];                                                                   \
+    for (int q = 1; na > 2 && q < na; q++) {                                                     \
+        float *restrict hq = h[q];                                                               \
+        for (int i = 0; i < cols; i++) {                                                         \
+            h0[i] += hq[i];                                                                      \
+            hq[i] = 0.0f;                                                                        \
+        }                                                                                        \
+    }                                                                                            \
+    if (na == 2) {                                                                               \
+        float *restrict h1 = h[1];                                                               \
+        for (int i = 0; i < cols; i++) {                                                         \
+            float s = (0.0f + h0[i]) + h1[i];                                                    \
+            h0[i] = h1[i] = 0.0f;                                                                \
+            ADAM_UPD(i, s);                                                                      \
+        }                                                                                        \
+        return;                                                                                  \
+    }                                                                                            \
+    for (int i = 0; i < cols; i++) {                                                             \
+        float s = 0.0f + h0[i];                                                                  \
+        h0[i] = 0.0f;                                                                            \
+        ADAM_UPD(i, s);                                                                          \
+    }                                                                                            \
+}                                                                                                \
+/* Rows list[j0..j1) of table t: each row's gradient is the sum over src[0..ns) (tables of t's \
+ * shape: t itself, or replicas) of those that mark it, in src order, their marks cleared; a   \
+ * row that none marks is skipped. */                                                            \
+ATTR static void adam_rows_##SFX(const struct adam *a, float lr_t, float eps_t, struct tensor *t, \
+                                 float *restrict mslab, float *restrict vslab, const int32_t *list, \
+                                 struct tensor *const *src, int ns, int j0, int j1)              \
+{                                                                                                \
     int cols = tensor_cols(t);                                                                   \
-    struct sparse_rows *sr = t->sparse;                                                          \
-    int32_t *last = a->l2 != 0.0f ? sr->last : NULL;                                             \
+    int32_t *last = a->l2 != 0.0f ? t->sparse->last : NULL;                                      \
+    float *h[ADAM_SRC_MAX], *gs[ADAM_SRC_MAX];                                                   \
+    uint8_t *mk[ADAM_SRC_MAX];                                                                   \
+    for (int q = 0; q < ns; q++) gs[q] = src[q]->grad, mk[q] = src[q]->sparse->mark;             \
     for (int j = j0; j < j1; j++) {                                                              \
-        int32_t row = sr->rows[j];                                                               \
+        int32_t row = list[j];                                                                   \
         size_t r = (size_t)row * (size_t)cols;                                                   \
-        float *restrict p = t->data + r, *restrict g = t->grad + r;                              \
-        float *restrict m = mslab + r, *restrict v = vslab + r;                                  \
         if (j + ADAM_AHEAD < j1) {            /* random rows: fetch a later one's lines now */   \
-            size_t ra = (size_t)sr->rows[j + ADAM_AHEAD] * (size_t)cols;                         \
+            size_t ra = (size_t)list[j + ADAM_AHEAD] * (size_t)cols;                             \
             __builtin_prefetch(t->data + ra, 1);                                                 \
-            __builtin_prefetch(t->grad + ra, 1);                                                 \
             __builtin_prefetch(mslab + ra, 1);                                                   \
             __builtin_prefetch(vslab + ra, 1);                                                   \
+            __builtin_prefetch(gs[0] + ra, 1);                                                   \
         }                                                                                        \
+        int na = 0;                                                                              \
+        for (int q = 0; q < ns; q++)                                                             \
+            if (mk[q][row]) {                                                                    \
+                mk[q][row] = 0;                                                                  \
+                h[na++] = gs[q] + r;                                                             \
+            }                                                                                    \
+        if (!na) continue;                                                                       \
         float l2 = 0.0f;                                                                         \
         if (last) {                                                                              \
             long k = a->t - last[row];                                                           \
             l2 = a->l2 * (float)(k > 1 ? k : 1);    /* k < 1 only under a new optimizer */      \
             last[row] = a->t < INT32_MAX ? (int32_t)a->t : INT32_MAX;                            \
         }                                                                                        \
-        for (int i = 0; i < cols; i++) ADAM_ONE(i);                                              \
-        sr->mark[row] = 0;                                                                       \
+        adam_row_##SFX(a, lr_t, eps_t, l2, t->data + r, mslab + r, vslab + r, h, na, cols);      \
     }                                                                                            \
 }
 
@@ -131,12 +183,12 @@ static void adam_dense_sum2(const struct adam *a, float lr_t, float eps_t, float
 }
 
 static void adam_rows(const struct adam *a, float lr_t, float eps_t, struct tensor *t, float *mslab,
-                      float *vslab, int j0, int j1)
+                      float *vslab, const int32_t *list, struct tensor *const *src, int ns, int j0, int j1)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
-    if (adam_avx2()) { adam_rows_avx2(a, lr_t, eps_t, t, mslab, vslab, j0, j1); return; }
+    if (adam_avx2()) { adam_rows_avx2(a, lr_t, eps_t, t, mslab, vslab, list, src, ns, j0, j1); return; }
 #endif
-    adam_rows_base(a, lr_t, eps_t, t, mslab, vslab, j0, j1);
+    adam_rows_base(a, lr_t, eps_t, t, mslab, vslab, list, src, ns, j0, j1);
 }
 
 /* The step is cut into ADAM_TASKS slices, slice k holding the k-th part of every dense
@@ -144,14 +196,15 @@ static void adam_rows(const struct adam *a, float lr_t, float eps_t, struct tens
  * that value alone, so any thread count and any slicing give the same bits. */
 struct adam_job { const struct adam *a; struct param_store *ps; float lr_t, eps_t; };
 
-/* Tensor t's update under job: values [n0, n1) of a dense one, or touched rows
- * rows[j0..j1) of a table (the range is [n0, n1) then). */
-static void adam_tensor(const struct adam_job *job, struct tensor *t, long n0, long n1)
+/* Tensor t's update under job: values [n0, n1) of a dense one, or of a table the rows
+ * list[n0..n1) from the gradients of src[0..ns) (adam_rows). */
+static void adam_tensor(const struct adam_job *job, struct tensor *t, long n0, long n1, const int32_t *list,
+                        struct tensor *const *src, int ns)
 {
     struct param_store *ps = job->ps;
     size_t off = (size_t)(t->data - ps->data);
     float *m = ps->m + off, *v = ps->v + off, lr = job->lr_t * t->lr_scale;
-    if (t->sparse) adam_rows(job->a, lr, job->eps_t, t, m, v, (int)n0, (int)n1);
+    if (t->sparse) adam_rows(job->a, lr, job->eps_t, t, m, v, list, src, ns, (int)n0, (int)n1);
     else adam_dense(job->a, lr, job->eps_t, t->data + n0, t->grad + n0, m + n0, v + n0, n1 - n0);
 }
 
@@ -190,7 +243,7 @@ static void adam_slice(void *ctx, int k)
         long k0, k1, n = t->sparse ? t->sparse->n : 0;
         if (t->sparse) k0 = n * k / ADAM_TASKS, k1 = n * (k + 1) / ADAM_TASKS;
         else adam_dense_slice(job->ps, i, k, &k0, &k1);
-        if (k1 > k0) adam_tensor(job, t, k0, k1);
+        if (k1 > k0) adam_tensor(job, t, k0, k1, t->sparse ? t->sparse->rows : NULL, &t, 1);
     }
 }
 
@@ -215,12 +268,16 @@ void adam_step(struct adam *a, struct param_store *ps)
 }
 
 /* ---- adam_step_sum: the replicas' gradients summed and stepped in one parallel pass ----
- * Tasks [0, nb) are row buckets of the tables (bucket b: rows r with r % nb == b, nb a
- * power of two, so a mask) and tasks [nb, nb + ADAM_TASKS) the slices of the dense
- * tensors. A value's sum runs over
- * the replicas in order whoever computes it, so nb (set from the thread count) does
- * not change any bit: the result is params' sum-then-adam_step's exactly. */
-struct sum_job { struct adam_job aj; struct param_store *const *reps; int n, nb; };
+ * The tables' rows go in n phases: phase r updates the rows of replica r's list that
+ * replica r still marks, each from the sum of the replicas q >= r that mark it (in
+ * replica order; the rows of every replica q < r that touched it were summed and cleared
+ * in an earlier phase, so each row is updated once, from all its replicas). Phase r is
+ * nc tasks, chunk c of every table's list; its tasks wait for phase r - 1's. The tasks:
+ * phase 0, then the ADAM_TASKS slices of the dense tensors, then phases 1 .. n - 1 (so a
+ * waiting task's predecessors were all taken first, by running threads). A value's sum
+ * runs over the replicas in order whoever computes it, so nc (set from the thread count)
+ * does not change any bit: the result is params' sum-then-adam_step's exactly. */
+struct sum_job { struct adam_job aj; struct param_store *const *reps; int n, nc; _Atomic int done[ADAM_SRC_MAX]; };
 
 /* Slice k of every dense tensor: g += each replica's gradient (replica order), the
  * replicas' zeroed, then the slice's Adam update while it is in cache. */
@@ -247,66 +304,49 @@ static void sum_dense(const struct sum_job *job, int k)
             for (long j = k0; j < k1; j++) g[j] += h[j];
             memset(h + k0, 0, sizeof(float) * (size_t)(k1 - k0));
         }
-        adam_tensor(&job->aj, t, k0, k1);
+        adam_tensor(&job->aj, t, k0, k1, NULL, NULL, 0);
     }
 }
 
-/* Bucket b of every table: the replicas' touched rows r with r % nb == b added into
- * the master's gradient rows (replica order; the replicas' rows zeroed and unmarked),
- * listed in the master's rows[] at this bucket's own segment (rows[] has one entry per
- * table row, and the buckets' row counts partition it), then their Adam update. */
-static void sum_rows(const struct sum_job *job, int b)
+/* Chunk c of phase r: rows [n c / nc, n (c+1) / nc) of replica r's list of every table. */
+static void sum_rows(struct sum_job *job, int r, int c)
 {
     struct param_store *ps = job->aj.ps;
-    int nb = job->nb;
+    if (r > 0) apg_wait_at_least(&job->done[r - 1], job->nc);
+    struct tensor *src[ADAM_SRC_MAX];
     for (int i = 0; i < ps->n; i++) {
         struct tensor *t = ps->list[i];
         if (!t->sparse) continue;
-        struct sparse_rows *sr = t->sparse;
-        int cols = tensor_cols(t), rows = tensor_rows(t), j0 = 0;
-        for (int c = 0; c < b && c < rows; c++) j0 += (rows - c + nb - 1) / nb;   /* rows of bucket c */
-        int j = j0;
-        for (int r = 0; r < job->n; r++) {
-            struct sparse_rows *ur = job->reps[r]->list[i]->sparse;
-            float *hbase = job->reps[r]->list[i]->grad;
-            for (int q = 0; q < ur->n; q++) {
-                int32_t row = ur->rows[q];
-                if ((row & (nb - 1)) != b) continue;
-                float *restrict g = t->grad + (size_t)row * cols, *restrict h = hbase + (size_t)row * cols;
-                #pragma omp simd
-                for (int e = 0; e < cols; e++) {
-                    g[e] += h[e];
-                    h[e] = 0.0f;
-                }
-                ur->mark[row] = 0;
-                if (!sr->mark[row]) {
-                    sr->mark[row] = 1;
-                    sr->rows[j++] = row;
-                }
-            }
-        }
-        adam_tensor(&job->aj, t, j0, j);
+        for (int q = r; q < job->n; q++) src[q - r] = job->reps[q]->list[i];
+        long n = src[0]->sparse->n;
+        adam_tensor(&job->aj, t, n * c / job->nc, n * (c + 1) / job->nc, src[0]->sparse->rows, src, job->n - r);
     }
+    atomic_fetch_add_explicit(&job->done[r], 1, memory_order_release);
 }
 
 static void sum_task(void *ctx, int k)
 {
-    const struct sum_job *job = ctx;
-    if (k < job->nb) sum_rows(job, k);
-    else sum_dense(job, k - job->nb);
+    struct sum_job *job = ctx;
+    if (k < job->nc) sum_rows(job, 0, k);
+    else if (k < job->nc + ADAM_TASKS) sum_dense(job, k - job->nc);
+    else sum_rows(job, 1 + (k - job->nc - ADAM_TASKS) / job->nc, (k - job->nc - ADAM_TASKS) % job->nc);
 }
 
 void adam_step_sum(struct adam *a, struct param_store *ps, struct param_store *const *reps, int n)
 {
+    if (n > ADAM_SRC_MAX) {
+        fprintf(stderr, "adam_step_sum: %d replicas, at most %d\n", n, ADAM_SRC_MAX);
+        abort();                                  /* a caller's bug */
+    }
     for (int i = 0; i < ps->n; i++)
         if (ps->list[i]->sparse && ps->list[i]->sparse->n) {
             fprintf(stderr, "adam_step_sum: table %s has touched rows of its own\n", ps->list[i]->name);
             abort();                              /* a caller's bug: its rows would be skipped */
         }
-    struct sum_job job = { .reps = reps, .n = n, .nb = 2 };
-    while (job.nb < 2 * apg_threads() && job.nb < 64) job.nb *= 2;   /* 2 a thread, up to 64 */
+    struct sum_job job = { .reps = reps, .n = n, .nc = 2 * apg_threads() };
+    for (int r = 0; r < n; r++) atomic_init(&job.done[r], 0);
     adam_begin(a, ps, &job.aj);
-    apg_parallel(job.nb + ADAM_TASKS, sum_task, &job);
+    apg_parallel(n * job.nc + ADAM_TASKS, sum_task, &job);
     for (int i = 0; i < ps->n; i++)
         if (ps->list[i]->sparse) {
             ps->list[i]->sparse->n = 0;

@@ -27,8 +27,8 @@ void adam_step(struct adam *a, struct param_store *ps);
 /* One step of ps on the sum of its gradient and those of reps[0..n) (replicas sharing
  * its values, e.g. micro-batch parts), added in replica order: the bits of summing into
  * ps's gradients and then adam_step, at any thread count, in one parallel pass. ps's
- * tables must have no touched rows of their own (it aborts: a caller's bug). The
- * replicas' gradients are zeroed and their touched rows cleared. */
+ * tables must have no touched rows of their own, and n is at most 64 (it aborts: a
+ * caller's bug). The replicas' gradients are zeroed and their touched rows cleared. */
 void adam_step_sum(struct adam *a, struct param_store *ps, struct param_store *const *reps, int n);
 /* The values [*k0, *k1) of dense tensor ps->list[i] that slice k of ADAM_TASKS (16)
  * updates: the slices of a tensor partition it in order, and where one ends inside it
