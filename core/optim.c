@@ -68,16 +68,16 @@ ATTR static void adam_dense_##SFX(const struct adam *a, float lr_t, float eps_t,
     const float b1 = a->beta1, b2 = a->beta2, l2 = a->l2;                                        \
     for (long i = 0; i < n; i++) ADAM_ONE(i);                                                    \
 }                                                                                                \
-/* adam_dense on g + h0 + h1 (two replicas' gradients, added in that order), h0, h1 zeroed:     \
+/* adam_dense on 0 + h0 + h1 (two replicas' gradients, added in that order), h0, h1 zeroed:     \
  * the sums of adam_step_sum and the update in one pass. */                                      \
 ATTR static void adam_dense_sum2_##SFX(const struct adam *a, float lr_t, float eps_t, float *restrict p, \
-                                       float *restrict g, float *restrict h0, float *restrict h1, \
-                                       float *restrict m, float *restrict v, long n)             \
+                                       float *restrict h0, float *restrict h1, float *restrict m, \
+                                       float *restrict v, long n)                                \
 {                                                                                                \
     const float b1 = a->beta1, b2 = a->beta2, l2 = a->l2;                                        \
     for (long i = 0; i < n; i++) {                                                               \
-        float s = (g[i] + h0[i]) + h1[i];                                                        \
-        g[i] = h0[i] = h1[i] = 0.0f;                                                             \
+        float s = (0.0f + h0[i]) + h1[i];                                                        \
+        h0[i] = h1[i] = 0.0f;                                                                    \
         ADAM_UPD(i, s);                                                                          \
     }                                                                                            \
 }                                                                                                \
@@ -173,13 +173,13 @@ static void adam_dense(const struct adam *a, float lr_t, float eps_t, float *p, 
     adam_dense_base(a, lr_t, eps_t, p, g, m, v, n);
 }
 
-static void adam_dense_sum2(const struct adam *a, float lr_t, float eps_t, float *p, float *g, float *h0, float *h1,
-                            float *m, float *v, long n)
+static void adam_dense_sum2(const struct adam *a, float lr_t, float eps_t, float *p, float *h0, float *h1, float *m,
+                            float *v, long n)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
-    if (adam_avx2()) { adam_dense_sum2_avx2(a, lr_t, eps_t, p, g, h0, h1, m, v, n); return; }
+    if (adam_avx2()) { adam_dense_sum2_avx2(a, lr_t, eps_t, p, h0, h1, m, v, n); return; }
 #endif
-    adam_dense_sum2_base(a, lr_t, eps_t, p, g, h0, h1, m, v, n);
+    adam_dense_sum2_base(a, lr_t, eps_t, p, h0, h1, m, v, n);
 }
 
 static void adam_rows(const struct adam *a, float lr_t, float eps_t, struct tensor *t, float *mslab,
@@ -279,8 +279,9 @@ void adam_step(struct adam *a, struct param_store *ps)
  * does not change any bit: the result is params' sum-then-adam_step's exactly. */
 struct sum_job { struct adam_job aj; struct param_store *const *reps; int n, nc; _Atomic int done[ADAM_SRC_MAX]; };
 
-/* Slice k of every dense tensor: g += each replica's gradient (replica order), the
- * replicas' zeroed, then the slice's Adam update while it is in cache. */
+/* Slice k of every dense tensor: its Adam update from 0 + each replica's gradient (replica
+ * order), the replicas' zeroed. Two replicas: the sum and the update in one pass that
+ * does not read ps's gradient (zero); more: summed into ps's gradient first. */
 static void sum_dense(const struct sum_job *job, int k)
 {
     struct param_store *ps = job->aj.ps;
@@ -292,7 +293,7 @@ static void sum_dense(const struct sum_job *job, int k)
         if (k1 <= k0) continue;
         if (job->n == 2) {                        /* the sums and the update in one pass */
             size_t off = (size_t)(t->data - ps->data);
-            adam_dense_sum2(job->aj.a, job->aj.lr_t * t->lr_scale, job->aj.eps_t, t->data + k0, t->grad + k0,
+            adam_dense_sum2(job->aj.a, job->aj.lr_t * t->lr_scale, job->aj.eps_t, t->data + k0,
                             job->reps[0]->list[i]->grad + k0, job->reps[1]->list[i]->grad + k0, ps->m + off + k0,
                             ps->v + off + k0, k1 - k0);
             continue;

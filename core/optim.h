@@ -24,11 +24,12 @@ struct adam {
 
 void adam_init(struct adam *a, float lr);   /* beta1 0.9, beta2 0.999, eps 1e-8, l2 0 */
 void adam_step(struct adam *a, struct param_store *ps);
-/* One step of ps on the sum of its gradient and those of reps[0..n) (replicas sharing
- * its values, e.g. micro-batch parts), added in replica order: the bits of summing into
- * ps's gradients and then adam_step, at any thread count, in one parallel pass. ps's
- * tables must have no touched rows of their own, and n is at most 64 (it aborts: a
- * caller's bug). The replicas' gradients are zeroed and their touched rows cleared. */
+/* One step of ps on the sum of the gradients of reps[0..n) (replicas sharing its values,
+ * e.g. micro-batch parts), added in replica order: the bits of summing them into ps's
+ * gradients and then adam_step, at any thread count, in one parallel pass. ps's own
+ * gradients must be zero (as adam_step leaves them), so they are not read; its tables
+ * must have no touched rows of their own, and n is at most 64 (it aborts: a caller's
+ * bug). The replicas' gradients are zeroed and their touched rows cleared. */
 void adam_step_sum(struct adam *a, struct param_store *ps, struct param_store *const *reps, int n);
 /* The values [*k0, *k1) of dense tensor ps->list[i] that slice k of ADAM_TASKS (16)
  * updates: the slices of a tensor partition it in order, and where one ends inside it
