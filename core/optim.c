@@ -82,20 +82,24 @@ ATTR static void adam_dense_sum2_##SFX(const struct adam *a, float lr_t, float e
     }                                                                                            \
 }                                                                                                \
 /* One row of a table from the sum of its na gradient rows h[0..na) (0 + h[0] + h[1] + ...,  \
- * in that order; na >= 1), each zeroed. More than 2 are first added into h[0], left to right: \
- * 0 + (h0 + h1 + h2) has the bits of ((0 + h0) + h1) + h2 (a partial sum's zero sign never   \
- * reaches a later nonzero term's result). */                                                  \
-ATTR static ADAM_INLINE void adam_row_##SFX(const struct adam *a, float lr_t, float eps_t, float l2, float *restrict p, \
-                                float *restrict m, float *restrict v, float *const *h, int na, int cols) \
+ * in that order; na >= 1), each zeroed. More than 2 are first added into h[0], left to      \
+ * right: 0 + (h0 + h1 + h2) has the bits of ((0 + h0) + h1) + h2 (a partial sum's zero sign \
+ * never reaches a later nonzero term's result). */                                              \
+ATTR static ADAM_INLINE void adam_row_##SFX(const struct adam *a, float lr_t, float eps_t, float l2,     \
+                                            float *restrict p, float *restrict m, float *restrict v, \
+                                            float *const *h, int na, int cols)                    \
 {                                                                                                \
     const float b1 = a->beta1, b2 = a->beta2;                                                    \
     float *restrict h0 = h[0];                                                                   \
-    for (int q = 1; na > 2 && q < na; q++) {                                                     \
-        float *restrict hq = h[q];                                                               \
-        for (int i = 0; i < cols; i++) {                                                         \
-            h0[i] += hq[i];                                                                      \
-            hq[i] = 0.0f;                                                                        \
+    if (na > 2) {                                                                                \
+        for (int q = 1; q < na; q++) {                                                           \
+            float *restrict hq = h[q];                                                           \
+            for (int i = 0; i < cols; i++) {                                                     \
+                h0[i] += hq[i];                                                                  \
+                hq[i] = 0.0f;                                                                    \
+            }                                                                                    \
         }                                                                                        \
+        na = 1;                                                                                  \
     }                                                                                            \
     if (na == 2) {                                                                               \
         float *restrict h1 = h[1];                                                               \
