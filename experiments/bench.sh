@@ -99,18 +99,26 @@ for rep in $(seq "$REPS"); do
         collect "a$f" test_auc "$j"; collect "p$f" param_bytes "$j"; collect "x$f" train_macs_per_row "$j"
     done
 done
-printf "%-6s %10s %8s %9s %9s %22s %14s %13s %10s %10s\n" form sec/epoch ratio "MAC ratio" "time/MAC" \
-    "paper ratio (ML/Am/IA)" infer_samp/s "latency ratio" param_MB test_auc
+# span F: the lowest and highest of the reps' own ratios (rep r's seconds of F over rep r's
+# of base, run minutes apart at most): how far the machine's noise moves one ratio.
+span() {
+    awk -v a="${acc[s$1]}" -v b="${acc[snone]}" 'BEGIN{n = split(a, x, " "); split(b, y, " ");
+        lo = 1e9; hi = 0; for (i = 1; i <= n; i++) if (y[i] > 0) { r = x[i] / y[i]; if (r < lo) lo = r; if (r > hi) hi = r }
+        printf "%.2f-%.2f", lo, hi}'
+}
+printf "%-6s %10s %8s %10s %9s %9s %22s %14s %13s %10s %10s\n" form sec/epoch ratio "rep range" "MAC ratio" \
+    "time/MAC" "paper ratio (ML/Am/IA)" infer_samp/s "latency ratio" param_MB test_auc
 for f in $forms; do
     mark=""; case " $slow " in *" $f "*) mark="*" ;; esac
     tr=$(ratio "$(m s$f)" "$(m snone)"); xr=$(ratio "$(m x$f)" "$(m xnone)")
-    printf "%-6s %10.3f %8s %9s %9s %22s %14.0f %13s %10.2f %10.5f\n" "$f$mark" "$(m s$f)" "$tr" "$xr" \
+    printf "%-6s %10.3f %8s %10s %9s %9s %22s %14.0f %13s %10.2f %10.5f\n" "$f$mark" "$(m s$f)" "$tr" "$(span "$f")" "$xr" \
         "$(awk -v s="$(m s$f)" -v b="$(m snone)" -v x="$(m x$f)" -v y="$(m xnone)" \
              'BEGIN{printf "%.2f", (b > 0 && x > 0 ? (s / b) / (x / y) : 0)}')" \
         "${paper[$f]}" "$(m i$f)" "$(ratio "$(m inone)" "$(m i$f)")" \
         "$(awk -v p="$(m p$f)" 'BEGIN{print p/1048576}')" "$(m a$f)"
 done
 echo "(* measured on $((APG_ROWS / 10)) rows, seconds scaled to $APG_ROWS; their AUC is of the smaller set)"
+echo "(ratio: median seconds over base's median; rep range: the lowest and highest of each rep's own ratio)"
 echo "(MAC ratio: the training step's product multiply-adds per row (forwards and operand gradients of"
 echo " linear, matmul, rowmv, lrmv, genmv: train_macs_per_row in --json) over base's; time/MAC: the time ratio"
 echo " over it, 1.00 = the form costs what its multiply-adds imply at base's speed)"
