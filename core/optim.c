@@ -68,18 +68,25 @@ ATTR static void adam_dense_##SFX(const struct adam *a, float lr_t, float eps_t,
     const float b1 = a->beta1, b2 = a->beta2, l2 = a->l2;                                        \
     for (long i = 0; i < n; i++) ADAM_ONE(i);                                                    \
 }                                                                                                \
-/* adam_dense on 0 + h0 + h1 (two replicas' gradients, added in that order), h0, h1 zeroed:     \
- * the sums of adam_step_sum and the update in one pass. */                                      \
-ATTR static void adam_dense_sum2_##SFX(const struct adam *a, float lr_t, float eps_t, float *restrict p, \
-                                       float *restrict h0, float *restrict h1, float *restrict m, \
-                                       float *restrict v, long n)                                \
+/* n values updated from 0 + h0 + h1 (two gradients, added in that order), h0, h1 zeroed, in   \
+ * one pass (l2: the coefficient, times k for an embedding row). */                              \
+ATTR static ADAM_INLINE void adam_sum2_##SFX(const struct adam *a, float lr_t, float eps_t, float l2, \
+                                             float *restrict p, float *restrict h0, float *restrict h1, \
+                                             float *restrict m, float *restrict v, long n)        \
 {                                                                                                \
-    const float b1 = a->beta1, b2 = a->beta2, l2 = a->l2;                                        \
+    const float b1 = a->beta1, b2 = a->beta2;                                                    \
     for (long i = 0; i < n; i++) {                                                               \
         float s = (0.0f + h0[i]) + h1[i];                                                        \
         h0[i] = h1[i] = 0.0f;                                                                    \
         ADAM_UPD(i, s);                                                                          \
     }                                                                                            \
+}                                                                                                \
+/* adam_dense on two replicas' gradients: the sums of adam_step_sum and the update. */          \
+ATTR static void adam_dense_sum2_##SFX(const struct adam *a, float lr_t, float eps_t, float *restrict p, \
+                                       float *restrict h0, float *restrict h1, float *restrict m, \
+                                       float *restrict v, long n)                                \
+{                                                                                                \
+    adam_sum2_##SFX(a, lr_t, eps_t, a->l2, p, h0, h1, m, v, n);                                  \
 }                                                                                                \
 /* One row of a table from the sum of its na gradient rows h[0..na) (0 + h[0] + h[1] + ...,  \
  * in that order; na >= 1), each zeroed. More than 2 are first added into h[0], left to      \
@@ -102,12 +109,7 @@ ATTR static ADAM_INLINE void adam_row_##SFX(const struct adam *a, float lr_t, fl
         na = 1;                                                                                  \
     }                                                                                            \
     if (na == 2) {                                                                               \
-        float *restrict h1 = h[1];                                                               \
-        for (int i = 0; i < cols; i++) {                                                         \
-            float s = (0.0f + h0[i]) + h1[i];                                                    \
-            h0[i] = h1[i] = 0.0f;                                                                \
-            ADAM_UPD(i, s);                                                                      \
-        }                                                                                        \
+        adam_sum2_##SFX(a, lr_t, eps_t, l2, p, h0, h[1], m, v, cols);                            \
         return;                                                                                  \
     }                                                                                            \
     for (int i = 0; i < cols; i++) {                                                             \
